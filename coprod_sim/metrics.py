@@ -1,0 +1,265 @@
+"""Observation (ODD element 7 / MODEL.md §7): canonical metrics as pure functions of the state.
+
+:func:`collect` returns one row: every canonical name in :data:`CANONICAL`, plus the extra
+names in :data:`EXTRA`. A metric never changes the state. :func:`agent_snapshot` gives a tidy
+per-agent table, and :func:`shock_response` the resilience response figures of a series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .state import AGE_BANDS, EDUCATION, MODES, State
+
+CANONICAL: tuple[str, ...] = (
+    "participation_co_commissioning",
+    "participation_co_design",
+    "participation_co_delivery",
+    "participation_co_assessment",
+    "participation_any",
+    "participation_individual",
+    "participation_collective",
+    "willingness",
+    "self_efficacy_citizens",
+    "trust_citizens_in_staff",
+    "trust_staff_in_citizens",
+    "generalised_trust",
+    "trust_politicians_in_commissioners",
+    "motivation_citizens",
+    "motivation_staff",
+    "motivation_commissioners",
+    "motivation_politicians",
+    "service_performance",
+    "user_value",
+    "social_value",
+    "economic_value",
+    "governance_value",
+    "staff_hours",
+    "citizen_hours",
+    "coproduction_budget_share",
+    "participation_gap_education",
+    "usual_suspects_share",
+    "burnout_share",
+    "exploited_share",
+    "dark_side_events",
+    "resilience_user",
+    "resilience_community",
+    "resilience_provider",
+    "resilience_commissioner",
+    "resilience_chain",
+)
+"""The canonical metric names of MODEL.md §7. These names stay."""
+
+EXTRA: tuple[str, ...] = (
+    "month",
+    "self_organisation",
+    "initiatives_live",
+    "initiatives_stopped",
+    "offers",
+    "volunteers_signed_up",
+    "volunteers_matched",
+    "volunteers_waiting",
+    "co_delivery_volunteers",
+    "paid_staff",
+    "staff_resistance",
+    "expects_response",
+    "star_step",
+)
+"""Further metrics (P7 and P8 need the volunteer and paid-staff counts)."""
+
+METRICS: tuple[str, ...] = CANONICAL + EXTRA
+
+UNITS: dict[str, str] = {
+    "staff_hours": "hours a month per 1,000 citizens",
+    "citizen_hours": "hours a month per 1,000 citizens",
+    "economic_value": "net saving as a share of the monthly budget",
+    "dark_side_events": "events this month",
+    "participation_gap_education": "difference in shares (high - low education)",
+    "initiatives_live": "initiatives",
+    "initiatives_stopped": "initiatives stopped so far",
+    "offers": "offers this month per 1,000 citizens",
+    "volunteers_signed_up": "citizens so far, per 1,000",
+    "volunteers_matched": "citizens so far, per 1,000",
+    "volunteers_waiting": "citizens waiting, per 1,000",
+    "co_delivery_volunteers": "citizens in co-delivery, per 1,000",
+    "month": "month",
+    "star_step": "0 = off, 1-5 = Map..Grow, 6 = done",
+}
+"""Units of the metrics that are not shares or levels in [0, 1]."""
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else 0.0
+
+
+def collect(state: State) -> dict[str, float]:
+    """One row of metrics for the current state."""
+    c, st, ini, fl = state.citizens, state.staff, state.initiatives, state.flows
+    n = c.n
+    per_1000 = 1000.0 / n
+    held = c.initiative_of
+    k = np.maximum(held, 0)
+    on = held >= 0
+    self_org = on & ini.self_organised[k]
+    coprod = on & ~self_org  # co-production needs a public body (003@14749)
+    collective = coprod & ini.collective[k]
+    individual = coprod & ~collective
+    any_ = coprod.any(axis=0)
+    row: dict[str, float] = {}
+    shares = coprod.mean(axis=1)
+    for m, name in enumerate(MODES):
+        row[f"participation_{name}"] = float(shares[m])
+    row["participation_any"] = float(any_.mean())
+    row["participation_individual"] = float(individual.any(axis=0).mean())
+    row["participation_collective"] = float(collective.any(axis=0).mean())
+    row["willingness"] = _mean(c.willingness)
+    row["self_efficacy_citizens"] = _mean(c.self_efficacy)
+    row["trust_citizens_in_staff"] = _mean(c.trust)
+    row["trust_staff_in_citizens"] = _mean(st.trust)
+    row["generalised_trust"] = _mean(c.generalised_trust)
+    row["trust_politicians_in_commissioners"] = _mean(state.politicians.trust)
+    row["motivation_citizens"] = _mean(c.motivation)
+    row["motivation_staff"] = _mean(st.motivation)
+    row["motivation_commissioners"] = _mean(state.commissioners.motivation)
+    row["motivation_politicians"] = _mean(state.politicians.motivation)
+    row["service_performance"] = state.service_performance
+    for name in ("user_value", "social_value", "economic_value", "governance_value"):
+        row[name] = float(fl.get(name, 0.0))
+    row["staff_hours"] = fl.get("staff_hours", 0.0) * per_1000
+    row["citizen_hours"] = fl.get("citizen_hours", 0.0) * per_1000
+    row["coproduction_budget_share"] = _mean(state.commissioners.budget_share)
+    high, low = c.education == 2, c.education == 0
+    row["participation_gap_education"] = _mean(any_[high]) - _mean(any_[low])
+    # Usual suspects: the same few people in several forums (000@151881, 003@184655).
+    places = coprod.sum(axis=0)
+    total = places.sum()
+    row["usual_suspects_share"] = float(places[places >= 2].sum() / total) if total else 0.0
+    row["burnout_share"] = float((c.rest > 0).mean())
+    row["exploited_share"] = float((c.exploited > 0.5).mean())
+    row["dark_side_events"] = float(fl.get("dark_side_events", 0.0))
+    for name in (
+        "resilience_user",
+        "resilience_community",
+        "resilience_provider",
+        "resilience_commissioner",
+        "resilience_chain",
+    ):
+        row[name] = float(fl.get(name, 0.0))
+    tot = state.totals
+    row["month"] = float(state.month)
+    row["self_organisation"] = float(self_org.any(axis=0).mean())
+    row["initiatives_live"] = float((ini.live & ~ini.view("self_organised")).sum())
+    row["initiatives_stopped"] = tot["initiatives_stopped"]
+    row["offers"] = fl.get("offers", 0.0) * per_1000
+    row["volunteers_signed_up"] = tot["volunteers_signed_up"] * per_1000
+    row["volunteers_matched"] = tot["volunteers_matched"] * per_1000
+    row["volunteers_waiting"] = float(c.waiting.sum()) * per_1000
+    row["co_delivery_volunteers"] = float(coprod[2].sum()) * per_1000
+    row["paid_staff"] = float(st.employed.mean())
+    row["staff_resistance"] = _mean(st.resistance)
+    row["expects_response"] = _mean(c.expects_response)
+    row["star_step"] = float(state.star_step)
+    return row
+
+
+def agent_snapshot(state: State) -> pd.DataFrame:
+    """A tidy per-agent table: one row per agent, role-specific columns NaN elsewhere."""
+    c, st, co, po = state.citizens, state.staff, state.commissioners, state.politicians
+    held = c.initiative_of >= 0
+    citizens = pd.DataFrame(
+        {
+            "role": "citizen",
+            "index": np.arange(c.n),
+            "motivation": c.motivation,
+            "trust": c.trust,
+            "self_efficacy": c.self_efficacy,
+            "risk_appetite": c.risk_appetite,
+            "generalised_trust": c.generalised_trust,
+            "fatigue": c.fatigue,
+            "exploited": c.exploited,
+            "expects_response": c.expects_response,
+            "willingness": c.willingness,
+            "shortfall": c.shortfall,
+            "age_band": pd.Categorical.from_codes(c.age_band, AGE_BANDS),
+            "education": pd.Categorical.from_codes(c.education, EDUCATION),
+            "employed": c.employed,
+            "female": c.female,
+            "vulnerable": c.vulnerable,
+            "digital_access": c.digital_access,
+            "neighbourhood": c.neighbourhood,
+            "knows_and_cares": c.knows & c.cares,
+            "caseload_staff": c.caseload_staff,
+            "burnt_out": c.rest > 0,
+            **{f"active_{m}": held[i] for i, m in enumerate(MODES)},
+        }
+    )
+    staff = pd.DataFrame(
+        {
+            "role": "staff",
+            "index": np.arange(st.n),
+            "motivation": st.motivation,
+            "trust": st.trust,
+            "self_efficacy": st.self_efficacy,
+            "risk_appetite": st.risk_appetite,
+            "resistance": st.resistance,
+            "slack": st.slack,
+            "available": st.available & st.employed,
+        }
+    )
+    commissioners = pd.DataFrame(
+        {
+            "role": "commissioner",
+            "index": np.arange(co.n),
+            "motivation": co.motivation,
+            "trust": co.trust,
+            "self_efficacy": co.self_efficacy,
+            "risk_appetite": co.risk_appetite,
+            "budget_share": co.budget_share,
+            "knowledge": co.knowledge,
+        }
+    )
+    politicians = pd.DataFrame(
+        {
+            "role": "politician",
+            "index": np.arange(po.n),
+            "motivation": po.motivation,
+            "trust": po.trust,
+            "self_efficacy": po.self_efficacy,
+            "risk_appetite": po.risk_appetite,
+            "support": po.support,
+            "horizon": po.horizon,
+        }
+    )
+    frame = pd.concat([citizens, staff, commissioners, politicians], ignore_index=True)
+    frame["role"] = pd.Categorical(frame["role"], ["citizen", "staff", "commissioner", "politician"])
+    return frame
+
+
+def shock_response(series: Sequence[float] | pd.Series, shock_start: int) -> dict[str, float]:
+    """Resilience response figures of a monthly series around a shock at ``shock_start``.
+
+    Returns the pre-shock level (mean of the 12 months before), the depth of the dip (share of
+    the pre-shock level lost at the worst point), the months from the shock until the series
+    is back to 95% of the pre-shock level (NaN if it never is), and the area lost (sum of the
+    shortfall below the pre-shock level, in level-months).
+    """
+    y = np.asarray(series, dtype=np.float64)
+    if not 0 < shock_start < y.size:
+        raise ValueError(f"shock_start {shock_start} must lie inside the series (1..{y.size - 1})")
+    before = y[max(0, shock_start - 12) : shock_start]
+    level = float(before.mean())
+    after = y[shock_start:]
+    worst = float(after.min())
+    depth = (level - worst) / level if level > 0 else 0.0
+    low = after < 0.95 * level
+    if not low.any():
+        recover = 0.0
+    else:
+        bottom = int(np.argmin(after))
+        back = np.flatnonzero(~low[bottom:])
+        recover = float(bottom + back[0]) if back.size else float("nan")
+    area = float(np.clip(level - after, 0.0, None).sum())
+    return {"pre_shock": level, "depth": max(depth, 0.0), "recovery_months": recover, "area_lost": area}

@@ -1,0 +1,375 @@
+"""Build the synthetic population, the organisation and the network (ODD element 5).
+
+Everything is drawn from the ``rng`` passed in, in a fixed order, so the same parameters and
+seed give the same population. Neighbourhoods differ in deprivation, which shapes education,
+employment, vulnerability and digital access, so that the model has the spatial
+heterogeneity that the chapters' surveys describe (000@8804: co-production may worsen
+socio-economic inequalities).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import network as network_mod
+from .state import (
+    CO_ASSESSMENT,
+    CO_COMMISSIONING,
+    CO_DELIVERY,
+    CO_DESIGN,
+    NO_INITIATIVE,
+    PILOT,
+    SCALED,
+    Citizens,
+    Commissioners,
+    Initiatives,
+    Politicians,
+    Staff,
+    State,
+)
+
+TEAM_SIZE = 5
+"""Staff per team: teams pool professional output and cover for absent colleagues."""
+
+NEED_BASE, NEED_VULNERABLE = 1.0, 2.0
+"""Monthly need in service units: every citizen, plus extra for those with care needs."""
+
+MODE_MIX = np.array([0.10, 0.20, 0.50, 0.20])
+"""Mode of a new initiative (co-commissioning, co-design, co-delivery, co-assessment).
+Co-delivery dominates and co-commissioning is 'even more exceptional' (000@68942, 003@89524)."""
+
+COLLECTIVE_SHARE = 0.4
+PLACES_INDIVIDUAL, PLACES_COLLECTIVE = 6, 12
+MODE_PLACES = np.array([0.6, 1.0, 1.0, 1.0])
+"""Technical co-commissioning draws only a few citizens (003@48557)."""
+SCALE_FACTOR = 2.5
+DIGITAL_REACH = 3.0
+"""Digital initiatives reach 'much greater numbers' (003@176449)."""
+COST_PER_PLACE = 0.25
+"""Monthly support cost of one place, in budget units (one unit = spending per citizen-month)."""
+DOMAIN_NOISE = np.array([0.05, 0.15, 0.30, 0.50])
+"""Outcome noise by Cynefin domain: simple .. chaotic (000 Table 5.2, 000@43219-45428)."""
+VISIBILITY = np.array([0.8, 0.8, 0.35, 0.9])
+"""How much of an initiative's value the commissioner sees: co-delivery is often invisible
+(003@118049)."""
+BASELINE_COVER = 0.8
+"""Share of need that professional capacity meets at full strength."""
+STAFF_SHARE_OF_BUDGET = 0.7
+STAFF_HOURS_PER_MONTH = 140.0
+BASE_SLACK_HOURS = 12.0
+"""Hours a month a staff member could give co-production with no time shortage."""
+
+
+def _clip(x: np.ndarray) -> np.ndarray:
+    return np.clip(x, 0.0, 1.0, out=x)
+
+
+def _levels(rng: np.random.Generator, mean: np.ndarray | float, sd: float, n: int):
+    return _clip(mean + sd * rng.standard_normal(n))
+
+
+def categorical(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarray:
+    cdf = np.cumsum(probs)
+    cdf[-1] = 1.0
+    return np.searchsorted(cdf, rng.random(n), side="right").astype(np.int8)
+
+
+def neighbourhood_layout(n: int, size: int) -> tuple[int, np.ndarray]:
+    """Balanced contiguous neighbourhoods: citizen i lives in i * K // n."""
+    k = max(1, int(round(n / size)))
+    return k, (np.arange(n, dtype=np.int64) * k // n).astype(np.int32)
+
+
+def build_citizens(p: SimpleNamespace, n_staff: int, rng: np.random.Generator):
+    n = p.n_citizens
+    k, nb = neighbourhood_layout(n, p.neighbourhood_size)
+    deprivation = rng.beta(2.0, 2.0, k)[nb]
+    d = deprivation - 0.5
+    ages = np.array(
+        [
+            p.share_age_18_34,
+            max(0.0, 1.0 - p.share_age_18_34 - p.share_age_55_74 - p.share_age_75_plus),
+            p.share_age_55_74,
+            p.share_age_75_plus,
+        ]
+    )
+    total = ages.sum()
+    age_band = categorical(rng, ages / total if total > 0 else np.full(4, 0.25), n)
+    u = rng.random(n)
+    p_low = np.clip(p.share_low_education * (1.0 + 1.2 * d), 0, 1)
+    p_high = np.clip(p.share_high_education * (1.0 - 1.2 * d), 0, 1)
+    education = np.where(u < p_low, 0, np.where(u > 1.0 - p_high, 2, 1)).astype(np.int8)
+    working = np.array([1.0, 1.0, 0.5, 0.0])[age_band]
+    employed = rng.random(n) < np.clip(p.employment_rate * working * (1.0 - 0.4 * d), 0, 1)
+    female = rng.random(n) < 0.51
+    age_need = np.array([0.6, 0.8, 1.2, 2.5])[age_band]
+    vulnerable = rng.random(n) < np.clip(p.share_vulnerable * age_need * (1.0 + 0.8 * d), 0, 1)
+    age_offline = np.array([0.5, 0.7, 1.4, 2.5])[age_band]
+    edu_offline = np.array([1.4, 1.0, 0.6])[education]
+    no_access = p.digital_exclusion * age_offline * edu_offline * (1.0 + 0.8 * d)
+    digital_access = rng.random(n) >= np.clip(no_access, 0, 1)
+    root = np.sqrt(p.share_knows_cares)
+    knows = rng.random(n) < np.clip(root * (1.0 + 0.5 * vulnerable), 0, 1)
+    cares = rng.random(n) < root
+    voice_preference = _levels(rng, 0.5 + np.array([-0.1, 0.0, 0.15])[education], 0.2, n)
+    capability = _levels(
+        rng, 0.55 + np.array([-0.1, 0.0, 0.1])[education] - 0.15 * vulnerable, 0.15, n
+    )
+    perception_bias = 0.1 * rng.standard_normal(n)
+    # Political self-efficacy: the barrier shifts the whole distribution (000@9598).
+    se0 = _levels(
+        rng, 0.55 - 0.35 * p.low_self_efficacy + np.array([-0.05, 0, 0.05])[education], 0.15, n
+    )
+    trust0 = _levels(rng, 0.65 - 0.4 * p.low_trust_in_staff, 0.15, n)
+    gt0 = _levels(rng, 0.65 - 0.4 * p.low_generalised_trust - 0.2 * d, 0.15, n)
+    motivation = _levels(rng, 0.55, 0.15, n)
+    risk_appetite = _levels(rng, p.risk_appetite_citizens, 0.1, n)
+    sat_info = _levels(
+        rng, 0.5 + 0.4 * p.information_provision - 0.4 * p.poor_communication, 0.1, n
+    )
+    caseload_staff = (np.arange(n, dtype=np.int64) * n_staff // n).astype(np.int32)
+    zeros = np.zeros(n)
+    citizens = Citizens(
+        age_band=age_band,
+        education=education,
+        employed=employed,
+        female=female,
+        vulnerable=vulnerable,
+        digital_access=digital_access,
+        neighbourhood=nb,
+        knows=knows,
+        cares=cares,
+        voice_preference=voice_preference,
+        capability=capability,
+        perception_bias=perception_bias,
+        caseload_staff=caseload_staff,
+        self_efficacy=se0.copy(),
+        trust=trust0.copy(),
+        generalised_trust=gt0.copy(),
+        motivation=motivation,
+        fatigue=zeros.copy(),
+        exploited=zeros.copy(),
+        expects_response=_levels(rng, 0.6, 0.1, n),
+        sat_info=sat_info,
+        shortfall=np.full(n, 0.25),
+        risk_appetite=risk_appetite,
+        experience=zeros.copy(),
+        rest=np.zeros(n, dtype=np.int16),
+        unanswered=zeros.copy(),
+        initiative_of=np.full((4, n), NO_INITIATIVE, dtype=np.int32),
+        waiting=np.zeros(n, dtype=bool),
+        willingness=zeros.copy(),
+        success=zeros.copy(),
+        failure=zeros.copy(),
+        self_efficacy0=se0,
+        trust0=trust0,
+        generalised_trust0=gt0,
+    )
+    return citizens, k
+
+
+def staff_appetite(p: SimpleNamespace) -> float:
+    """Staff risk appetite after the risk-averse culture barrier (000@118561)."""
+    boost = 0.2 if p.risk_strategy == "risk_enablement" else 0.0
+    return min(1.0, p.risk_appetite_staff * (1.0 - 0.5 * p.risk_averse_culture) + boost)
+
+
+def commissioner_appetite(p: SimpleNamespace) -> float:
+    boost = 0.2 if p.risk_strategy == "risk_enablement" else 0.0
+    return min(1.0, p.risk_appetite_commissioners * (1.0 - 0.5 * p.risk_averse_culture) + boost)
+
+
+def politician_appetite(p: SimpleNamespace) -> float:
+    boost = 0.2 if p.risk_strategy == "risk_enablement" else 0.0
+    return min(1.0, p.risk_appetite_politicians + boost)
+
+
+def staff_skill_target(p: SimpleNamespace) -> float:
+    """Where staff skill settles: the skills gap lowers it, training raises it (002@16936)."""
+    return float(np.clip(0.65 - 0.4 * p.staff_skills_gap + 0.3 * p.staff_training, 0, 1))
+
+
+def politician_horizon(p: SimpleNamespace) -> float:
+    """Short-termism shortens the horizon from 48 to 12 months (000@27723)."""
+    return 48.0 * (1.0 - 0.75 * p.political_short_termism)
+
+
+def build_staff(p: SimpleNamespace, n_staff: int, n_citizens: int, rng: np.random.Generator):
+    s = n_staff
+    starts = -(-np.arange(s, dtype=np.int64) * n_citizens // s)  # ceil(s * N / S)
+    stops = np.concatenate([starts[1:], [n_citizens]])
+    return Staff(
+        motivation=_levels(rng, 0.5, 0.1, s),
+        trust=_levels(rng, 0.65 - 0.4 * p.low_staff_trust, 0.1, s),
+        self_efficacy=_levels(rng, staff_skill_target(p), 0.1, s),
+        risk_appetite=_levels(rng, staff_appetite(p), 0.1, s),
+        resistance=_levels(rng, p.staff_resistance, 0.1, s),
+        slack=np.zeros(s),
+        available=np.ones(s, dtype=bool),
+        employed=np.ones(s, dtype=bool),
+        commissioner=(np.arange(s) * p.n_commissioners // s).astype(np.int32),
+        team=(np.arange(s) // TEAM_SIZE).astype(np.int32),
+        caseload_start=starts,
+        caseload_stop=stops,
+        hours_used=np.zeros(s),
+    )
+
+
+def build_commissioners(p: SimpleNamespace, rng: np.random.Generator) -> Commissioners:
+    c = p.n_commissioners
+    return Commissioners(
+        motivation=_levels(rng, 0.5, 0.1, c),
+        trust=_levels(rng, 0.5, 0.1, c),
+        self_efficacy=_levels(rng, 0.5, 0.1, c),
+        risk_appetite=_levels(rng, commissioner_appetite(p), 0.05, c),
+        budget_share=np.full(c, p.coproduction_budget_share),
+        outcome_based=np.full(c, p.outcome_based_commissioning),
+        knowledge=np.full(c, p.knowledge_retention),
+        alternative_providers=np.full(c, p.alternative_providers),
+        reputation=np.full(c, 0.7),
+    )
+
+
+def build_politicians(p: SimpleNamespace, rng: np.random.Generator) -> Politicians:
+    k = p.n_politicians
+    return Politicians(
+        motivation=_levels(rng, 0.5, 0.1, k),
+        trust=_levels(rng, 0.6, 0.1, k),
+        self_efficacy=_levels(rng, 0.5, 0.1, k),
+        risk_appetite=_levels(rng, politician_appetite(p), 0.05, k),
+        support=_levels(rng, 0.5, 0.1, k),
+        horizon=np.full(k, politician_horizon(p)),
+        reputation=np.full(k, 0.7),
+        tenure=np.zeros(k, dtype=np.int32),
+    )
+
+
+def initiative_domain(p: SimpleNamespace, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Co-production moves services toward the complicated and complex domains (000@51878)."""
+    base = ["simple", "complicated", "complex", "chaotic"].index(p.knowledge_domain)
+    shift = rng.random(count) < 0.5
+    return np.minimum(base + shift, 3).astype(np.int8)
+
+
+def new_initiatives(
+    state_or_parts,
+    p: SimpleNamespace,
+    lead_staff: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    modes: np.ndarray | None = None,
+    substitutive_share: float = 0.2,
+    stage: int = PILOT,
+    start_delay: int = 0,
+) -> np.ndarray:
+    """Pilot new initiatives led by ``lead_staff``; return their indices."""
+    initiatives, staff, citizens = state_or_parts
+    count = lead_staff.shape[0]
+    if count == 0:
+        return np.empty(0, dtype=np.int64)
+    if modes is None:
+        modes = categorical(rng, MODE_MIX, count)
+    collective = rng.random(count) < COLLECTIVE_SHARE
+    digital = rng.random(count) < p.digital_platform
+    substitutive = (modes == CO_DELIVERY) & (rng.random(count) < substitutive_share)
+    places = np.where(collective, PLACES_COLLECTIVE, PLACES_INDIVIDUAL) * MODE_PLACES[modes]
+    places = places * np.where(stage == SCALED, SCALE_FACTOR, 1.0)
+    places = np.maximum(1, np.round(places * np.where(digital, DIGITAL_REACH, 1.0)))
+    # Digital support is 'much slicker and cheaper to run' (003@176449); substitutive
+    # co-delivery costs less because it replaces paid work.
+    unit = COST_PER_PLACE * np.where(digital, 0.4, 1.0) * np.where(substitutive, 0.6, 1.0)
+    effectiveness = rng.beta(5.0, 3.0, count)
+    domain = initiative_domain(p, count, rng)
+    neighbourhood = citizens.neighbourhood[staff.caseload_start[lead_staff]]
+    return initiatives.add(
+        count,
+        mode=modes,
+        collective=collective,
+        places=places.astype(np.int32),
+        effectiveness=effectiveness,
+        domain=domain,
+        digital=digital,
+        substitutive=substitutive,
+        stage=stage,
+        lead_staff=lead_staff,
+        commissioner=staff.commissioner[lead_staff],
+        neighbourhood=np.where(collective, neighbourhood, -1),
+        monthly_cost=places * unit,
+        visibility=VISIBILITY[modes],
+        age=-start_delay,
+    )
+
+
+def need_per_citizen(citizens: Citizens) -> np.ndarray:
+    return NEED_BASE + NEED_VULNERABLE * citizens.vulnerable
+
+
+def build(params, rng: np.random.Generator) -> State:
+    """Build the whole initial state from validated parameters."""
+    p = SimpleNamespace(**params.model_dump()) if hasattr(params, "model_dump") else params
+    n = p.n_citizens
+    n_staff = max(1, int(round(n / p.citizens_per_staff)))
+    citizens, k = build_citizens(p, n_staff, rng)
+    staff = build_staff(p, n_staff, n, rng)
+    commissioners = build_commissioners(p, rng)
+    politicians = build_politicians(p, rng)
+    net = network_mod.build(
+        p.network_kind,
+        citizens.neighbourhood,
+        k,
+        p.mean_degree,
+        p.long_tie_share,
+        p.low_social_connectedness,
+        rng,
+    )
+    n_init = int(round(p.initiatives_per_staff * n_staff))
+    initiatives = Initiatives(capacity=max(64, 4 * n_init))
+    lead = rng.integers(0, n_staff, n_init).astype(np.int32)
+    # Existing co-production (Map it reveals it, 000@67620): half already scaled.
+    scaled = rng.random(n_init) < 0.5
+    for stage, mask in ((PILOT, ~scaled), (SCALED, scaled)):
+        new_initiatives((initiatives, staff, citizens), p, lead[mask], rng, stage=stage)
+    n_teams = int(staff.team.max()) + 1
+    state = State(
+        citizens=citizens,
+        staff=staff,
+        commissioners=commissioners,
+        politicians=politicians,
+        initiatives=initiatives,
+        network=net,
+        policy=SimpleNamespace(**vars(p)),
+        n_neighbourhoods=k,
+        performance_by_team=np.ones(n_teams),
+    )
+    need = need_per_citizen(citizens)
+    team_of_citizen = staff.team[citizens.caseload_staff]
+    need_by_team = np.bincount(team_of_citizen, weights=need, minlength=n_teams)
+    state.static = {
+        "need": need,
+        "team_of_citizen": team_of_citizen,
+        "need_by_team": need_by_team,
+        # Staff capacity covers BASELINE_COVER of need: a shortfall exists (000@12607).
+        "capacity_per_staff": BASELINE_COVER * need.sum() / n_staff,
+        "hour_cost": STAFF_SHARE_OF_BUDGET * n / n_staff / STAFF_HOURS_PER_MONTH,
+    }
+    state.totals = {
+        "initiatives_stopped": 0.0,
+        "dark_side_events": 0.0,
+        "volunteers_signed_up": 0.0,
+        "volunteers_matched": 0.0,
+        "voice_acted": 0.0,
+        "voice_rounds": 0.0,
+    }
+    return state
+
+
+__all__ = [
+    "CO_ASSESSMENT",
+    "CO_COMMISSIONING",
+    "CO_DELIVERY",
+    "CO_DESIGN",
+    "build",
+    "new_initiatives",
+]

@@ -1,0 +1,258 @@
+"""The engine's state: numpy arrays for every role, the initiatives table and the network.
+
+The state is the single source of truth. Submodels update it in bulk; Mesa agents
+(:mod:`coprod_sim.agents`) are views onto its arrays. Every array named as a *level* lies in
+[0, 1] after each submodel that changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+import scipy.sparse as sp
+
+MODES: tuple[str, ...] = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
+"""The Four Co's (003 Table 3.1), in the order used by every (4, N) array."""
+CO_COMMISSIONING, CO_DESIGN, CO_DELIVERY, CO_ASSESSMENT = range(4)
+VOICE_MODES = np.array([True, True, False, True])
+"""Co-commissioning, co-design and co-assessment are voice; co-delivery is action (001@31907)."""
+
+AGE_BANDS: tuple[str, ...] = ("18-34", "35-54", "55-74", "75+")
+EDUCATION: tuple[str, ...] = ("low", "mid", "high")
+DOMAINS: tuple[str, ...] = ("simple", "complicated", "complex", "chaotic")
+STAGES: tuple[str, ...] = ("pilot", "scaled", "stopped")
+PILOT, SCALED, STOPPED = range(3)
+STAR_STEPS: tuple[str, ...] = ("off", "map", "focus", "people", "market", "grow", "done")
+
+NO_INITIATIVE = -1
+
+
+@dataclass
+class Citizens:
+    """Citizens' static attributes and dynamic levels (length N arrays)."""
+
+    # static
+    age_band: np.ndarray  # int8, index into AGE_BANDS
+    education: np.ndarray  # int8, index into EDUCATION
+    employed: np.ndarray  # bool
+    female: np.ndarray  # bool
+    vulnerable: np.ndarray  # bool
+    digital_access: np.ndarray  # bool
+    neighbourhood: np.ndarray  # int32
+    knows: np.ndarray  # bool
+    cares: np.ndarray  # bool
+    voice_preference: np.ndarray  # level: 1 prefers voice, 0 prefers action (001@31907)
+    capability: np.ndarray  # level
+    perception_bias: np.ndarray  # static error in perceived service performance
+    caseload_staff: np.ndarray  # int32, the staff member whose caseload holds the citizen
+    # dynamic levels
+    self_efficacy: np.ndarray
+    trust: np.ndarray  # particularised trust in staff
+    generalised_trust: np.ndarray
+    motivation: np.ndarray
+    fatigue: np.ndarray
+    exploited: np.ndarray
+    expects_response: np.ndarray
+    sat_info: np.ndarray  # satisfaction with information
+    shortfall: np.ndarray  # perceived service shortfall
+    risk_appetite: np.ndarray
+    # dynamic counters
+    experience: np.ndarray  # float months of co-production
+    rest: np.ndarray  # int16 months of burnout rest left
+    unanswered: np.ndarray  # float: months willing but never offered
+    # co-production: the initiative held in each of the Four Co's (-1 = none), shape (4, N)
+    initiative_of: np.ndarray
+    # crisis volunteers waiting to be matched (P7)
+    waiting: np.ndarray  # bool
+    # per-step results, kept for learning and metrics
+    willingness: np.ndarray  # general willingness probability (best-fitting mode)
+    success: np.ndarray  # float: share of this month's episodes that succeeded
+    failure: np.ndarray  # float: share that failed
+    # baselines for relaxation
+    self_efficacy0: np.ndarray
+    trust0: np.ndarray
+    generalised_trust0: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.self_efficacy.shape[0]
+
+    @property
+    def active(self) -> np.ndarray:
+        """Bool (4, N): active in each mode."""
+        return self.initiative_of >= 0
+
+
+@dataclass
+class Staff:
+    motivation: np.ndarray
+    trust: np.ndarray  # in citizens' capabilities
+    self_efficacy: np.ndarray  # skill and confidence in co-production practice
+    risk_appetite: np.ndarray
+    resistance: np.ndarray  # fear of losing status or job
+    slack: np.ndarray  # hours a month for co-production
+    available: np.ndarray  # bool: not away (shock)
+    employed: np.ndarray  # bool: post still funded (budget cuts)
+    commissioner: np.ndarray  # int32
+    team: np.ndarray  # int32
+    caseload_start: np.ndarray  # int64, caseload is citizens[start:stop]
+    caseload_stop: np.ndarray
+    hours_used: np.ndarray  # hours spent this month supporting co-production
+
+    @property
+    def n(self) -> int:
+        return self.motivation.shape[0]
+
+
+@dataclass
+class Commissioners:
+    motivation: np.ndarray
+    trust: np.ndarray  # in providers and citizens
+    self_efficacy: np.ndarray  # belief that co-production works, learnt from evidence
+    risk_appetite: np.ndarray
+    budget_share: np.ndarray  # co-production share of the budget
+    outcome_based: np.ndarray  # level of outcome-based commissioning
+    knowledge: np.ndarray  # commissioning knowledge retained
+    alternative_providers: np.ndarray
+    reputation: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.motivation.shape[0]
+
+
+@dataclass
+class Politicians:
+    motivation: np.ndarray
+    trust: np.ndarray  # in commissioners and managers
+    self_efficacy: np.ndarray
+    risk_appetite: np.ndarray
+    support: np.ndarray  # support for sharing power / co-production (002@39106)
+    horizon: np.ndarray  # months
+    reputation: np.ndarray
+    tenure: np.ndarray  # int: elections survived
+
+    @property
+    def n(self) -> int:
+        return self.motivation.shape[0]
+
+
+_INITIATIVE_FIELDS: dict[str, np.dtype] = {
+    "mode": np.dtype(np.int8),
+    "collective": np.dtype(bool),
+    "places": np.dtype(np.int32),
+    "effectiveness": np.dtype(np.float64),  # hidden (001@25101)
+    "domain": np.dtype(np.int8),
+    "digital": np.dtype(bool),
+    "substitutive": np.dtype(bool),
+    "stage": np.dtype(np.int8),
+    "lead_staff": np.dtype(np.int32),
+    "commissioner": np.dtype(np.int32),
+    "neighbourhood": np.dtype(np.int32),  # -1 = serves the whole caseload
+    "monthly_cost": np.dtype(np.float64),
+    "visibility": np.dtype(np.float64),
+    "age": np.dtype(np.int32),
+    "self_organised": np.dtype(bool),  # community action without a public body
+    "crisis": np.dtype(bool),  # crisis volunteering (P7)
+    "members": np.dtype(np.int32),
+    "outcome_sum": np.dtype(np.float64),  # since the last review
+    "outcome_n": np.dtype(np.int32),
+    "failures": np.dtype(np.int32),  # since the last review
+    "success": np.dtype(bool),  # this month
+    "trust_hit": np.dtype(np.float64),  # misconduct damage still felt
+}
+
+
+class Initiatives:
+    """The initiatives table: a growable struct of arrays (not Mesa agents)."""
+
+    def __init__(self, capacity: int = 64):
+        self.n = 0
+        self._capacity = max(int(capacity), 8)
+        for name, dtype in _INITIATIVE_FIELDS.items():
+            setattr(self, name, np.zeros(self._capacity, dtype=dtype))
+
+    def add(self, count: int, **values: np.ndarray | float | int | bool) -> np.ndarray:
+        """Append ``count`` initiatives; return their indices. Unnamed fields start at zero."""
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        need = self.n + count
+        if need > self._capacity:
+            new_cap = max(need, 2 * self._capacity)
+            for name in _INITIATIVE_FIELDS:
+                old = getattr(self, name)
+                grown = np.zeros(new_cap, dtype=old.dtype)
+                grown[: self.n] = old[: self.n]
+                setattr(self, name, grown)
+            self._capacity = new_cap
+        idx = np.arange(self.n, need)
+        for name, value in values.items():
+            getattr(self, name)[idx] = value
+        if "neighbourhood" not in values:
+            self.neighbourhood[idx] = -1
+        self.n = need
+        return idx
+
+    def view(self, name: str) -> np.ndarray:
+        """The live part of one column."""
+        return getattr(self, name)[: self.n]
+
+    @property
+    def live(self) -> np.ndarray:
+        """Bool mask of initiatives not stopped."""
+        return self.view("stage") != STOPPED
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        return {name: self.view(name).copy() for name in _INITIATIVE_FIELDS}
+
+
+@dataclass
+class Network:
+    """Citizens' social ties as a symmetric CSR adjacency, plus its row-normalised form."""
+
+    adjacency: sp.csr_matrix  # 0/1, symmetric, no self loops
+    mean_of_neighbours: sp.csr_matrix  # D^-1 A (rows of isolated citizens are zero)
+    degree: np.ndarray
+
+    @property
+    def indptr(self) -> np.ndarray:
+        return self.adjacency.indptr
+
+    @property
+    def indices(self) -> np.ndarray:
+        return self.adjacency.indices
+
+
+@dataclass
+class State:
+    """Everything the engine knows at one moment."""
+
+    citizens: Citizens
+    staff: Staff
+    commissioners: Commissioners
+    politicians: Politicians
+    initiatives: Initiatives
+    network: Network
+    policy: SimpleNamespace  # effective settings: parameters as changed by events and the Star
+    n_neighbourhoods: int
+    month: int = 0
+    budget_level: float = 1.0  # service budget relative to the start
+    performance_by_team: np.ndarray = field(default_factory=lambda: np.ones(1))
+    service_performance: float = 0.0
+    reference_output: float = 0.0  # pre-shock service output (provider resilience)
+    output: float = 0.0
+    productivity: float = 1.0  # professional productivity: co-design and co-assessment raise it
+    star_step: int = 0  # index into STAR_STEPS
+    events_log: list[str] = field(default_factory=list)
+    event_memory: dict = field(default_factory=dict)  # what each running event changed
+    # per-step flows, reset each step (read by metrics)
+    flows: dict[str, float] = field(default_factory=dict)
+    # cumulative counters
+    totals: dict[str, float] = field(default_factory=dict)
+    static: dict = field(default_factory=dict)  # derived constants (need, teams)
+    scratch: dict = field(default_factory=dict)  # per-citizen results of this month's episodes
+    offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    neighbour_active: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    neighbour_success: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -1,0 +1,47 @@
+"""Small vectorised helpers shared by the submodels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def logistic(z: np.ndarray) -> np.ndarray:
+    """The logistic function, elementwise (stable for large |z|)."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def clip01(x: np.ndarray) -> np.ndarray:
+    """Clip a level array to [0, 1] in place and return it."""
+    return np.clip(x, 0.0, 1.0, out=x)
+
+
+def admit(groups: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Which candidates get in, when candidate j asks for group ``groups[j]``.
+
+    ``capacity[g]`` places are open in group g. Candidates are admitted in random order
+    until a group is full. Returns a bool mask over candidates. Vectorised: a random
+    priority, a stable sort by group and the rank within each group.
+    """
+    m = groups.shape[0]
+    if m == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((rng.random(m), groups))
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, m]))
+    rank = np.arange(m) - run_start
+    ok = np.empty(m, dtype=bool)
+    ok[order] = rank < capacity[sorted_groups]
+    return ok
+
+
+def first_per_key(keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Bool mask keeping one random entry per distinct key (used to avoid double joins)."""
+    return admit(keys, np.ones(int(keys.max()) + 1 if keys.size else 1, dtype=np.int64), rng)
+
+
+def group_mean(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Mean of ``values`` per group (0 for empty groups)."""
+    total = np.bincount(groups, weights=values, minlength=n_groups)
+    count = np.bincount(groups, minlength=n_groups)
+    return np.divide(total, count, out=np.zeros(n_groups), where=count > 0)

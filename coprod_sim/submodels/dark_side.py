@@ -1,0 +1,77 @@
+"""Submodel 4.8, the dark side: rare misconduct in co-delivery.
+
+Misconduct ("corruption, infringement of privacy or illegal discrimination or harassment",
+000@161040; vigilantism, 000@162507) is more likely without training or safeguards (the
+Weyhe and Solihull courses, 000@154973) and in larger groups. An event collapses trust in
+that initiative and its neighbourhood ("may jeopardise the public value created by other
+members", 000@162697) and hits the reputations of commissioners and politicians, lowering
+their risk appetite (blame culture, 000@118561).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import CO_DELIVERY, STOPPED, State
+from ._common import clip01
+
+
+def misconduct_probability(state: State) -> np.ndarray:
+    ini, pol, st = state.initiatives, state.policy, state.staff
+    running = (
+        (ini.view("stage") != STOPPED)
+        & (ini.view("mode") == CO_DELIVERY)
+        & (ini.view("members") > 0)
+    )
+    skill = st.self_efficacy[ini.view("lead_staff")]
+    p = (
+        pol.misconduct_rate
+        * (1.0 - 0.7 * pol.staff_training)
+        * (0.7 if pol.charter else 1.0)
+        * (1.0 + ini.view("members") / 20.0)
+        * np.where(ini.view("crisis"), 2.0, 1.0)
+        * (1.0 - 0.3 * skill)
+    )
+    return np.where(running, p, 0.0)
+
+
+def _consequences(state: State, hit: np.ndarray) -> None:
+    c, ini, co, po = state.citizens, state.initiatives, state.commissioners, state.politicians
+    ini.trust_hit[hit] = 1.0
+    members = np.isin(c.initiative_of, hit).any(axis=0)
+    c.trust[members] *= 0.7
+    c.generalised_trust[members] *= 0.8
+    nbs = np.unique(c.neighbourhood[members])
+    near = np.isin(c.neighbourhood, nbs)
+    c.generalised_trust[near] *= 0.95
+    affected = np.unique(ini.commissioner[hit])
+    co.reputation[affected] -= 0.2
+    co.risk_appetite[affected] *= 0.8
+    po.reputation -= 0.1
+    po.risk_appetite *= 0.9
+    for level in (co.reputation, co.risk_appetite, po.reputation, po.risk_appetite):
+        clip01(level)
+    state.totals["dark_side_events"] += float(hit.size)
+    state.flows["dark_side_events"] = state.flows.get("dark_side_events", 0.0) + hit.size
+
+
+def misconduct(state: State, rng: np.random.Generator, forced: bool = False) -> None:
+    """Draw this month's misconduct events; ``forced`` makes one happen (a scandal)."""
+    p = misconduct_probability(state)
+    if forced:
+        cand = np.flatnonzero(p > 0)
+        if cand.size == 0:
+            cand = np.flatnonzero(state.initiatives.live & (state.initiatives.view("members") > 0))
+        if cand.size == 0:
+            state.totals["dark_side_events"] += 1.0
+            state.flows["dark_side_events"] = state.flows.get("dark_side_events", 0.0) + 1
+            return
+        hit = cand[[int(rng.integers(cand.size))]]
+    else:
+        hit = np.flatnonzero(rng.random(p.shape[0]) < p)
+    if hit.size:
+        _consequences(state, hit)
+
+
+def step(state: State, params, rng: np.random.Generator) -> None:
+    misconduct(state, rng)

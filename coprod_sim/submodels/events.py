@@ -1,0 +1,131 @@
+"""Process step 1: scheduled shocks and policy changes (MODEL.md §3 step 1, §6).
+
+Shocks test the resilience chain (000@49502-58422): professional unavailability, a budget cut
+(with substitution, 000@136220-136480), a crisis call for volunteers bounded by matching
+capacity (002@60710, 003@179030), a scandal (000@162507) and commissioner restructuring
+(knowledge loss, 000@58560). Policy changes set lever or barrier values from a given month.
+
+The flat shock parameters become :class:`Event` objects; scenario files add more (any number
+of each kind). Each event fires at ``start`` and, where it has a duration, ends at
+``start + duration``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..state import State
+from . import dark_side
+
+KINDS = ("unavailability", "budget_cut", "volunteer_call", "scandal", "restructuring", "policy")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One scheduled shock or policy change."""
+
+    kind: str
+    start: int
+    duration: int = 0  # months; 0 = permanent (budget cut) or instantaneous
+    share: float = 0.0  # staff share, budget share, call size or knowledge lost
+    set: dict[str, Any] = field(default_factory=dict)  # policy changes: parameter -> value
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown event kind {self.kind!r}; allowed: {', '.join(KINDS)}")
+
+
+def from_params(p) -> list[Event]:
+    """The shocks switched on by the flat shock parameters."""
+    events = []
+    if p.unavailability_share > 0:
+        events.append(
+            Event(
+                "unavailability",
+                p.unavailability_start,
+                p.unavailability_duration,
+                p.unavailability_share,
+            )
+        )
+    if p.budget_cut_share > 0:
+        events.append(
+            Event("budget_cut", p.budget_cut_start, p.budget_cut_duration, p.budget_cut_share)
+        )
+    if p.volunteer_call_size > 0:
+        events.append(Event("volunteer_call", p.volunteer_call_start, 0, p.volunteer_call_size))
+    if p.scandal:
+        events.append(Event("scandal", p.scandal_start))
+    if p.restructuring_knowledge_loss > 0:
+        events.append(
+            Event("restructuring", p.restructuring_start, 0, p.restructuring_knowledge_loss)
+        )
+    return events
+
+
+def shock_active(state: State) -> bool:
+    """True while any disruptive shock is running (provider resilience reference freezes)."""
+    return bool(state.flows.get("shock_active", 0.0))
+
+
+def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
+    st, cit = state.staff, state.citizens
+    memory = state.event_memory
+    if ev.kind == "unavailability":
+        pool = np.flatnonzero(st.available & st.employed)
+        away = rng.choice(pool, int(round(ev.share * pool.size)), replace=False)
+        st.available[away] = False
+        memory[key] = away
+    elif ev.kind == "budget_cut":
+        state.budget_level *= 1.0 - ev.share
+        # Paid posts go with the money (UK libraries: paid staff 31,977 -> 24,044 while
+        # volunteers doubled, 000@136443-136480).
+        pool = np.flatnonzero(st.employed)
+        cut = rng.choice(pool, int(round(ev.share * pool.size)), replace=False)
+        st.employed[cut] = False
+        memory[key] = (cut, ev.share)
+    elif ev.kind == "volunteer_call":
+        # Over-answered: everyone reached who is willing signs up (750,000 against 250,000
+        # expected, 002@60710).
+        free = ~cit.waiting & (cit.rest == 0)
+        signs = free & (rng.random(cit.n) < ev.share * (0.5 + cit.willingness))
+        cit.waiting |= signs
+        state.totals["volunteers_signed_up"] += float(signs.sum())
+    elif ev.kind == "scandal":
+        dark_side.misconduct(state, forced=True, rng=rng)
+    elif ev.kind == "restructuring":
+        state.commissioners.knowledge *= 1.0 - ev.share
+    elif ev.kind == "policy":
+        for name, value in ev.set.items():
+            setattr(state.policy, name, value)
+
+
+def _end(ev: Event, key: int, state: State) -> None:
+    st = state.staff
+    memory = state.event_memory
+    if ev.kind == "unavailability":
+        st.available[memory.pop(key)] = True
+    elif ev.kind == "budget_cut":
+        cut, share = memory.pop(key)
+        state.budget_level /= 1.0 - share
+        st.employed[cut] = True
+
+
+def step(state: State, events: list[Event], rng: np.random.Generator) -> None:
+    """Fire the events that start or end this month."""
+    month = state.month
+    active = False
+    for key, ev in enumerate(events):
+        if ev.start == month:
+            _start(ev, key, state, rng)
+            state.events_log.append(f"month {month}: {ev.kind} starts")
+        ends = ev.duration > 0 and ev.kind in ("unavailability", "budget_cut")
+        if ends and ev.start + ev.duration == month:
+            _end(ev, key, state)
+            state.events_log.append(f"month {month}: {ev.kind} ends")
+        disruptive = ev.kind in ("unavailability", "budget_cut")
+        if disruptive and ev.start <= month and (ev.duration == 0 or month < ev.start + ev.duration):
+            active = True
+    state.flows["shock_active"] = float(active)

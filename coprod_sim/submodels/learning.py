@@ -1,0 +1,180 @@
+"""Submodel 4.2, learning: the virtuous and vicious circles.
+
+Citizens
+- self-efficacy rises after a success that is made visible (staff feedback, 000@10732;
+  storytelling, 000@86458: "a positive past experience of having made a difference ... will
+  increase political self-efficacy", 000@11846), falls after a failure by more than a success
+  raises it (000@9739), rises vicariously with neighbours' successes (003@176819), rises a
+  little with good service performance (000@12949, P3), and relaxes slowly otherwise;
+- trust in staff needs positive experience (002@21863) and falls after failures (002@22476),
+  unanswered voice (000@17862), overt monitoring (000@146978) and long unanswered
+  willingness; generalised trust grows with collective successes and community development
+  (000@55965);
+- effort adds fatigue, heavier for vulnerable citizens; past a threshold a citizen burns out
+  and rests (000@138113-138516); peer support lightens the load (000@127912);
+- feeling exploited grows in substitutive co-delivery under budget pressure ('dumped',
+  000@42467), with being pressed into more and more (000@127598) and with free riders
+  (000@40148); it lowers motivation. Material rewards help simple tasks and crowd out
+  motivation on complex ones (000@95232, 000@95722).
+
+Staff: motivation follows citizens' intensity (003@135407); trust in citizens follows their
+caseload's successes ("trust clearly needs to be mutual", 000@21410); skill grows by doing
+and by training; resistance rises when co-delivery substitutes for paid hours (000@38886).
+Risk appetites knocked down by scandals relax back toward their settings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import population
+from ..state import STOPPED, State
+from ._common import clip01
+from ._membership import recount, release_citizens
+
+VICARIOUS_GAIN = 0.03
+PERFORMANCE_GAIN = 0.01
+BASE_MOTIVATION = 0.55
+FATIGUE_RECOVERY = 0.15
+
+
+def update_neighbourhood_signals(state: State) -> None:
+    """One sparse product: neighbours' mean activity and success (word of mouth, vicarious
+    learning and user resilience read these)."""
+    c = state.citizens
+    active = (c.initiative_of >= 0).any(axis=0)
+    x = np.empty((c.n, 3))
+    x[:, 0] = active
+    x[:, 1] = c.success
+    x[:, 2] = active * c.capability
+    y = state.network.mean_of_neighbours @ x
+    state.neighbour_active = y[:, 0]
+    state.neighbour_success = y[:, 1]
+    state.scratch["neighbour_capacity"] = y[:, 2]
+
+
+def _citizens(state: State) -> None:
+    c, pol, ep = state.citizens, state.policy, state.scratch
+    s, f = ep["success"], ep["failure"]
+    active = ep["n_modes"] > 0
+    unheard, heard = ep["unheard"], ep["heard"]
+    loss_scale = 0.5 if pol.risk_strategy == "risk_reduction" else 1.0
+    relax = pol.relaxation
+    perceived = 1.0 - c.shortfall
+
+    se = c.self_efficacy
+    below = se < c.self_efficacy0
+    recovery = np.where(below & (pol.risk_strategy == "resilience_building"), 3.0, 1.0)
+    se += (
+        pol.efficacy_gain * s * (0.3 + 0.7 * pol.staff_feedback) * (1.0 - se)
+        - pol.efficacy_loss * f * se * loss_scale
+        + VICARIOUS_GAIN * state.neighbour_success * (1.0 + pol.peer_support) * (1.0 - se)
+        + PERFORMANCE_GAIN * (perceived - 0.5)
+        - 0.02 * unheard * se
+        + relax * recovery * (c.self_efficacy0 - se)
+    )
+    clip01(se)
+
+    t = c.trust
+    t += (
+        pol.trust_gain * (s + 0.5 * heard) * (1.0 - t)
+        - pol.trust_loss * (f * loss_scale + unheard) * t
+        - 0.03 * pol.overt_monitoring * active * t
+        - 0.002 * (c.unanswered > 6) * t
+        + relax * (c.trust0 - t)
+    )
+    clip01(t)
+
+    gt = c.generalised_trust
+    gt += (
+        0.5 * pol.trust_gain * (ep["collective_success"] > 0) * (1.0 - gt)
+        - 0.5 * pol.trust_loss * (ep["collective_failure"] > 0) * gt * loss_scale
+        + 0.004 * pol.community_development * (1.0 - gt)
+        + 0.01 * pol.peer_support * state.neighbour_active * (1.0 - gt)
+        + relax * (c.generalised_trust0 - gt)
+    )
+    clip01(gt)
+
+    pressure = max(0.0, 1.0 - state.budget_level)
+    rise = (
+        0.05 * ep["substitutive"] * (0.3 + 2.0 * pressure)
+        + 0.03 * np.maximum(ep["n_modes"] - 1.0, 0.0)
+        + 0.03 * (ep["collective_failure"] > 0)
+    )
+    c.exploited += rise * (0.5 if pol.charter else 1.0) - 0.05 * c.exploited
+    clip01(c.exploited)
+
+    m = c.motivation
+    reward = pol.material_rewards * 0.01 * active * np.where(ep["complex_task"], -1.0, 1.0)
+    m += 0.02 * s - 0.05 * c.exploited * m + reward - 0.01 * unheard
+    m += relax * (BASE_MOTIVATION - m)
+    clip01(m)
+
+    load = ep["effort"] * pol.effort_fatigue * (1.0 + c.vulnerable)
+    c.fatigue *= np.where(c.rest > 0, 0.7, 1.0 - FATIGUE_RECOVERY)
+    c.fatigue += load * (1.0 - 0.3 * pol.peer_support)
+    clip01(c.fatigue)
+    burnt = active & (c.fatigue > pol.burnout_threshold)
+    np.subtract(c.rest, 1, out=c.rest, where=c.rest > 0)
+    c.rest[burnt] = pol.burnout_rest
+    if burnt.any():
+        release_citizens(state, burnt)
+        recount(state)
+    state.flows["burnouts"] = float(burnt.sum())
+
+    voice = heard | unheard
+    er = c.expects_response
+    er += np.where(voice, 0.2 * (heard - er), 0.01 * (0.6 - er))
+    clip01(er)
+    target = 0.5 + 0.4 * pol.information_provision - 0.4 * pol.poor_communication
+    c.sat_info += 0.1 * (target - c.sat_info) + 0.02 * heard
+    clip01(c.sat_info)
+    c.experience += active
+
+
+def _staff(state: State) -> None:
+    st, ini, pol = state.staff, state.initiatives, state.policy
+    running = (ini.view("stage") != STOPPED) & ~ini.view("self_organised")
+    lead = ini.view("lead_staff")
+    places = np.bincount(lead, weights=ini.view("places") * running, minlength=st.n)
+    members = np.bincount(lead, weights=ini.view("members") * running, minlength=st.n)
+    intensity = np.divide(members, places, out=np.zeros(st.n), where=places > 0)
+    # Citizens' intensity motivates staff, and low input lets them stop 'going the extra
+    # mile' (003@135407-135745).
+    st.motivation += 0.05 * (0.3 + 0.6 * intensity - st.motivation)
+    ran = np.bincount(lead, weights=running & (ini.view("members") > 0), minlength=st.n)
+    wins = np.bincount(lead, weights=running & ini.view("success"), minlength=st.n)
+    rate = np.divide(wins, ran, out=np.full(st.n, 0.5), where=ran > 0)
+    trust_base = 0.65 - 0.4 * pol.low_staff_trust
+    st.trust += 0.03 * (rate - 0.5) * (ran > 0) + pol.relaxation * (trust_base - st.trust)
+    st.self_efficacy += 0.05 * (population.staff_skill_target(pol) - st.self_efficacy)
+    st.self_efficacy += 0.01 * (ran > 0) * (1.0 - st.self_efficacy)
+    subst = np.bincount(lead, weights=running & ini.view("substitutive"), minlength=st.n)
+    subst_share = np.divide(subst, np.maximum(ran, 1.0), out=np.zeros(st.n))
+    pressure = max(0.0, 1.0 - state.budget_level)
+    lost_posts = 1.0 - float(st.employed.mean())
+    target = np.minimum(
+        1.0, pol.staff_resistance + subst_share * (0.3 + 2.0 * pressure) + 1.0 * lost_posts
+    )
+    st.resistance += 0.1 * (target - st.resistance)
+    st.risk_appetite += 0.05 * (population.staff_appetite(pol) - st.risk_appetite)
+    for level in (st.motivation, st.trust, st.self_efficacy, st.resistance, st.risk_appetite):
+        clip01(level)
+
+
+def _officials(state: State) -> None:
+    pol, co, po = state.policy, state.commissioners, state.politicians
+    co.risk_appetite += 0.02 * (population.commissioner_appetite(pol) - co.risk_appetite)
+    po.risk_appetite += 0.02 * (population.politician_appetite(pol) - po.risk_appetite)
+    co.reputation += 0.02 * (0.7 - co.reputation)
+    po.reputation += 0.02 * (0.7 - po.reputation)
+    co.knowledge += 0.01 * (pol.knowledge_retention - co.knowledge)
+    for level in (co.risk_appetite, po.risk_appetite, co.reputation, po.reputation, co.knowledge):
+        clip01(level)
+
+
+def step(state: State, params, rng: np.random.Generator) -> None:
+    _citizens(state)
+    _staff(state)
+    _officials(state)
+    update_neighbourhood_signals(state)

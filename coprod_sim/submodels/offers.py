@@ -1,0 +1,124 @@
+"""Submodel 4.3, staff offers: how many places frontline staff offer, and to whom.
+
+Places offered a month = free slack x willingness to offer. Slack is cut by the staff time
+shortage ("shortage of staff time may be a much more important barrier to co-production than
+shortage of finance", 000@23459) and by output-based 'time and task' management (000@25474),
+and freed by outcome-based commissioning. Supporting current co-producers uses slack first
+("most co-production initiatives do require extra staff time", 000@23074).
+
+Willingness to offer rises with staff motivation, trust in citizens (000@23915), skill,
+incentives (000@23779) and risk appetite, and falls with fear of blame unless a formal risk
+framework exists (000@39263), with resistance to losing status or jobs (000@38886) and with
+output-based performance management.
+
+Targeting: a share of offers go to citizens who know and care, matched to the mode they
+prefer (003@20830, 003@47218, 001@32887); the rest are 'shotgun' offers to anyone in the
+caseload.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import BASE_SLACK_HOURS
+from ..state import STOPPED, VOICE_MODES, State
+from ._common import logistic
+
+HOURS_PER_PLACE = 0.5
+"""Staff hours a month to support one co-producer (digital: a third of it)."""
+HOURS_PER_OFFER = 1.0
+TOURNAMENT = 3
+
+
+def staff_slack(state: State) -> np.ndarray:
+    """Hours a month each staff member can give to co-production."""
+    pol, st = state.policy, state.staff
+    outcome_based = state.commissioners.outcome_based[st.commissioner]
+    slack = (
+        BASE_SLACK_HOURS
+        * (1.0 - 0.8 * pol.staff_time_shortage)
+        * (1.0 - 0.5 * pol.output_based_management * (1.0 - outcome_based))
+        * (1.0 + 0.8 * outcome_based)
+        * (0.6 + 0.4 * min(state.budget_level, 1.0))
+    )
+    return slack * (st.available & st.employed)
+
+
+def willingness_to_offer(state: State) -> np.ndarray:
+    """Probability-like propensity of each staff member to offer a place."""
+    pol, st = state.policy, state.staff
+    fear = (1.0 - st.risk_appetite) * (0.3 if pol.risk_framework else 1.0)
+    outcome_based = state.commissioners.outcome_based[st.commissioner]
+    z = (
+        0.5
+        + 2.0 * (st.motivation - 0.5)
+        + 2.0 * (st.trust - 0.5)
+        + 1.5 * (st.self_efficacy - 0.5)
+        + 2.0 * pol.staff_incentives
+        - 2.0 * fear
+        - 2.5 * st.resistance
+        - 1.5 * pol.output_based_management * (1.0 - outcome_based)
+    )
+    return logistic(z)
+
+
+def open_places(state: State) -> np.ndarray:
+    """Places open to offers in each initiative (0 for stopped, unstarted or unstaffed ones)."""
+    ini, st = state.initiatives, state.staff
+    lead = ini.view("lead_staff")
+    staffed = st.available[lead] & st.employed[lead]
+    recruiting = (
+        (ini.view("stage") != STOPPED)
+        & (ini.view("age") >= 0)
+        & ~ini.view("self_organised")
+        & ~ini.view("crisis")
+        & staffed
+    )
+    return np.where(recruiting, np.maximum(ini.view("places") - ini.view("members"), 0), 0)
+
+
+def support_hours(state: State) -> np.ndarray:
+    """Hours each staff member spends this month supporting current co-producers."""
+    ini = state.initiatives
+    supported = (ini.view("stage") != STOPPED) & ~ini.view("self_organised")
+    per_place = np.where(ini.view("digital"), HOURS_PER_PLACE / 3.0, HOURS_PER_PLACE)
+    hours = ini.view("members") * per_place * supported
+    return np.bincount(ini.view("lead_staff"), weights=hours, minlength=state.staff.n)
+
+
+def _targets(state: State, initiative: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    st, cit = state.staff, state.citizens
+    lead = state.initiatives.view("lead_staff")[initiative]
+    start = st.caseload_start[lead]
+    size = st.caseload_stop[lead] - start
+    m = initiative.shape[0]
+    draws = start[:, None] + (rng.random((m, TOURNAMENT)) * size[:, None]).astype(np.int64)
+    matched = rng.random(m) < state.policy.targeting
+    # 'Know and care' matching: pick the best of a few candidates (003@47218), with the
+    # voice/action fit of the mode (001@32887).
+    voice = VOICE_MODES[state.initiatives.view("mode")[initiative]]
+    pref = cit.voice_preference[draws]
+    fit = np.where(voice[:, None], pref, 1.0 - pref)
+    score = 2.0 * (cit.knows[draws] & cit.cares[draws]) + fit
+    best = draws[np.arange(m), np.argmax(score, axis=1)]
+    return np.where(matched, best, draws[:, 0])
+
+
+def step(state: State, params, rng: np.random.Generator) -> None:
+    """Draw this month's offers into ``state.offers`` as (citizen, initiative) arrays."""
+    st, ini = state.staff, state.initiatives
+    st.slack = staff_slack(state)
+    st.hours_used = support_hours(state)
+    free = np.maximum(st.slack - st.hours_used, 0.0)
+    rate = free / HOURS_PER_OFFER * willingness_to_offer(state)
+    open_k = open_places(state)
+    lead = ini.view("lead_staff")
+    open_by_lead = np.bincount(lead, weights=open_k, minlength=st.n)
+    share = np.divide(open_k, open_by_lead[lead], out=np.zeros(ini.n), where=open_k > 0)
+    reach = np.where(ini.view("digital"), 3.0, 1.0)
+    lam = rate[lead] * share * reach
+    n_offers = np.minimum(rng.poisson(lam), 3 * open_k)
+    initiative = np.repeat(np.arange(ini.n), n_offers)
+    citizen = _targets(state, initiative, rng)
+    state.offers = (citizen, initiative)
+    state.flows["offers"] = float(initiative.shape[0])

@@ -1,0 +1,300 @@
+"""Submodel 4.1, citizen participation: P = willing x able x offered (000@122354, 000@14153).
+
+Willingness is a logistic function of an index built from self-efficacy (a larger weight for
+collective modes, 000@10384, 000@17073), trust in staff (individual) or generalised trust
+(collective, 000@20800), motivation, perceived shortfall (+, 000@12607), satisfaction with
+information (+, 000@12283), the share of active neighbours (word of mouth with a threshold
+response, 002@17777), the fit between the mode and the voice/action preference (001@31907),
+knowing and caring (003@47218), age (+ individual, - collective: 000@6969, 000@15093),
+fatigue and feeling exploited (-), and the perceived barrier and risk of the mode (technical
+co-commissioning draws few, 003@48557; a charter insures co-producers, 000@80868).
+Co-assessment also needs the expectation of a response (003@139090).
+
+Ability: time (employment cuts time for collective modes, 000@15878, more so with time
+poverty), capability, and digital access for digital initiatives (003@182158).
+
+Besides offers, citizens join through peers (word of mouth, 000@151070), start community
+action without an offer when shortfall and generalised trust are high (the Balsall Heath
+pathway, 000@56942), which becomes co-production when a public body joins, and answer crisis
+calls for volunteers, bounded by matching capacity; unmatched volunteers lose interest
+(000@98274, 000@98118). Participants leave for life-stage reasons (003@105665), and
+co-assessors stop responding when they wait in vain (003@139090).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
+from ._common import admit, clip01, first_per_key, group_mean, logistic
+from ._membership import active_entries, recount
+
+AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
+"""Age raises individual co-production (000@6969) ..."""
+AGE_COLLECTIVE = np.array([0.2, 0.1, -0.1, -0.4])
+"""... and lowers collective co-production: its effort is daunting for older people (000@15422)."""
+MODE_BARRIER = np.array([1.2, 0.6, 0.0, 0.3])
+"""Perceived barrier of each mode: technical co-commissioning draws few (003@48557); voice
+modes reach fewer people than co-delivery (003@193721)."""
+MODE_RISK = np.array([0.5, 0.2, 0.8, 0.1])
+"""Perceived personal risk of each mode (000@39541; co-delivery carries physical risk)."""
+PEER_JOIN_RATE = 0.05
+COMMUNITY_ACTION_RATE = 0.05
+COMMUNITY_PLACES = 15
+COMMUNITY_FOUNDERS = 8
+
+
+def peer_response(state: State) -> np.ndarray:
+    """Threshold response to the share of active neighbours (Centola-style complex contagion)."""
+    pol = state.policy
+    return logistic((state.neighbour_active - pol.peer_threshold) / 0.05)
+
+
+def base_index(state: State) -> np.ndarray:
+    """The terms of the willingness index that do not depend on the mode."""
+    c, pol = state.citizens, state.policy
+    return (
+        pol.willingness_intercept
+        + 1.5 * (c.motivation - 0.5)
+        + 1.5 * (c.shortfall - 0.25)
+        + 1.0 * (c.sat_info - 0.5)
+        + pol.peer_weight * peer_response(state)
+        + 0.8 * (c.knows & c.cares)
+        - 3.0 * c.fatigue
+        - 2.0 * c.exploited
+    )
+
+
+def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)) -> np.ndarray:
+    """Add the individual- or collective-specific terms for citizens ``idx``."""
+    c, pol = state.citizens, state.policy
+    if collective:
+        return (
+            base
+            + pol.efficacy_weight_collective * (c.self_efficacy[idx] - 0.5)
+            + 1.5 * (c.generalised_trust[idx] - 0.5)
+            + AGE_COLLECTIVE[c.age_band[idx]]
+        )
+    return (
+        base
+        + pol.efficacy_weight_individual * (c.self_efficacy[idx] - 0.5)
+        + 1.5 * (c.trust[idx] - 0.5)
+        + AGE_INDIVIDUAL[c.age_band[idx]]
+    )
+
+
+def general_willingness(state: State, base: np.ndarray) -> np.ndarray:
+    """Willingness to give some time in the best-fitting mode (the survey question)."""
+    c = state.citizens
+    best = np.maximum(kind_index(state, base, False), kind_index(state, base, True))
+    fit = np.maximum(c.voice_preference, 1.0 - c.voice_preference) - 0.5
+    return logistic(best + fit)
+
+
+def offer_willingness(state: State, base: np.ndarray, cit: np.ndarray, k: np.ndarray):
+    """Willingness of citizens ``cit`` to take up a place in initiatives ``k``."""
+    c, pol, ini = state.citizens, state.policy, state.initiatives
+    mode = ini.mode[k]
+    collective = ini.collective[k]
+    b = base[cit]
+    z = np.where(
+        collective, kind_index(state, b, True, cit), kind_index(state, b, False, cit)
+    )
+    pref = c.voice_preference[cit]
+    fit = np.where(VOICE_MODES[mode], pref, 1.0 - pref)
+    insured = 0.5 if pol.charter else 1.0
+    z += (
+        1.0 * (fit - 0.5)
+        - MODE_BARRIER[mode]
+        - MODE_RISK[mode] * (1.0 - c.risk_appetite[cit]) * insured
+        + np.where(mode == CO_ASSESSMENT, 2.0 * (c.expects_response[cit] - 0.5), 0.0)
+        + np.where(ini.digital[k], 0.3, 0.0)
+        # Material rewards suit simple, monitorable tasks and crowd out intrinsic
+        # motivation on complex ones (000@95232, 000@95722).
+        + pol.material_rewards * np.where(ini.domain[k] <= 1, 0.8, -0.4)
+    )
+    return logistic(z)
+
+
+def ability(state: State, cit: np.ndarray, k: np.ndarray) -> np.ndarray:
+    c, pol, ini = state.citizens, state.policy, state.initiatives
+    collective = ini.collective[k]
+    time_cut = np.where(
+        collective, 0.2 + 0.7 * pol.time_poverty, 0.3 * pol.time_poverty
+    ) * c.employed[cit]
+    able = (1.0 - time_cut) * (0.5 + 0.5 * c.capability[cit])
+    able *= np.where(collective & (c.age_band[cit] == 3), 0.7, 1.0)
+    return able * np.where(ini.digital[k], c.digital_access[cit], True)
+
+
+def _join(state: State, cit: np.ndarray, k: np.ndarray, rng: np.random.Generator) -> int:
+    """Admit candidates (citizen, initiative) within open places; return how many joined."""
+    ini, c = state.initiatives, state.citizens
+    if cit.size == 0:
+        return 0
+    mode = ini.mode[k].astype(np.int64)
+    free_slot = c.initiative_of[mode, cit] == NO_INITIATIVE
+    cit, k, mode = cit[free_slot], k[free_slot], mode[free_slot]
+    if cit.size == 0:
+        return 0
+    once = first_per_key(mode * c.n + cit, rng)
+    cit, k, mode = cit[once], k[once], mode[once]
+    open_k = np.maximum(ini.view("places") - ini.view("members"), 0)
+    ok = admit(k, open_k, rng)
+    c.initiative_of[mode[ok], cit[ok]] = k[ok]
+    np.add.at(ini.members, k[ok], 1)
+    return int(ok.sum())
+
+
+def _accept_offers(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
+    cit, k = state.offers
+    c = state.citizens
+    if cit.size == 0:
+        state.flows["joined_offer"] = 0.0
+        return
+    p = offer_willingness(state, base, cit, k) * ability(state, cit, k)
+    yes = (rng.random(cit.size) < p) & (c.rest[cit] == 0)
+    state.flows["joined_offer"] = float(_join(state, cit[yes], k[yes], rng))
+
+
+def _peer_joins(state: State, rng: np.random.Generator) -> None:
+    """Word of mouth: a citizen joins the initiative of an active neighbour (000@151070)."""
+    c, net, ini = state.citizens, state.network, state.initiatives
+    inactive = (c.initiative_of < 0).all(axis=0) & (c.rest == 0) & (net.degree > 0)
+    p = PEER_JOIN_RATE * peer_response(state) * c.willingness
+    cand = np.flatnonzero(inactive & (rng.random(c.n) < p))
+    if cand.size == 0:
+        state.flows["joined_peer"] = 0.0
+        return
+    pick = net.indptr[cand] + (rng.random(cand.size) * net.degree[cand]).astype(np.int64)
+    friend = net.indices[pick]
+    held = c.initiative_of[:, friend]  # (4, m)
+    choice = np.argmax((held >= 0) * rng.random(held.shape), axis=0)
+    k = held[choice, np.arange(cand.size)]
+    ok = k >= 0
+    cand, k = cand[ok], k[ok].astype(np.int64)
+    joinable = (ini.stage[k] != STOPPED) & ~ini.crisis[k] & (ini.age[k] >= 0)
+    state.flows["joined_peer"] = float(_join(state, cand[joinable], k[joinable], rng))
+
+
+def _community_action(state: State, rng: np.random.Generator) -> None:
+    """Self-organisation without an offer (000@56942), and public bodies joining it."""
+    c, pol, ini, st = state.citizens, state.policy, state.initiatives, state.staff
+    k_nb = state.n_neighbourhoods
+    live_so = ini.view("self_organised") & (ini.view("stage") != STOPPED)
+    # A public body joins: the initiative becomes co-production (Balsall Heath "received
+    # many grants", 000@57363). Map it finds such initiatives (000@67620).
+    join_p = 0.02 + 0.1 * pol.community_development + (0.2 if state.star_step == 1 else 0.0)
+    joins = live_so & (rng.random(ini.n) < join_p)
+    ini.self_organised[: ini.n][joins] = False
+    busy = np.bincount(ini.view("neighbourhood")[live_so & ~joins], minlength=k_nb) > 0
+    shortfall = group_mean(c.neighbourhood, c.shortfall, k_nb)
+    cohesion = group_mean(c.neighbourhood, c.generalised_trust, k_nb)
+    pressure = shortfall * cohesion * (1.0 + 3.0 * pol.community_development)
+    start = np.flatnonzero(~busy & (rng.random(k_nb) < COMMUNITY_ACTION_RATE * pressure))
+    state.flows["community_starts"] = float(start.size)
+    if start.size == 0:
+        return
+    nb_start = np.searchsorted(c.neighbourhood, start)
+    nb_stop = np.searchsorted(c.neighbourhood, start, side="right")
+    lead = c.caseload_staff[nb_start]
+    new = ini.add(
+        start.size,
+        mode=CO_DELIVERY,
+        collective=True,
+        places=COMMUNITY_PLACES,
+        effectiveness=rng.beta(5.0, 3.0, start.size),
+        domain=min(3, ["simple", "complicated", "complex", "chaotic"].index(pol.knowledge_domain)),
+        stage=PILOT,
+        lead_staff=lead,
+        commissioner=st.commissioner[lead],
+        neighbourhood=start,
+        monthly_cost=0.0,
+        visibility=0.2,
+        self_organised=True,
+    )
+    founders = nb_start[:, None] + (
+        rng.random((start.size, COMMUNITY_FOUNDERS)) * (nb_stop - nb_start)[:, None]
+    ).astype(np.int64)
+    cit = founders.ravel()
+    k = np.repeat(new, COMMUNITY_FOUNDERS)
+    base = base_index(state)[cit]
+    willing = logistic(kind_index(state, base, True, cit)) * ability(state, cit, k)
+    yes = (rng.random(cit.size) < willing) & (c.rest[cit] == 0)
+    _join(state, cit[yes], k[yes], rng)
+
+
+def _crisis_matching(state: State, rng: np.random.Generator) -> None:
+    """Match waiting volunteers to crisis tasks, up to the matching capacity (P7)."""
+    c, pol, st, ini = state.citizens, state.policy, state.staff, state.initiatives
+    waiting = np.flatnonzero(c.waiting)
+    if waiting.size == 0:
+        state.flows["volunteers_matched"] = 0.0
+        return
+    capacity = pol.matching_capacity * c.n / 1000.0
+    capacity = int(capacity) + int(rng.random() < capacity - int(capacity))
+    matched = rng.permutation(waiting)[:capacity]
+    matched = matched[c.initiative_of[CO_DELIVERY, matched] == NO_INITIATIVE]
+    staffed = np.flatnonzero(st.available & st.employed)
+    if matched.size and staffed.size:
+        lead = np.asarray([staffed[int(rng.integers(staffed.size))]])
+        k = ini.add(
+            1,
+            mode=CO_DELIVERY,
+            collective=False,
+            places=matched.size,
+            effectiveness=rng.beta(5.0, 3.0, 1),
+            domain=3,  # a crisis is chaotic (000@45428)
+            stage=PILOT,
+            lead_staff=lead,
+            commissioner=st.commissioner[lead],
+            monthly_cost=0.1 * matched.size,
+            visibility=0.9,  # crises reveal co-delivery's potential (003@118650)
+            crisis=True,
+        )
+        c.initiative_of[CO_DELIVERY, matched] = k[0]
+        ini.members[k[0]] = matched.size
+        state.totals["volunteers_matched"] += float(matched.size)
+    c.waiting[matched] = False
+    state.flows["volunteers_matched"] = float(matched.size)
+    # Unmatched volunteers are disappointed and lose interest (000@98118, 000@98274).
+    still = np.flatnonzero(c.waiting)
+    c.motivation[still] -= 0.02
+    c.trust[still] -= 0.01
+    quit_ = still[rng.random(still.size) < pol.interest_decay]
+    c.waiting[quit_] = False
+    c.trust[quit_] -= 0.03
+    clip01(c.motivation)
+    clip01(c.trust)
+
+
+def _exits(state: State, rng: np.random.Generator) -> None:
+    c, pol = state.citizens, state.policy
+    mode, cit, k = active_entries(state)
+    if cit.size == 0:
+        state.flows["exits"] = 0.0
+        return
+    p = pol.exit_rate + 0.1 * (c.exploited[cit] > 0.6)
+    # Co-assessors who waited in vain do not respond the next time (003@139090).
+    p = p + np.where(mode == CO_ASSESSMENT, 0.3 * (1.0 - c.expects_response[cit]) ** 2, 0.0)
+    leave = rng.random(cit.size) < p
+    c.initiative_of[mode[leave], cit[leave]] = NO_INITIATIVE
+    state.flows["exits"] = float(leave.sum())
+
+
+def step(state: State, params, rng: np.random.Generator) -> None:
+    """Offers taken up, peer joins, community action, crisis matching and exits."""
+    c = state.citizens
+    base = base_index(state)
+    c.willingness = general_willingness(state, base)
+    _exits(state, rng)
+    recount(state)
+    _accept_offers(state, base, rng)
+    _peer_joins(state, rng)
+    _community_action(state, rng)
+    _crisis_matching(state, rng)
+    recount(state)
+    # Unanswered willingness: willing citizens who hold no place wait (4.1).
+    idle = (c.initiative_of < 0).all(axis=0)
+    waiting = idle & (c.willingness > 0.5)
+    c.unanswered = np.where(waiting, c.unanswered + 1.0, c.unanswered * 0.8)

@@ -1,0 +1,97 @@
+"""Submodel 4.7, service performance and public value (001@14087, 001@15682).
+
+Service performance = professional output (available, funded staff, pooled in teams that
+cover for absent colleagues, times productivity) plus co-production contributions, against
+need. Citizens perceive their team's performance with a personal bias; the shortfall they
+perceive prompts co-production (000@12607).
+
+Public value is a balance, reported side by side and never summed (001@14087):
+- user value: need met for service users with care needs;
+- social value: generalised trust, lifted by collective co-production (social capital);
+- economic value: costs saved minus support costs, staff hours and citizens' hours ("using
+  up citizens' time is also a cost to society", 003@39028), as a share of the budget;
+- governance value: fairness and inclusion of who takes part (1 - dissimilarity between
+  participants and the population by education, age and vulnerability; 000@151410).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import STOPPED, State
+from ._common import clip01, group_mean
+from .offers import support_hours
+
+ADDITIVE_SAVING = 0.5
+"""Additive co-delivery saves half its value (it lowers future demand, 000@94308)."""
+CITIZEN_HOUR_VALUE = 0.1
+"""Shadow price of a citizen hour, as a share of a staff hour's cost."""
+
+
+def team_output(state: State, contribution: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Professional and co-produced output of each team, in service units."""
+    st, ini, stat = state.staff, state.initiatives, state.static
+    n_teams = stat["need_by_team"].shape[0]
+    on_duty = (st.available & st.employed).astype(np.float64)
+    capacity = stat["capacity_per_staff"] * state.productivity * (0.7 + 0.3 * state.budget_level)
+    professional = np.bincount(st.team, weights=on_duty * capacity, minlength=n_teams)
+    team_of_initiative = st.team[ini.view("lead_staff")]
+    coproduced = np.bincount(team_of_initiative, weights=contribution, minlength=n_teams)
+    return professional, coproduced
+
+
+def dissimilarity(state: State, participant: np.ndarray) -> float:
+    """Duncan dissimilarity between participants and all citizens (0 = representative)."""
+    c = state.citizens
+    cell = (c.education.astype(np.int64) * 4 + c.age_band) * 2 + c.vulnerable
+    pop = np.bincount(cell, minlength=24) / c.n
+    part = np.bincount(cell[participant], minlength=24)
+    if part.sum() == 0:
+        return 1.0
+    return 0.5 * float(np.abs(part / part.sum() - pop).sum())
+
+
+def step(state: State, params, rng: np.random.Generator) -> None:
+    c, ini, stat, fl = state.citizens, state.initiatives, state.static, state.flows
+    contribution = state.scratch["contribution"]
+    professional, coproduced = team_output(state, contribution)
+    need_t = stat["need_by_team"]
+    met = np.minimum(professional + coproduced, need_t)
+    perf_t = np.divide(met, need_t, out=np.ones_like(need_t), where=need_t > 0)
+    state.performance_by_team = perf_t
+    state.service_performance = float(met.sum() / need_t.sum())
+    perceived = perf_t[stat["team_of_citizen"]] + c.perception_bias
+    c.shortfall += 0.3 * (np.clip(1.0 - perceived, 0.0, 1.0) - c.shortfall)
+    clip01(c.shortfall)
+
+    # Provider resilience compares output with its level before any shock.
+    state.output = state.service_performance
+    if state.reference_output == 0.0:
+        state.reference_output = state.output
+    elif not fl.get("shock_active", 0.0):
+        state.reference_output += 0.1 * (state.output - state.reference_output)
+
+    vulnerable = c.vulnerable if c.vulnerable.any() else np.ones(c.n, dtype=bool)
+    fl["user_value"] = float(perf_t[stat["team_of_citizen"][vulnerable]].mean())
+    collective = (c.initiative_of >= 0) & ini.collective[np.maximum(c.initiative_of, 0)]
+    coll_share = group_mean(c.neighbourhood, collective.any(axis=0), state.n_neighbourhoods)
+    gt = group_mean(c.neighbourhood, c.generalised_trust, state.n_neighbourhoods)
+    fl["social_value"] = float((gt * (0.5 + 0.5 * np.minimum(1.0, 5.0 * coll_share))).mean())
+    state.scratch["collective_share_by_nb"] = coll_share
+    state.scratch["trust_by_nb"] = gt
+
+    budget = c.n * state.budget_level
+    hour_cost = stat["hour_cost"]
+    saved = float(
+        (contribution * np.where(ini.view("substitutive"), 1.0, ADDITIVE_SAVING)).sum()
+    ) / max(state.productivity, 1e-9)
+    supported = (ini.view("stage") != STOPPED) & ~ini.view("self_organised")
+    spend = float(ini.view("monthly_cost")[supported].sum())
+    staff_hours = float(support_hours(state).sum())
+    citizen_hours = fl.get("citizen_hours", 0.0)
+    cost = spend + staff_hours * hour_cost + citizen_hours * hour_cost * CITIZEN_HOUR_VALUE
+    fl["economic_value"] = (saved - cost) / budget if budget > 0 else 0.0
+    fl["staff_hours"] = staff_hours
+    fl["coproduction_spend"] = spend
+    participant = (c.initiative_of >= 0).any(axis=0)
+    fl["governance_value"] = 1.0 - dissimilarity(state, participant)

@@ -1,0 +1,89 @@
+"""Submodel 4.5, politics: councillors' support for co-production, and elections.
+
+Support follows public satisfaction ("more votes from satisfied citizens", 000@92857),
+savings that arrive within the politicians' horizon (short electoral cycles "focus the minds
+of politicians on quick fixes", 000@27723) and scandals, weighted by reputation
+(000@38073). Politicians' trust in commissioners rises with visible successes and falls with
+scandals; without it "the political leadership may decide to cut funding, even of successful
+co-production initiatives" (000@119280; used in :mod:`commissioning`). At elections
+councillors may be replaced by newcomers drawn from the public mood.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import population
+from ..state import State
+from ._common import clip01
+
+
+def satisfaction(state: State) -> float:
+    """Public satisfaction: service performance, trust in staff and self-efficacy."""
+    c = state.citizens
+    return float(
+        0.5 * state.service_performance + 0.25 * c.trust.mean() + 0.25 * c.self_efficacy.mean()
+    )
+
+
+def cycle(state: State, rng: np.random.Generator) -> None:
+    po, pol, tot = state.politicians, state.policy, state.totals
+    sat = satisfaction(state)
+    scandals = tot["dark_side_events"] - tot.get("dark_side_at_last_cycle", 0.0)
+    tot["dark_side_at_last_cycle"] = tot["dark_side_events"]
+    reputation_weight = 1.0 - po.risk_appetite
+    horizon_factor = np.minimum(1.0, po.horizon / 36.0)
+    savings = tot.get("economic_value_mean", 0.0)
+    visible = tot.get("visible_success", 0.5)
+    target = (
+        0.3
+        + 0.5 * (sat - 0.5)
+        + 2.0 * savings * horizon_factor
+        + 0.3 * (visible - 0.5)
+        - 0.3 * min(scandals, 3.0) * reputation_weight
+    )
+    po.support += 0.3 * (np.clip(target + 0.2, 0.0, 1.0) - po.support)
+    po.trust += 0.1 * (visible - 0.6) - 0.2 * min(scandals, 3.0) * reputation_weight
+    po.trust += pol.relaxation * 12 * (0.6 - po.trust)
+    po.motivation += 0.3 * (sat - po.motivation)
+    po.self_efficacy += 0.1 * (po.support - po.self_efficacy)
+    for level in (po.support, po.trust, po.motivation, po.self_efficacy):
+        clip01(level)
+
+
+def election(state: State, rng: np.random.Generator) -> None:
+    """Dissatisfied voters replace councillors with newcomers from the public mood."""
+    po, pol, c = state.politicians, state.policy, state.citizens
+    sat = satisfaction(state)
+    out = rng.random(po.n) < 0.5 * (1.0 - sat)
+    k = int(out.sum())
+    po.tenure[~out] += 1
+    if k == 0:
+        return
+    mood = float(0.5 * c.self_efficacy.mean() + 0.5 * c.willingness.mean())
+    po.support[out] = np.clip(mood + 0.1 * rng.standard_normal(k), 0.0, 1.0)
+    po.trust[out] = 0.5
+    po.motivation[out] = 0.5
+    po.self_efficacy[out] = 0.5
+    po.risk_appetite[out] = population.politician_appetite(pol)
+    po.horizon[out] = population.politician_horizon(pol)
+    po.reputation[out] = 0.7
+    po.tenure[out] = 0
+    state.flows["councillors_replaced"] = float(k)
+
+
+def step(state: State, params, rng: np.random.Generator) -> None:
+    """Politics moves with the governance cycle; elections every election interval."""
+    pol, fl, tot = state.policy, state.flows, state.totals
+    # Running means the councillors read at the next cycle (last month's results).
+    tot["economic_value_mean"] = 0.9 * tot.get("economic_value_mean", 0.0) + 0.1 * tot.get(
+        "economic_value_last", 0.0
+    )
+    runs = fl.get("successes", 0.0) + fl.get("failures", 0.0)
+    if runs > 0:
+        rate = fl["successes"] / runs
+        tot["visible_success"] = 0.9 * tot.get("visible_success", 0.5) + 0.1 * rate
+    if state.month > 0 and state.month % pol.governance_interval == 0:
+        cycle(state, rng)
+    if state.month > 0 and state.month % pol.election_interval == 0:
+        election(state, rng)

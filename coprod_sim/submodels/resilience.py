@@ -1,0 +1,61 @@
+"""The whole-system resilience chain (000@49502-58422, 001@21637; MODEL.md §6).
+
+Four links, each a level in [0, 1]:
+- user: share of vulnerable citizens' need that their own co-production and their social
+  support network could still meet without professionals ("the social support network of
+  users may be able to take on some of the functions of professionals", 000@54888);
+- community: collective capacity, active collective co-producers x generalised trust per
+  neighbourhood, plus self-organised action ("community assets ... enable communities to cope
+  when public services fail", 000@55688);
+- provider: service output kept relative to its level before the shock (000@57886);
+- commissioner: alternative providers x knowledge retained (000@58110, 000@58422).
+The chain is as strong as its weakest link.
+
+Response figures for a shock (depth of the dip, months to recover to 95% of the pre-shock
+level, area lost) are computed from a time series by :func:`coprod_sim.metrics.shock_response`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import STOPPED, State
+from ._common import group_mean
+
+OWN_WEIGHT = 0.5
+NETWORK_WEIGHT = 3.0
+COMMUNITY_WEIGHT = 5.0
+
+
+def links(state: State) -> dict[str, float]:
+    c, ini, sc = state.citizens, state.initiatives, state.scratch
+    active = (c.initiative_of >= 0).any(axis=0)
+    own = active * c.capability * c.self_efficacy
+    network = sc.get("neighbour_capacity", np.zeros(c.n))
+    cover = np.minimum(1.0, OWN_WEIGHT * own + NETWORK_WEIGHT * network)
+    user = float(cover[c.vulnerable].mean()) if c.vulnerable.any() else float(cover.mean())
+
+    k = state.n_neighbourhoods
+    coll = sc.get("collective_share_by_nb", np.zeros(k))
+    gt = sc.get("trust_by_nb", group_mean(c.neighbourhood, c.generalised_trust, k))
+    self_org = ini.view("self_organised") & (ini.view("stage") != STOPPED)
+    organised = np.bincount(ini.view("neighbourhood")[self_org], minlength=k) > 0
+    capacity = np.minimum(1.0, COMMUNITY_WEIGHT * coll * gt + 0.2 * organised)
+    size = np.bincount(c.neighbourhood, minlength=k)
+    community = float((capacity * size).sum() / size.sum())
+
+    ref = state.reference_output
+    provider = min(1.0, state.output / ref) if ref > 0 else 1.0
+    co = state.commissioners
+    commissioner = float((co.alternative_providers * co.knowledge).mean())
+    return {
+        "resilience_user": user,
+        "resilience_community": community,
+        "resilience_provider": provider,
+        "resilience_commissioner": commissioner,
+        "resilience_chain": min(user, community, provider, commissioner),
+    }
+
+
+def step(state: State, params, rng: np.random.Generator) -> None:
+    state.flows.update(links(state))
