@@ -13,6 +13,13 @@ import numpy as np
 import pandas as pd
 
 from .state import AGE_BANDS, EDUCATION, MODES, State
+from .submodels._membership import (
+    COLLECTIVE,
+    INDIVIDUAL,
+    SELF_ORGANISED,
+    citizen_codes,
+    place_codes,
+)
 
 CANONICAL: tuple[str, ...] = (
     "participation_co_commissioning",
@@ -100,21 +107,17 @@ def collect(state: State) -> dict[str, float]:
     c, st, ini, fl = state.citizens, state.staff, state.initiatives, state.flows
     n = c.n
     per_1000 = 1000.0 / n
-    held = c.initiative_of
-    k = np.maximum(held, 0)
-    on = held >= 0
-    self_org = on & ini.self_organised[k]
-    coprod = on & ~self_org  # co-production needs a public body (003@14749)
-    collective = coprod & ini.collective[k]
-    individual = coprod & ~collective
-    any_ = coprod.any(axis=0)
+    codes = place_codes(state)
+    coprod = (codes & (INDIVIDUAL | COLLECTIVE)) > 0  # needs a public body (003@14749)
+    flags = citizen_codes(codes)
+    any_ = (flags & (INDIVIDUAL | COLLECTIVE)) > 0
     row: dict[str, float] = {}
     shares = coprod.mean(axis=1)
     for m, name in enumerate(MODES):
         row[f"participation_{name}"] = float(shares[m])
     row["participation_any"] = float(any_.mean())
-    row["participation_individual"] = float(individual.any(axis=0).mean())
-    row["participation_collective"] = float(collective.any(axis=0).mean())
+    row["participation_individual"] = float(((flags & INDIVIDUAL) > 0).mean())
+    row["participation_collective"] = float(((flags & COLLECTIVE) > 0).mean())
     row["willingness"] = _mean(c.willingness)
     row["self_efficacy_citizens"] = _mean(c.self_efficacy)
     row["trust_citizens_in_staff"] = _mean(c.trust)
@@ -150,7 +153,7 @@ def collect(state: State) -> dict[str, float]:
         row[name] = float(fl.get(name, 0.0))
     tot = state.totals
     row["month"] = float(state.month)
-    row["self_organisation"] = float(self_org.any(axis=0).mean())
+    row["self_organisation"] = float(((flags & SELF_ORGANISED) > 0).mean())
     row["initiatives_live"] = float((ini.live & ~ini.view("self_organised")).sum())
     row["initiatives_stopped"] = tot["initiatives_stopped"]
     row["offers"] = fl.get("offers", 0.0) * per_1000

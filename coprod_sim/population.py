@@ -47,7 +47,7 @@ MODE_PLACES = np.array([0.6, 1.0, 1.0, 1.0])
 SCALE_FACTOR = 2.5
 DIGITAL_REACH = 3.0
 """Digital initiatives reach 'much greater numbers' (003@176449)."""
-COST_PER_PLACE = 0.25
+COST_PER_PLACE = 0.1
 """Monthly support cost of one place, in budget units (one unit = spending per citizen-month)."""
 DOMAIN_NOISE = np.array([0.05, 0.15, 0.30, 0.50])
 """Outcome noise by Cynefin domain: simple .. chaotic (000 Table 5.2, 000@43219-45428)."""
@@ -276,6 +276,9 @@ def new_initiatives(
     substitutive = (modes == CO_DELIVERY) & (rng.random(count) < substitutive_share)
     places = np.where(collective, PLACES_COLLECTIVE, PLACES_INDIVIDUAL) * MODE_PLACES[modes]
     places = places * np.where(stage == SCALED, SCALE_FACTOR, 1.0)
+    # Services handed to volunteers are run at scale by them (000@136220: libraries
+    # transferred to community groups).
+    places = places * np.where(substitutive, 2.0, 1.0)
     places = np.maximum(1, np.round(places * np.where(digital, DIGITAL_REACH, 1.0)))
     # Digital support is 'much slicker and cheaper to run' (003@176449); substitutive
     # co-delivery costs less because it replaces paid work.
@@ -346,7 +349,10 @@ def build(params, rng: np.random.Generator) -> State:
     need = need_per_citizen(citizens)
     team_of_citizen = staff.team[citizens.caseload_staff]
     need_by_team = np.bincount(team_of_citizen, weights=need, minlength=n_teams)
+    nb_sizes = np.bincount(citizens.neighbourhood, minlength=k)
     state.static = {
+        "nb_sizes": nb_sizes,
+        "nb_starts": np.concatenate([[0], np.cumsum(nb_sizes)[:-1]]),
         "need": need,
         "team_of_citizen": team_of_citizen,
         "need_by_team": need_by_team,

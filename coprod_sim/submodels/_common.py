@@ -45,3 +45,13 @@ def group_mean(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndar
     total = np.bincount(groups, weights=values, minlength=n_groups)
     count = np.bincount(groups, minlength=n_groups)
     return np.divide(total, count, out=np.zeros(n_groups), where=count > 0)
+
+
+def neighbourhood_mean(state, values: np.ndarray) -> np.ndarray:
+    """Mean of a per-citizen array in each neighbourhood."""
+    return block_mean(state.static["nb_starts"], values, state.static["nb_sizes"])
+
+
+def block_mean(starts: np.ndarray, values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` over contiguous blocks (neighbourhoods are contiguous)."""
+    return np.add.reduceat(values.astype(np.float64, copy=False), starts) / sizes

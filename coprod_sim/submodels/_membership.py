@@ -37,3 +37,25 @@ def release_initiatives(state: State, stopped: np.ndarray) -> None:
 def release_citizens(state: State, citizens: np.ndarray) -> None:
     """The citizens in bool ``citizens`` (length N) leave every initiative."""
     state.citizens.initiative_of[:, citizens] = NO_INITIATIVE
+
+
+INDIVIDUAL, COLLECTIVE, SELF_ORGANISED = 1, 2, 4
+"""Bits of a place's code: co-production (individual or collective) or self-organisation."""
+
+
+def place_codes(state: State) -> np.ndarray:
+    """uint8 (4, N): the kind of place each citizen holds in each mode (0 = none).
+
+    One gather through a small lookup table, so that metrics and submodels can ask
+    "who co-produces collectively?" without several passes over the (4, N) holdings.
+    """
+    ini = state.initiatives
+    table = np.zeros(ini.n + 1, dtype=np.uint8)
+    so = ini.view("self_organised")
+    table[1:] = np.where(so, SELF_ORGANISED, np.where(ini.view("collective"), COLLECTIVE, INDIVIDUAL))
+    return table[state.citizens.initiative_of + 1]
+
+
+def citizen_codes(codes: np.ndarray) -> np.ndarray:
+    """uint8 (N,): the bits of every place each citizen holds."""
+    return np.bitwise_or.reduce(codes, axis=0)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import population
 from ..population import COST_PER_PLACE, PLACES_COLLECTIVE, PLACES_INDIVIDUAL, SCALE_FACTOR
-from ..state import CO_COMMISSIONING, PILOT, SCALED, STOPPED, State
+from ..state import CO_COMMISSIONING, CO_DELIVERY, PILOT, SCALED, STOPPED, State
 from ._common import clip01
 from ._membership import release_initiatives
 
@@ -125,6 +125,26 @@ def pilot(state: State, commissioner: int, count: int, rng: np.random.Generator,
         state.initiatives.visibility[new] = np.maximum(state.initiatives.visibility[new], 0.9)
 
 
+def _substitute(state: State, rng: np.random.Generator) -> None:
+    """Under budget pressure, co-delivery is turned into a substitute for paid provision
+    (000@136220-136480; 002@54026 substitutive versus additive)."""
+    ini = state.initiatives
+    pressure = max(0.0, 1.0 - state.budget_level)
+    if pressure <= 0.0:
+        return
+    cand = (
+        (ini.view("mode") == CO_DELIVERY)
+        & ~ini.view("substitutive")
+        & (ini.view("stage") != STOPPED)
+        & ~ini.view("self_organised")
+        & ~ini.view("crisis")
+    )
+    turn = np.flatnonzero(cand & (rng.random(ini.n) < min(1.0, 2.0 * pressure)))
+    ini.substitutive[turn] = True
+    ini.places[turn] *= 2
+    ini.monthly_cost[turn] *= 0.6
+
+
 def review(state: State, rng: np.random.Generator) -> None:
     """One Analyse-Plan-Do-Review cycle for every commissioner."""
     ini, co, pol = state.initiatives, state.commissioners, state.policy
@@ -141,6 +161,7 @@ def review(state: State, rng: np.random.Generator) -> None:
     state.flows["stopped_this_cycle"] = float(stop.sum())
     _update_budget_share(state, success_rate)
 
+    _substitute(state, rng)
     budget, spend = _budgets(state)
     # Over budget (after a cut): stop the lowest-scoring until within budget.
     for c in np.flatnonzero(spend > budget):

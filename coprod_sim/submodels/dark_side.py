@@ -28,11 +28,18 @@ def misconduct_probability(state: State) -> np.ndarray:
         pol.misconduct_rate
         * (1.0 - 0.7 * pol.staff_training)
         * (0.7 if pol.charter else 1.0)
-        * (1.0 + ini.view("members") / 20.0)
+        * (1.0 + ini.view("members") / 50.0)
         * np.where(ini.view("crisis"), 2.0, 1.0)
         * (1.0 - 0.3 * skill)
     )
     return np.where(running, p, 0.0)
+
+
+def scandal_weight(state: State) -> float:
+    """Political weight of one misconduct event (1 in a council with few initiatives)."""
+    ini = state.initiatives
+    running = (ini.view("stage") != STOPPED) & (ini.view("mode") == CO_DELIVERY)
+    return 1.0 / (1.0 + 0.05 * float(running.sum()))
 
 
 def _consequences(state: State, hit: np.ndarray) -> None:
@@ -44,11 +51,15 @@ def _consequences(state: State, hit: np.ndarray) -> None:
     nbs = np.unique(c.neighbourhood[members])
     near = np.isin(c.neighbourhood, nbs)
     c.generalised_trust[near] *= 0.95
+    # One incident is news in a small council and a footnote in a large one: the political
+    # hit is diluted by the number of running co-delivery initiatives.
+    weight = hit.size * scandal_weight(state)
     affected = np.unique(ini.commissioner[hit])
-    co.reputation[affected] -= 0.2
-    co.risk_appetite[affected] *= 0.8
-    po.reputation -= 0.1
-    po.risk_appetite *= 0.9
+    co.reputation[affected] -= 0.2 * min(1.0, weight)
+    co.risk_appetite[affected] *= 1.0 - 0.2 * min(1.0, weight)
+    po.reputation -= 0.1 * min(1.0, weight)
+    po.risk_appetite *= 1.0 - 0.1 * min(1.0, weight)
+    state.totals["scandal_pressure"] = state.totals.get("scandal_pressure", 0.0) + weight
     for level in (co.reputation, co.risk_appetite, po.reputation, po.risk_appetite):
         clip01(level)
     state.totals["dark_side_events"] += float(hit.size)
@@ -64,6 +75,7 @@ def misconduct(state: State, rng: np.random.Generator, forced: bool = False) -> 
             cand = np.flatnonzero(state.initiatives.live & (state.initiatives.view("members") > 0))
         if cand.size == 0:
             state.totals["dark_side_events"] += 1.0
+            state.totals["scandal_pressure"] = state.totals.get("scandal_pressure", 0.0) + 1.0
             state.flows["dark_side_events"] = state.flows.get("dark_side_events", 0.0) + 1
             return
         hit = cand[[int(rng.integers(cand.size))]]

@@ -33,7 +33,7 @@ from ._common import clip01
 from ._membership import recount, release_citizens
 
 VICARIOUS_GAIN = 0.03
-PERFORMANCE_GAIN = 0.01
+PERFORMANCE_GAIN = 0.002
 BASE_MOTIVATION = 0.55
 FATIGUE_RECOVERY = 0.15
 
@@ -141,7 +141,7 @@ def _staff(state: State) -> None:
     intensity = np.divide(members, places, out=np.zeros(st.n), where=places > 0)
     # Citizens' intensity motivates staff, and low input lets them stop 'going the extra
     # mile' (003@135407-135745).
-    st.motivation += 0.05 * (0.3 + 0.6 * intensity - st.motivation)
+    st.motivation += 0.05 * (0.4 + 0.5 * intensity - st.motivation)
     ran = np.bincount(lead, weights=running & (ini.view("members") > 0), minlength=st.n)
     wins = np.bincount(lead, weights=running & ini.view("success"), minlength=st.n)
     rate = np.divide(wins, ran, out=np.full(st.n, 0.5), where=ran > 0)

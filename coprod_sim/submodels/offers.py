@@ -23,10 +23,16 @@ import numpy as np
 from ..population import BASE_SLACK_HOURS
 from ..state import STOPPED, VOICE_MODES, State
 from ._common import logistic
+from ._membership import active_entries
 
-HOURS_PER_PLACE = 0.5
+HOURS_PER_PLACE = 0.25
 """Staff hours a month to support one co-producer (digital: a third of it)."""
 HOURS_PER_OFFER = 1.0
+EXPERIENCED_MONTHS = 24.0
+APPEAL_RATE = 0.5
+"""Monthly offers per open place made by public appeal for substitutive co-delivery."""
+SUBSTITUTIVE_SUPPORT = 0.3
+"""Share of the usual support hours a substitutive (volunteer-run) place needs."""
 TOURNAMENT = 3
 
 
@@ -50,12 +56,12 @@ def willingness_to_offer(state: State) -> np.ndarray:
     fear = (1.0 - st.risk_appetite) * (0.3 if pol.risk_framework else 1.0)
     outcome_based = state.commissioners.outcome_based[st.commissioner]
     z = (
-        0.5
+        1.2
         + 2.0 * (st.motivation - 0.5)
         + 2.0 * (st.trust - 0.5)
         + 1.5 * (st.self_efficacy - 0.5)
         + 2.0 * pol.staff_incentives
-        - 2.0 * fear
+        - 1.5 * fear
         - 2.5 * st.resistance
         - 1.5 * pol.output_based_management * (1.0 - outcome_based)
     )
@@ -78,19 +84,31 @@ def open_places(state: State) -> np.ndarray:
 
 
 def support_hours(state: State) -> np.ndarray:
-    """Hours each staff member spends this month supporting current co-producers."""
-    ini = state.initiatives
+    """Hours each staff member spends this month supporting current co-producers.
+
+    Experienced co-producers need less support: they build their own and others'
+    co-production capacity (000@40608).
+    """
+    ini, c = state.initiatives, state.citizens
+    _, cit, k = active_entries(state)
+    need = 1.0 - 0.5 * np.minimum(c.experience[cit] / EXPERIENCED_MONTHS, 1.0)
+    per_initiative = np.bincount(k, weights=need, minlength=ini.n)
     supported = (ini.view("stage") != STOPPED) & ~ini.view("self_organised")
-    per_place = np.where(ini.view("digital"), HOURS_PER_PLACE / 3.0, HOURS_PER_PLACE)
-    hours = ini.view("members") * per_place * supported
+    per_place = HOURS_PER_PLACE * np.where(ini.view("digital"), 1 / 3, 1.0)
+    # Substitutive co-delivery is volunteer-run: one librarian for 102 volunteers (000@134564).
+    per_place = per_place * np.where(ini.view("substitutive"), SUBSTITUTIVE_SUPPORT, 1.0)
+    hours = per_initiative * per_place * supported
     return np.bincount(ini.view("lead_staff"), weights=hours, minlength=state.staff.n)
 
 
 def _targets(state: State, initiative: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Citizens offered a place: drawn from the caseloads of the initiative's team."""
     st, cit = state.staff, state.citizens
-    lead = state.initiatives.view("lead_staff")[initiative]
-    start = st.caseload_start[lead]
-    size = st.caseload_stop[lead] - start
+    team = st.team[state.initiatives.view("lead_staff")[initiative]]
+    first = np.searchsorted(st.team, team)
+    last = np.searchsorted(st.team, team, side="right") - 1
+    start = st.caseload_start[first]
+    size = st.caseload_stop[last] - start
     m = initiative.shape[0]
     draws = start[:, None] + (rng.random((m, TOURNAMENT)) * size[:, None]).astype(np.int64)
     matched = rng.random(m) < state.policy.targeting
@@ -105,18 +123,33 @@ def _targets(state: State, initiative: np.ndarray, rng: np.random.Generator) -> 
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:
-    """Draw this month's offers into ``state.offers`` as (citizen, initiative) arrays."""
+    """Draw this month's offers into ``state.offers`` as (citizen, initiative) arrays.
+
+    Staff work in teams: a team pools its free slack and offers places in its members'
+    initiatives to citizens in the team's caseloads.
+    """
     st, ini = state.staff, state.initiatives
     st.slack = staff_slack(state)
     st.hours_used = support_hours(state)
-    free = np.maximum(st.slack - st.hours_used, 0.0)
-    rate = free / HOURS_PER_OFFER * willingness_to_offer(state)
+    n_teams = int(st.team[-1]) + 1
+    free = np.maximum(
+        np.bincount(st.team, weights=st.slack - st.hours_used, minlength=n_teams), 0.0
+    )
+    propensity = np.bincount(
+        st.team, weights=st.slack * willingness_to_offer(state), minlength=n_teams
+    )
+    slack = np.bincount(st.team, weights=st.slack, minlength=n_teams)
+    mean_propensity = np.divide(propensity, slack, out=np.zeros(n_teams), where=slack > 0)
+    rate = free / HOURS_PER_OFFER * mean_propensity
     open_k = open_places(state)
-    lead = ini.view("lead_staff")
-    open_by_lead = np.bincount(lead, weights=open_k, minlength=st.n)
-    share = np.divide(open_k, open_by_lead[lead], out=np.zeros(ini.n), where=open_k > 0)
+    team_k = st.team[ini.view("lead_staff")]
+    open_by_team = np.bincount(team_k, weights=open_k, minlength=n_teams)
+    share = np.divide(open_k, open_by_team[team_k], out=np.zeros(ini.n), where=open_k > 0)
     reach = np.where(ini.view("digital"), 3.0, 1.0)
-    lam = rate[lead] * share * reach
+    lam = rate[team_k] * share * reach
+    # Services handed over to volunteers recruit by public appeal, not by frontline offers
+    # (UK libraries: volunteers doubled while paid staff fell, 000@136443).
+    lam = lam + np.where(ini.view("substitutive"), APPEAL_RATE * open_k, 0.0)
     n_offers = np.minimum(rng.poisson(lam), 3 * open_k)
     initiative = np.repeat(np.arange(ini.n), n_offers)
     citizen = _targets(state, initiative, rng)

@@ -31,9 +31,9 @@ CITIZEN_HOURS = np.array([3.0, 4.0, 8.0, 2.0])
 """Hours a month a participant gives in each mode; digital modes are less intense
 (003@176563: 'loss of the social interactions may reduce the intensity')."""
 DIGITAL_INTENSITY = 0.3
-PRODUCTIVITY_GAIN = 0.5
-PRODUCTIVITY_DECAY = 0.02
-PRODUCTIVITY_CAP = 1.3
+PRODUCTIVITY_GAIN = 0.05
+PRODUCTIVITY_DECAY = 0.05
+PRODUCTIVITY_CAP = 1.15
 
 
 def quality(state: State, members_capability: np.ndarray, community_trust: np.ndarray):

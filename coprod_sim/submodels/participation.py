@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
-from ._common import admit, clip01, first_per_key, group_mean, logistic
+from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
 from ._membership import active_entries, recount
 
 AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
@@ -188,8 +188,8 @@ def _community_action(state: State, rng: np.random.Generator) -> None:
     joins = live_so & (rng.random(ini.n) < join_p)
     ini.self_organised[: ini.n][joins] = False
     busy = np.bincount(ini.view("neighbourhood")[live_so & ~joins], minlength=k_nb) > 0
-    shortfall = group_mean(c.neighbourhood, c.shortfall, k_nb)
-    cohesion = group_mean(c.neighbourhood, c.generalised_trust, k_nb)
+    shortfall = neighbourhood_mean(state, c.shortfall)
+    cohesion = neighbourhood_mean(state, c.generalised_trust)
     pressure = shortfall * cohesion * (1.0 + 3.0 * pol.community_development)
     start = np.flatnonzero(~busy & (rng.random(k_nb) < COMMUNITY_ACTION_RATE * pressure))
     state.flows["community_starts"] = float(start.size)
@@ -274,7 +274,9 @@ def _exits(state: State, rng: np.random.Generator) -> None:
     if cit.size == 0:
         state.flows["exits"] = 0.0
         return
-    p = pol.exit_rate + 0.1 * (c.exploited[cit] > 0.6)
+    # Citizens with a strong sense of self-efficacy persist (000@17487): the less willing
+    # they are now, the sooner they leave.
+    p = pol.exit_rate + 0.15 * (1.0 - c.willingness[cit]) + 0.1 * (c.exploited[cit] > 0.6)
     # Co-assessors who waited in vain do not respond the next time (003@139090).
     p = p + np.where(mode == CO_ASSESSMENT, 0.3 * (1.0 - c.expects_response[cit]) ** 2, 0.0)
     leave = rng.random(cit.size) < p

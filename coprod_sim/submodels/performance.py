@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import STOPPED, State
-from ._common import clip01, group_mean
+from ._common import clip01, neighbourhood_mean
+from ._membership import COLLECTIVE, citizen_codes, place_codes
 from .offers import support_hours
 
 ADDITIVE_SAVING = 0.5
@@ -73,9 +74,9 @@ def step(state: State, params, rng: np.random.Generator) -> None:
 
     vulnerable = c.vulnerable if c.vulnerable.any() else np.ones(c.n, dtype=bool)
     fl["user_value"] = float(perf_t[stat["team_of_citizen"][vulnerable]].mean())
-    collective = (c.initiative_of >= 0) & ini.collective[np.maximum(c.initiative_of, 0)]
-    coll_share = group_mean(c.neighbourhood, collective.any(axis=0), state.n_neighbourhoods)
-    gt = group_mean(c.neighbourhood, c.generalised_trust, state.n_neighbourhoods)
+    held = citizen_codes(place_codes(state))
+    coll_share = neighbourhood_mean(state, (held & COLLECTIVE) > 0)
+    gt = neighbourhood_mean(state, c.generalised_trust)
     fl["social_value"] = float((gt * (0.5 + 0.5 * np.minimum(1.0, 5.0 * coll_share))).mean())
     state.scratch["collective_share_by_nb"] = coll_share
     state.scratch["trust_by_nb"] = gt
@@ -93,5 +94,5 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     fl["economic_value"] = (saved - cost) / budget if budget > 0 else 0.0
     fl["staff_hours"] = staff_hours
     fl["coproduction_spend"] = spend
-    participant = (c.initiative_of >= 0).any(axis=0)
+    participant = held > 0
     fl["governance_value"] = 1.0 - dissimilarity(state, participant)

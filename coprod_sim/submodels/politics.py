@@ -29,8 +29,8 @@ def satisfaction(state: State) -> float:
 def cycle(state: State, rng: np.random.Generator) -> None:
     po, pol, tot = state.politicians, state.policy, state.totals
     sat = satisfaction(state)
-    scandals = tot["dark_side_events"] - tot.get("dark_side_at_last_cycle", 0.0)
-    tot["dark_side_at_last_cycle"] = tot["dark_side_events"]
+    scandals = tot.get("scandal_pressure", 0.0)
+    tot["scandal_pressure"] = 0.0
     reputation_weight = 1.0 - po.risk_appetite
     horizon_factor = np.minimum(1.0, po.horizon / 36.0)
     savings = tot.get("economic_value_mean", 0.0)

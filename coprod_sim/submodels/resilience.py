@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import STOPPED, State
-from ._common import group_mean
+from ._common import neighbourhood_mean
 
 OWN_WEIGHT = 0.5
 NETWORK_WEIGHT = 3.0
@@ -37,11 +37,11 @@ def links(state: State) -> dict[str, float]:
 
     k = state.n_neighbourhoods
     coll = sc.get("collective_share_by_nb", np.zeros(k))
-    gt = sc.get("trust_by_nb", group_mean(c.neighbourhood, c.generalised_trust, k))
+    gt = sc["trust_by_nb"] if "trust_by_nb" in sc else neighbourhood_mean(state, c.generalised_trust)
     self_org = ini.view("self_organised") & (ini.view("stage") != STOPPED)
     organised = np.bincount(ini.view("neighbourhood")[self_org], minlength=k) > 0
     capacity = np.minimum(1.0, COMMUNITY_WEIGHT * coll * gt + 0.2 * organised)
-    size = np.bincount(c.neighbourhood, minlength=k)
+    size = state.static["nb_sizes"]
     community = float((capacity * size).sum() / size.sum())
 
     ref = state.reference_output
