@@ -237,7 +237,9 @@ def agent_snapshot(state: State) -> pd.DataFrame:
         }
     )
     frame = pd.concat([citizens, staff, commissioners, politicians], ignore_index=True)
-    frame["role"] = pd.Categorical(frame["role"], ["citizen", "staff", "commissioner", "politician"])
+    frame["role"] = pd.Categorical(
+        frame["role"], ["citizen", "staff", "commissioner", "politician"]
+    )
     return frame
 
 
@@ -265,4 +267,9 @@ def shock_response(series: Sequence[float] | pd.Series, shock_start: int) -> dic
         back = np.flatnonzero(~low[bottom:])
         recover = float(bottom + back[0]) if back.size else float("nan")
     area = float(np.clip(level - after, 0.0, None).sum())
-    return {"pre_shock": level, "depth": max(depth, 0.0), "recovery_months": recover, "area_lost": area}
+    return {
+        "pre_shock": level,
+        "depth": max(depth, 0.0),
+        "recovery_months": recover,
+        "area_lost": area,
+    }

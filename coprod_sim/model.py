@@ -105,9 +105,7 @@ class CoproductionModel(mesa.Model):
         s = self.state
         s.scratch["contribution"] = np.zeros(s.initiatives.n)
         learning.update_neighbourhood_signals(s)
-        s.citizens.willingness = participation.general_willingness(
-            s, participation.base_index(s)
-        )
+        s.citizens.willingness = participation.general_willingness(s, participation.base_index(s))
         performance.step(s, self.params, self.rng)
         s.citizens.shortfall[:] = np.clip(
             1.0 - s.performance_by_team[s.static["team_of_citizen"]] - s.citizens.perception_bias,
@@ -195,7 +193,9 @@ class CoproductionModel(mesa.Model):
                 self.network_graph(), capacity=1, random=self.random, layout=None
             )
             for agent in self.agents_by_type[Citizen]:
-                space._cells[agent.index].add_agent(agent)
+                cell = space._cells[agent.index]
+                cell.add_agent(agent)
+                agent.cell = cell  # as a Mesa CellAgent would have it
             self._space = space
         return self._space
 

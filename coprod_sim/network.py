@@ -90,9 +90,9 @@ def build(
     p_long = long_tie_share + (1.0 - long_tie_share) * 0.3 * connectedness_barrier
     block_size = np.bincount(neighbourhood, minlength=n_neighbourhoods).astype(np.int64)
     block_start = np.concatenate([[0], np.cumsum(block_size)[:-1]])
-    m = int(round(n * degree / 2.0))
+    m = round(n * degree / 2.0)
     if kind == "small_world":
-        k_half = int(round(degree / 2.0))
+        k_half = round(degree / 2.0)
         src, dst = _small_world(n, neighbourhood, block_start, block_size, k_half, p_long, rng)
     elif kind == "neighbourhood_blocks":
         src, dst = _blocks(n, neighbourhood, block_start, block_size, m, p_long, rng)

@@ -78,7 +78,7 @@ def categorical(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarr
 
 def neighbourhood_layout(n: int, size: int) -> tuple[int, np.ndarray]:
     """Balanced contiguous neighbourhoods: citizen i lives in i * K // n."""
-    k = max(1, int(round(n / size)))
+    k = max(1, round(n / size))
     return k, (np.arange(n, dtype=np.int64) * k // n).astype(np.int32)
 
 
@@ -313,7 +313,7 @@ def build(params, rng: np.random.Generator) -> State:
     """Build the whole initial state from validated parameters."""
     p = SimpleNamespace(**params.model_dump()) if hasattr(params, "model_dump") else params
     n = p.n_citizens
-    n_staff = max(1, int(round(n / p.citizens_per_staff)))
+    n_staff = max(1, round(n / p.citizens_per_staff))
     citizens, k = build_citizens(p, n_staff, rng)
     staff = build_staff(p, n_staff, n, rng)
     commissioners = build_commissioners(p, rng)
@@ -327,7 +327,7 @@ def build(params, rng: np.random.Generator) -> State:
         p.low_social_connectedness,
         rng,
     )
-    n_init = int(round(p.initiatives_per_staff * n_staff))
+    n_init = round(p.initiatives_per_staff * n_staff)
     initiatives = Initiatives(capacity=max(64, 4 * n_init))
     lead = rng.integers(0, n_staff, n_init).astype(np.int32)
     # Existing co-production (Map it reveals it, 000@67620): half already scaled.
@@ -350,7 +350,10 @@ def build(params, rng: np.random.Generator) -> State:
     team_of_citizen = staff.team[citizens.caseload_staff]
     need_by_team = np.bincount(team_of_citizen, weights=need, minlength=n_teams)
     nb_sizes = np.bincount(citizens.neighbourhood, minlength=k)
+    pref = citizens.voice_preference
     state.static = {
+        "knows_and_cares": (citizens.knows & citizens.cares).astype(np.float64),
+        "best_fit": np.maximum(pref, 1.0 - pref) - 0.5,
         "nb_sizes": nb_sizes,
         "nb_starts": np.concatenate([[0], np.cumsum(nb_sizes)[:-1]]),
         "need": need,

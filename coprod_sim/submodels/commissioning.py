@@ -111,7 +111,7 @@ def pilot(state: State, commissioner: int, count: int, rng: np.random.Generator,
     modes = population.categorical(rng, population.MODE_MIX, count)
     modes[: min(pb, count)] = CO_COMMISSIONING
     pressure = max(0.0, 1.0 - state.budget_level)
-    delay = int(round(6 * pol.bureaucracy * (0.5 + 0.5 * pol.hierarchical_governance)))
+    delay = round(6 * pol.bureaucracy * (0.5 + 0.5 * pol.hierarchical_governance))
     new = population.new_initiatives(
         (state.initiatives, st, state.citizens),
         pol,

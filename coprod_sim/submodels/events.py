@@ -75,7 +75,7 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
     memory = state.event_memory
     if ev.kind == "unavailability":
         pool = np.flatnonzero(st.available & st.employed)
-        away = rng.choice(pool, int(round(ev.share * pool.size)), replace=False)
+        away = rng.choice(pool, round(ev.share * pool.size), replace=False)
         st.available[away] = False
         memory[key] = away
     elif ev.kind == "budget_cut":
@@ -83,7 +83,7 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
         # Paid posts go with the money (UK libraries: paid staff 31,977 -> 24,044 while
         # volunteers doubled, 000@136443-136480).
         pool = np.flatnonzero(st.employed)
-        cut = rng.choice(pool, int(round(ev.share * pool.size)), replace=False)
+        cut = rng.choice(pool, round(ev.share * pool.size), replace=False)
         st.employed[cut] = False
         memory[key] = (cut, ev.share)
     elif ev.kind == "volunteer_call":
@@ -126,6 +126,10 @@ def step(state: State, events: list[Event], rng: np.random.Generator) -> None:
             _end(ev, key, state)
             state.events_log.append(f"month {month}: {ev.kind} ends")
         disruptive = ev.kind in ("unavailability", "budget_cut")
-        if disruptive and ev.start <= month and (ev.duration == 0 or month < ev.start + ev.duration):
+        if (
+            disruptive
+            and ev.start <= month
+            and (ev.duration == 0 or month < ev.start + ev.duration)
+        ):
             active = True
     state.flows["shock_active"] = float(active)

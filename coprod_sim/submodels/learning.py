@@ -30,7 +30,7 @@ import numpy as np
 from .. import population
 from ..state import STOPPED, State
 from ._common import clip01
-from ._membership import recount, release_citizens
+from ._membership import release_citizens
 
 VICARIOUS_GAIN = 0.03
 PERFORMANCE_GAIN = 0.002
@@ -49,6 +49,7 @@ def update_neighbourhood_signals(state: State) -> None:
     x[:, 2] = active * c.capability
     y = state.network.mean_of_neighbours @ x
     state.neighbour_active = y[:, 0]
+    state.scratch.pop("_peer", None)
     state.neighbour_success = y[:, 1]
     state.scratch["neighbour_capacity"] = y[:, 2]
 
@@ -119,7 +120,6 @@ def _citizens(state: State) -> None:
     c.rest[burnt] = pol.burnout_rest
     if burnt.any():
         release_citizens(state, burnt)
-        recount(state)
     state.flows["burnouts"] = float(burnt.sum())
 
     voice = heard | unheard

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
-from ._membership import active_entries, recount
+from ._membership import active_entries, changed
 
 AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
 """Age raises individual co-production (000@6969) ..."""
@@ -45,24 +45,30 @@ COMMUNITY_FOUNDERS = 8
 
 
 def peer_response(state: State) -> np.ndarray:
-    """Threshold response to the share of active neighbours (Centola-style complex contagion)."""
-    pol = state.policy
-    return logistic((state.neighbour_active - pol.peer_threshold) / 0.05)
+    """Threshold response to the share of active neighbours (Centola-style complex contagion).
+
+    Cached: the neighbours' activity changes only in
+    :func:`~coprod_sim.submodels.learning.update_neighbourhood_signals`, which clears it."""
+    pol, sc = state.policy, state.scratch
+    key = pol.peer_threshold
+    if "_peer" not in sc or sc.get("_peer_key") != key:
+        sc["_peer"] = logistic((state.neighbour_active - pol.peer_threshold) / 0.05)
+        sc["_peer_key"] = key
+    return sc["_peer"]
 
 
 def base_index(state: State) -> np.ndarray:
     """The terms of the willingness index that do not depend on the mode."""
     c, pol = state.citizens, state.policy
-    return (
-        pol.willingness_intercept
-        + 1.5 * (c.motivation - 0.5)
-        + 1.5 * (c.shortfall - 0.25)
-        + 1.0 * (c.sat_info - 0.5)
-        + pol.peer_weight * peer_response(state)
-        + 0.8 * (c.knows & c.cares)
-        - 3.0 * c.fatigue
-        - 2.0 * c.exploited
-    )
+    z = 1.5 * c.motivation
+    z += 1.5 * c.shortfall
+    z += c.sat_info
+    z += pol.peer_weight * peer_response(state)
+    z += 0.8 * state.static["knows_and_cares"]
+    z -= 3.0 * c.fatigue
+    z -= 2.0 * c.exploited
+    z += pol.willingness_intercept - 0.75 - 0.375 - 0.5
+    return z
 
 
 def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)) -> np.ndarray:
@@ -85,10 +91,9 @@ def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)
 
 def general_willingness(state: State, base: np.ndarray) -> np.ndarray:
     """Willingness to give some time in the best-fitting mode (the survey question)."""
-    c = state.citizens
     best = np.maximum(kind_index(state, base, False), kind_index(state, base, True))
-    fit = np.maximum(c.voice_preference, 1.0 - c.voice_preference) - 0.5
-    return logistic(best + fit)
+    best += state.static["best_fit"]
+    return logistic(best)
 
 
 def offer_willingness(state: State, base: np.ndarray, cit: np.ndarray, k: np.ndarray):
@@ -97,9 +102,7 @@ def offer_willingness(state: State, base: np.ndarray, cit: np.ndarray, k: np.nda
     mode = ini.mode[k]
     collective = ini.collective[k]
     b = base[cit]
-    z = np.where(
-        collective, kind_index(state, b, True, cit), kind_index(state, b, False, cit)
-    )
+    z = np.where(collective, kind_index(state, b, True, cit), kind_index(state, b, False, cit))
     pref = c.voice_preference[cit]
     fit = np.where(VOICE_MODES[mode], pref, 1.0 - pref)
     insured = 0.5 if pol.charter else 1.0
@@ -119,9 +122,9 @@ def offer_willingness(state: State, base: np.ndarray, cit: np.ndarray, k: np.nda
 def ability(state: State, cit: np.ndarray, k: np.ndarray) -> np.ndarray:
     c, pol, ini = state.citizens, state.policy, state.initiatives
     collective = ini.collective[k]
-    time_cut = np.where(
-        collective, 0.2 + 0.7 * pol.time_poverty, 0.3 * pol.time_poverty
-    ) * c.employed[cit]
+    time_cut = (
+        np.where(collective, 0.2 + 0.7 * pol.time_poverty, 0.3 * pol.time_poverty) * c.employed[cit]
+    )
     able = (1.0 - time_cut) * (0.5 + 0.5 * c.capability[cit])
     able *= np.where(collective & (c.age_band[cit] == 3), 0.7, 1.0)
     return able * np.where(ini.digital[k], c.digital_access[cit], True)
@@ -143,6 +146,7 @@ def _join(state: State, cit: np.ndarray, k: np.ndarray, rng: np.random.Generator
     ok = admit(k, open_k, rng)
     c.initiative_of[mode[ok], cit[ok]] = k[ok]
     np.add.at(ini.members, k[ok], 1)
+    changed(state)
     return int(ok.sum())
 
 
@@ -187,6 +191,7 @@ def _community_action(state: State, rng: np.random.Generator) -> None:
     join_p = 0.02 + 0.1 * pol.community_development + (0.2 if state.star_step == 1 else 0.0)
     joins = live_so & (rng.random(ini.n) < join_p)
     ini.self_organised[: ini.n][joins] = False
+    changed(state)
     busy = np.bincount(ini.view("neighbourhood")[live_so & ~joins], minlength=k_nb) > 0
     shortfall = neighbourhood_mean(state, c.shortfall)
     cohesion = neighbourhood_mean(state, c.generalised_trust)
@@ -254,6 +259,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
         )
         c.initiative_of[CO_DELIVERY, matched] = k[0]
         ini.members[k[0]] = matched.size
+        changed(state)
         state.totals["volunteers_matched"] += float(matched.size)
     c.waiting[matched] = False
     state.flows["volunteers_matched"] = float(matched.size)
@@ -281,6 +287,9 @@ def _exits(state: State, rng: np.random.Generator) -> None:
     p = p + np.where(mode == CO_ASSESSMENT, 0.3 * (1.0 - c.expects_response[cit]) ** 2, 0.0)
     leave = rng.random(cit.size) < p
     c.initiative_of[mode[leave], cit[leave]] = NO_INITIATIVE
+    ini = state.initiatives
+    ini.members[: ini.n] -= np.bincount(k[leave], minlength=ini.n)[: ini.n].astype(np.int32)
+    changed(state)
     state.flows["exits"] = float(leave.sum())
 
 
@@ -290,12 +299,10 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     base = base_index(state)
     c.willingness = general_willingness(state, base)
     _exits(state, rng)
-    recount(state)
     _accept_offers(state, base, rng)
     _peer_joins(state, rng)
     _community_action(state, rng)
     _crisis_matching(state, rng)
-    recount(state)
     # Unanswered willingness: willing citizens who hold no place wait (4.1).
     idle = (c.initiative_of < 0).all(axis=0)
     waiting = idle & (c.willingness > 0.5)

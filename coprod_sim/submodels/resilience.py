@@ -37,7 +37,9 @@ def links(state: State) -> dict[str, float]:
 
     k = state.n_neighbourhoods
     coll = sc.get("collective_share_by_nb", np.zeros(k))
-    gt = sc["trust_by_nb"] if "trust_by_nb" in sc else neighbourhood_mean(state, c.generalised_trust)
+    gt = (
+        sc["trust_by_nb"] if "trust_by_nb" in sc else neighbourhood_mean(state, c.generalised_trust)
+    )
     self_org = ini.view("self_organised") & (ini.view("stage") != STOPPED)
     organised = np.bincount(ini.view("neighbourhood")[self_org], minlength=k) > 0
     capacity = np.minimum(1.0, COMMUNITY_WEIGHT * coll * gt + 0.2 * organised)

@@ -43,7 +43,9 @@ def _enter(state: State, step: int, rng: np.random.Generator) -> None:
         ini.visibility[:n] = np.maximum(ini.view("visibility"), 0.9)
     elif step == 2:  # Focus it
         seen = ini.live & (ini.view("outcome_n") > 0) & ~ini.view("self_organised")
-        value = np.where(seen, ini.view("outcome_sum") / np.maximum(ini.view("outcome_n"), 1), np.inf)
+        value = np.where(
+            seen, ini.view("outcome_sum") / np.maximum(ini.view("outcome_n"), 1), np.inf
+        )
         if seen.sum() >= 4:
             cut = np.quantile(value[seen], 0.25)
             stop_initiatives(state, seen & (value <= cut))
