@@ -36,14 +36,24 @@ def _from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Network:
     return Network(adjacency=adj, mean_of_neighbours=mean_of, degree=degree)
 
 
-def _small_world(n, neighbourhood, block_start, block_size, k_half, p_long, rng):
-    """Ring lattice inside each neighbourhood, each tie rewired to anyone w.p. ``p_long``."""
+def _small_world(n, neighbourhood, block_start, block_size, half_degree, p_long, rng):
+    """Ring lattice inside each neighbourhood, each tie rewired to anyone w.p. ``p_long``.
+
+    Each citizen ties to its ``floor(half_degree)`` next neighbours on the ring, and to one
+    more with probability equal to the fractional part, so that any mean degree is met.
+    """
     idx = np.arange(n)
     pos = idx - block_start[neighbourhood]
     size = block_size[neighbourhood]
+    whole = int(np.floor(half_degree))
+    frac = half_degree - whole
     srcs, dsts = [], []
-    for j in range(1, k_half + 1):
+    for j in range(1, whole + 2):
         ok = size > j  # a ring of s citizens has at most s-1 distinct neighbours
+        if j == whole + 1:
+            if frac <= 0:
+                break
+            ok &= rng.random(n) < frac
         dst = block_start[neighbourhood] + (pos + j) % np.maximum(size, 1)
         srcs.append(idx[ok])
         dsts.append(dst[ok])
@@ -92,8 +102,8 @@ def build(
     block_start = np.concatenate([[0], np.cumsum(block_size)[:-1]])
     m = round(n * degree / 2.0)
     if kind == "small_world":
-        k_half = round(degree / 2.0)
-        src, dst = _small_world(n, neighbourhood, block_start, block_size, k_half, p_long, rng)
+        half = degree / 2.0
+        src, dst = _small_world(n, neighbourhood, block_start, block_size, half, p_long, rng)
     elif kind == "neighbourhood_blocks":
         src, dst = _blocks(n, neighbourhood, block_start, block_size, m, p_long, rng)
     elif kind == "scale_free":

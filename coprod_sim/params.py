@@ -594,7 +594,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "month",
         "Month the Star programme starts.",
         "000@66651",
-        0,
+        1,
         _MONTHS,
     ),
     _p(
@@ -628,7 +628,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "month",
         "Month the unavailability starts.",
         "MODEL.md §6",
-        0,
+        1,
         _MONTHS,
     ),
     _p(
@@ -661,7 +661,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "month",
         "Month the budget cut starts.",
         "MODEL.md §6",
-        0,
+        1,
         _MONTHS,
     ),
     _p(
@@ -694,7 +694,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "month",
         "Month of the call.",
         "002@60710",
-        0,
+        1,
         _MONTHS,
     ),
     _p(
@@ -714,7 +714,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "month",
         "Month of the scandal.",
         "MODEL.md §6",
-        0,
+        1,
         _MONTHS,
     ),
     _p(
@@ -736,7 +736,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "month",
         "Month of the restructuring.",
         "MODEL.md §6",
-        0,
+        1,
         _MONTHS,
     ),
     # ------------------------------------------------------------------ network

@@ -96,7 +96,14 @@ COMMISSIONER_LEVELS = (
     "alternative_providers",
     "reputation",
 )
-POLITICIAN_LEVELS = ("motivation", "trust", "self_efficacy", "risk_appetite", "support", "reputation")
+POLITICIAN_LEVELS = (
+    "motivation",
+    "trust",
+    "self_efficacy",
+    "risk_appetite",
+    "support",
+    "reputation",
+)
 LEVELS = {
     "citizens": CITIZEN_LEVELS,
     "staff": STAFF_LEVELS,
@@ -307,3 +314,77 @@ def test_checks_catch_violations():
     problems = check_row(row)
     assert any("participation_co_design" in p for p in problems)
     assert any("resilience_chain" in p for p in problems)
+
+
+# ---------------------------------------------------------------------------- engine bugs
+# Shocks in the first month: the first step is month 1, so the schema starts months at 1.
+
+SHOCKS_AT_ONE = {
+    "unavailability": {"unavailability_share": 0.5, "unavailability_start": 1},
+    "budget_cut": {"budget_cut_share": 0.5, "budget_cut_start": 1},
+    "volunteer_call": {"volunteer_call_size": 0.5, "volunteer_call_start": 1},
+    "scandal": {"scandal": True, "scandal_start": 1},
+    "restructuring": {"restructuring_knowledge_loss": 0.5, "restructuring_start": 1},
+}
+
+
+@pytest.mark.parametrize("kind", SHOCKS_AT_ONE)
+def test_shock_in_the_first_month_fires(kind):
+    model = CoproductionModel(rng=1, n_citizens=300, steps=3, **SHOCKS_AT_ONE[kind])
+    model.run_for(3)
+    assert any(f"month 1: {kind} starts" in line for line in model.state.events_log)
+
+
+@pytest.mark.parametrize("kind", SHOCKS_AT_ONE)
+def test_shock_at_month_zero_is_rejected(kind):
+    start = next(k for k in SHOCKS_AT_ONE[kind] if k.endswith("_start"))
+    with pytest.raises(P.ParameterError, match=f"{start}.*allowed: an integer in \\[1, "):
+        CoproductionModel(rng=1, n_citizens=300, **{**SHOCKS_AT_ONE[kind], start: 0})
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"unavailability_share": 0.3, "unavailability_start": 1, "unavailability_duration": 2},
+        {"budget_cut_share": 0.3, "budget_cut_start": 1, "budget_cut_duration": 2},
+    ],
+    ids=["unavailability", "budget_cut"],
+)
+def test_timed_shock_in_the_first_month_runs(overrides):
+    run_and_check({"n_citizens": 200, "steps": HORIZON, **overrides}, seed=1)
+
+
+def test_full_temporary_budget_cut_runs():
+    model = run_and_check(
+        {
+            "n_citizens": 200,
+            "steps": HORIZON,
+            "budget_cut_share": 1.0,
+            "budget_cut_start": 2,
+            "budget_cut_duration": 3,
+        },
+        seed=1,
+    )
+    frame = model.metrics_frame()
+    assert frame.loc[3, "paid_staff"] == 0.0
+    assert frame.loc[6, "paid_staff"] == 1.0
+    assert model.state.budget_level == pytest.approx(1.0)
+
+
+def test_temporary_budget_cut_is_undone():
+    """The same shock below 100% works: the control for the test above."""
+    model = run_and_check(
+        {
+            "n_citizens": 500,
+            "steps": HORIZON,
+            "budget_cut_share": 0.9,
+            "budget_cut_start": 2,
+            "budget_cut_duration": 3,
+        },
+        seed=1,
+    )
+    frame = model.metrics_frame()
+    assert frame.loc[1, "paid_staff"] == 1.0
+    assert frame.loc[3, "paid_staff"] == pytest.approx(0.1, abs=0.05)
+    assert frame.loc[6, "paid_staff"] == 1.0
+    assert model.state.budget_level == pytest.approx(1.0)

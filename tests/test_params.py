@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pydantic
 import pytest
 
 from coprod_sim import CoproductionModel, Scenario
@@ -100,7 +102,7 @@ def test_validate_empty_gives_defaults():
 
 def test_validated_params_are_frozen():
     params = P.validate({})
-    with pytest.raises(Exception):  # noqa: B017 - pydantic raises ValidationError
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         params.staff_feedback = 0.9  # type: ignore[misc]
 
 
@@ -127,7 +129,6 @@ def test_validate_accepts_the_default_and_the_bounds(spec: ParamSpec):
 
 
 def test_validate_accepts_numpy_scalars_and_integral_floats():
-    np = pytest.importorskip("numpy")
     params = P.validate(
         {"n_citizens": np.int64(300), "staff_feedback": np.float64(0.7), "steps": 12.0}
     )
@@ -343,3 +344,40 @@ def test_model_keeps_validated_params():
     assert model.params.staff_feedback == 0.7
     assert model.params.steps == 7 and type(model.params.steps) is int
     assert model.params.staff_training == P.PARAMS_BY_NAME["staff_training"].default
+
+
+# ---------------------------------------------------------------------------- scheduled events
+
+
+def test_scenario_accepts_valid_events():
+    scenario = Scenario(
+        n_citizens=300,
+        events=[
+            {"kind": "policy", "start": 2, "set": {"staff_feedback": 0.9}},
+            {"kind": "budget_cut", "start": 3, "share": 0.2},
+        ],
+    )
+    model = CoproductionModel(scenario=scenario, rng=1)
+    model.run_for(3)
+    assert model.state.policy.staff_feedback == 0.9
+
+
+def test_scenario_rejects_unknown_event_kind():
+    with pytest.raises(ValueError, match="unknown event kind 'flood'"):
+        Scenario(events=[{"kind": "flood", "start": 2}])
+
+
+@pytest.mark.parametrize(
+    ("event", "fragment"),
+    [
+        ({"kind": "policy", "start": 2, "set": {"staf_feedback": 0.9}}, "staf_feedback"),
+        ({"kind": "policy", "start": 2, "set": {"staff_feedback": 5.0}}, "staff_feedback"),
+        ({"kind": "policy", "start": 2, "set": {"risk_appetite_staff": "high"}}, "risk_appetite"),
+        ({"kind": "budget_cut", "start": 2, "share": 1.5}, "1.5"),
+        ({"kind": "budget_cut", "start": -3, "share": 0.5}, "-3"),
+    ],
+    ids=["unknown-key", "out-of-range", "wrong-type", "share-over-1", "negative-start"],
+)
+def test_scenario_rejects_bad_events(event, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        CoproductionModel(scenario=Scenario(n_citizens=300, events=[event]), rng=1)

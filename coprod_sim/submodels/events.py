@@ -17,25 +17,64 @@ from typing import Any
 
 import numpy as np
 
+from .. import params as P
 from ..state import State
 from . import dark_side
 
 KINDS = ("unavailability", "budget_cut", "volunteer_call", "scandal", "restructuring", "policy")
 
 
+POLICY_GROUPS = ("barriers", "risk", "levers", "behaviour")
+"""Groups whose parameters a scheduled policy change may set (not sizes, network or run)."""
+
+
 @dataclass(frozen=True)
 class Event:
-    """One scheduled shock or policy change."""
+    """One scheduled shock or policy change, checked against the schema when created.
+
+    ``start`` is the month it fires (the first step is month 1); ``duration`` how long it lasts
+    (0 = permanent or instantaneous); ``share`` the staff share, budget share, call size or
+    knowledge lost, in [0, 1]; ``set`` maps parameters to new values (policy changes).
+    """
 
     kind: str
     start: int
-    duration: int = 0  # months; 0 = permanent (budget cut) or instantaneous
-    share: float = 0.0  # staff share, budget share, call size or knowledge lost
-    set: dict[str, Any] = field(default_factory=dict)  # policy changes: parameter -> value
+    duration: int = 0
+    share: float = 0.0
+    set: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        problems = []
         if self.kind not in KINDS:
-            raise ValueError(f"unknown event kind {self.kind!r}; allowed: {', '.join(KINDS)}")
+            problems.append(f"unknown event kind {self.kind!r}; allowed: {', '.join(KINDS)}")
+        if isinstance(self.start, bool) or not isinstance(self.start, int) or self.start < 1:
+            problems.append(f"key 'start': value {self.start!r}; allowed: an integer >= 1")
+        if (
+            isinstance(self.duration, bool)
+            or not isinstance(self.duration, int)
+            or self.duration < 0
+        ):
+            problems.append(f"key 'duration': value {self.duration!r}; allowed: an integer >= 0")
+        if (
+            isinstance(self.share, bool)
+            or not isinstance(self.share, int | float)
+            or not 0.0 <= self.share <= 1.0
+        ):
+            problems.append(f"key 'share': value {self.share!r}; allowed: a number in [0, 1]")
+        for name in self.set:
+            spec = P.PARAMS_BY_NAME.get(name)
+            if spec is not None and spec.group not in POLICY_GROUPS:
+                problems.append(
+                    f"key {name!r} cannot change during a run (group {spec.group!r}); "
+                    f"allowed groups: {', '.join(POLICY_GROUPS)}"
+                )
+        if self.set:
+            try:
+                P.validate(self.set)
+            except P.ParameterError as err:
+                problems.extend(err.problems)
+        if problems:
+            raise P.ParameterError([f"{self.kind} event: {p}" for p in problems])
 
 
 def from_params(p) -> list[Event]:
@@ -79,13 +118,14 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
         st.available[away] = False
         memory[key] = away
     elif ev.kind == "budget_cut":
+        before = state.budget_level
         state.budget_level *= 1.0 - ev.share
         # Paid posts go with the money (UK libraries: paid staff 31,977 -> 24,044 while
         # volunteers doubled, 000@136443-136480).
         pool = np.flatnonzero(st.employed)
         cut = rng.choice(pool, round(ev.share * pool.size), replace=False)
         st.employed[cut] = False
-        memory[key] = (cut, ev.share)
+        memory[key] = (cut, before - state.budget_level)
     elif ev.kind == "volunteer_call":
         # Over-answered: everyone reached who is willing signs up (750,000 against 250,000
         # expected, 002@60710).
@@ -105,11 +145,13 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
 def _end(ev: Event, key: int, state: State) -> None:
     st = state.staff
     memory = state.event_memory
+    if key not in memory:
+        return
     if ev.kind == "unavailability":
         st.available[memory.pop(key)] = True
     elif ev.kind == "budget_cut":
-        cut, share = memory.pop(key)
-        state.budget_level /= 1.0 - share
+        cut, lost = memory.pop(key)
+        state.budget_level += lost  # restore what this cut took (other cuts may still run)
         st.employed[cut] = True
 
 
