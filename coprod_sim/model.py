@@ -105,6 +105,8 @@ class CoproductionModel(mesa.Model):
         s = self.state
         s.scratch["contribution"] = np.zeros(s.initiatives.n)
         learning.update_neighbourhood_signals(s)
+        participation.seed_existing(s, self.rng)
+        learning.update_neighbourhood_signals(s)
         s.citizens.willingness = participation.general_willingness(s, participation.base_index(s))
         performance.step(s, self.params, self.rng)
         s.citizens.shortfall[:] = np.clip(

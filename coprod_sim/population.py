@@ -51,7 +51,7 @@ COST_PER_PLACE = 0.1
 """Monthly support cost of one place, in budget units (one unit = spending per citizen-month)."""
 DOMAIN_NOISE = np.array([0.05, 0.15, 0.30, 0.50])
 """Outcome noise by Cynefin domain: simple .. chaotic (000 Table 5.2, 000@43219-45428)."""
-VISIBILITY = np.array([0.8, 0.8, 0.35, 0.9])
+VISIBILITY = np.array([0.8, 0.8, 0.5, 0.9])
 """How much of an initiative's value the commissioner sees: co-delivery is often invisible
 (003@118049)."""
 BASELINE_COVER = 0.8

@@ -21,9 +21,9 @@ STEPS = 96
 
 
 @cache
-def _runs(items: tuple, steps: int = STEPS) -> tuple[pd.DataFrame, ...]:
+def _runs(items: tuple, steps: int = STEPS, seeds: tuple = SEEDS) -> tuple[pd.DataFrame, ...]:
     frames = []
-    for seed in SEEDS:
+    for seed in seeds:
         model = CoproductionModel(rng=seed, n_citizens=N, **dict(items))
         model.run_for(steps)
         frames.append(model.metrics_frame())
@@ -44,11 +44,16 @@ def total(frames, metric: str) -> float:
 
 
 def test_staff_feedback_raises_self_efficacy_and_participation():
-    """Visible success raises self-efficacy, which raises participation (000@10732, 000@11846)."""
-    low, high = runs(staff_feedback=0.0), runs(staff_feedback=1.0)
+    """Visible success raises self-efficacy, which raises participation (000@10732, 000@11846).
+
+    Participation is mostly bounded by opportunities (P1), so the effect on it is small next
+    to run-to-run variation: it is averaged over twelve seeds and the whole run."""
+    seeds = tuple(range(12))
+    low = _runs((("staff_feedback", 0.0),), STEPS, seeds)
+    high = _runs((("staff_feedback", 1.0),), STEPS, seeds)
     assert late(high, "self_efficacy_citizens") > late(low, "self_efficacy_citizens") + 0.02
-    assert late(high, "participation_any") > late(low, "participation_any")
     assert late(high, "willingness") > late(low, "willingness")
+    assert late(high, "participation_any", 1) > late(low, "participation_any", 1) + 0.005
 
 
 def test_closing_the_feedback_loop_keeps_co_assessment_up():

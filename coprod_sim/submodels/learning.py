@@ -107,7 +107,10 @@ def _citizens(state: State) -> None:
 
     m = c.motivation
     reward = pol.material_rewards * 0.01 * active * np.where(ep["complex_task"], -1.0, 1.0)
-    m += 0.02 * s - 0.05 * c.exploited * m + reward - 0.01 * unheard
+    # Recognition makes the value of taking part salient (Alford, 000@123766): feedback on
+    # a success also motivates.
+    m += (0.02 + 0.04 * pol.staff_feedback) * s - 0.05 * c.exploited * m + reward
+    m -= 0.01 * unheard
     m += relax * (BASE_MOTIVATION - m)
     clip01(m)
 

@@ -101,16 +101,28 @@ def support_hours(state: State) -> np.ndarray:
     return np.bincount(ini.view("lead_staff"), weights=hours, minlength=state.staff.n)
 
 
-def _targets(state: State, initiative: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Citizens offered a place: drawn from the caseloads of the initiative's team."""
-    st, cit = state.staff, state.citizens
+def team_caseload_draws(
+    state: State, initiative: np.ndarray, rng: np.random.Generator, per_offer: int = 1
+) -> np.ndarray:
+    """Random citizens from the caseloads of each initiative's team, shape (m,) or
+    (m, per_offer)."""
+    st = state.staff
     team = st.team[state.initiatives.view("lead_staff")[initiative]]
     first = np.searchsorted(st.team, team)
     last = np.searchsorted(st.team, team, side="right") - 1
     start = st.caseload_start[first]
     size = st.caseload_stop[last] - start
     m = initiative.shape[0]
-    draws = start[:, None] + (rng.random((m, TOURNAMENT)) * size[:, None]).astype(np.int64)
+    u = rng.random((m, per_offer))
+    draws = start[:, None] + (u * size[:, None]).astype(np.int64)
+    return draws[:, 0] if per_offer == 1 else draws
+
+
+def _targets(state: State, initiative: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Citizens offered a place: drawn from the caseloads of the initiative's team."""
+    cit = state.citizens
+    m = initiative.shape[0]
+    draws = team_caseload_draws(state, initiative, rng, TOURNAMENT)
     matched = rng.random(m) < state.policy.targeting
     # 'Know and care' matching: pick the best of a few candidates (003@47218), with the
     # voice/action fit of the mode (001@32887).

@@ -36,7 +36,7 @@ AGE_COLLECTIVE = np.array([0.2, 0.1, -0.1, -0.4])
 MODE_BARRIER = np.array([1.2, 0.6, 0.0, 0.3])
 """Perceived barrier of each mode: technical co-commissioning draws few (003@48557); voice
 modes reach fewer people than co-delivery (003@193721)."""
-MODE_RISK = np.array([0.5, 0.2, 0.8, 0.1])
+MODE_RISK = np.array([0.5, 0.2, 0.5, 0.1])
 """Perceived personal risk of each mode (000@39541; co-delivery carries physical risk)."""
 PEER_JOIN_RATE = 0.05
 COMMUNITY_ACTION_RATE = 0.05
@@ -178,7 +178,9 @@ def _peer_joins(state: State, rng: np.random.Generator) -> None:
     ok = k >= 0
     cand, k = cand[ok], k[ok].astype(np.int64)
     joinable = (ini.stage[k] != STOPPED) & ~ini.crisis[k] & (ini.age[k] >= 0)
-    state.flows["joined_peer"] = float(_join(state, cand[joinable], k[joinable], rng))
+    cand, k = cand[joinable], k[joinable]
+    able = rng.random(cand.size) < ability(state, cand, k)  # e.g. digital access
+    state.flows["joined_peer"] = float(_join(state, cand[able], k[able], rng))
 
 
 def _community_action(state: State, rng: np.random.Generator) -> None:
@@ -291,6 +293,27 @@ def _exits(state: State, rng: np.random.Generator) -> None:
     ini.members[: ini.n] -= np.bincount(k[leave], minlength=ini.n)[: ini.n].astype(np.int32)
     changed(state)
     state.flows["exits"] = float(leave.sum())
+
+
+def seed_existing(state: State, rng: np.random.Generator, fill: float = 0.6) -> None:
+    """Month 0: the initiatives that already run have members (existing co-production that
+    organisations are 'often not aware of', 000@67620). Each is offered to twice its places'
+    worth of citizens from its team's caseloads; the willing and able join, up to ``fill`` of
+    its places, with up to two years' experience."""
+    from . import offers
+
+    ini, c = state.initiatives, state.citizens
+    target = np.floor(ini.view("places") * fill).astype(np.int64)
+    k = np.repeat(np.arange(ini.n), 2 * target)
+    cit = offers.team_caseload_draws(state, k, rng)
+    base = base_index(state)
+    yes = rng.random(cit.size) < offer_willingness(state, base, cit, k) * ability(state, cit, k)
+    saved = ini.places[: ini.n].copy()
+    ini.places[: ini.n] = target
+    _join(state, cit[yes], k[yes], rng)
+    ini.places[: ini.n] = saved
+    active = (c.initiative_of >= 0).any(axis=0)
+    c.experience[active] = rng.integers(0, 25, int(active.sum()))
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:
