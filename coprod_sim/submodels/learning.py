@@ -172,7 +172,15 @@ def _officials(state: State) -> None:
     co.reputation += 0.02 * (0.7 - co.reputation)
     po.reputation += 0.02 * (0.7 - po.reputation)
     co.knowledge += 0.01 * (pol.knowledge_retention - co.knowledge)
-    for level in (co.risk_appetite, po.risk_appetite, co.reputation, po.reputation, co.knowledge):
+    co.alternative_providers += 0.05 * (pol.alternative_providers - co.alternative_providers)
+    for level in (
+        co.risk_appetite,
+        po.risk_appetite,
+        co.reputation,
+        po.reputation,
+        co.knowledge,
+        co.alternative_providers,
+    ):
         clip01(level)
 
 
