@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def _run(model: CoproductionModel, steps: int) -> None:
@@ -65,7 +66,7 @@ def main(
     try:
         model = CoproductionModel(rng=seed, n_citizens=n_citizens, steps=steps)
     except P.ParameterError as err:
-        console.print(f"[red]error:[/red] {err}")
+        errors.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     _run(model, steps)
     months = sorted({0, steps // 2, steps})
