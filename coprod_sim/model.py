@@ -126,7 +126,6 @@ class CoproductionModel(mesa.Model):
         events.step(s, self.events, self.rng)
         for submodel in SCHEDULE:
             submodel.step(s, self.params, self.rng)
-        s.totals["economic_value_last"] = s.flows.get("economic_value", 0.0)
         self.current_metrics = metrics.collect(s)
         self.datacollector.collect(self)
         if self.steps >= self.params.steps:

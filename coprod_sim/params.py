@@ -222,7 +222,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "population",
         "share",
         "Share of citizens who both know about and care about the service.",
-        "003@47218 'who know and care'",
+        "000@152993 'who know and who care'",
         0.0,
         1.0,
     ),
@@ -517,7 +517,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         0.3,
         "levers",
         "Share of offers matched to citizens who know and care (rest is 'shotgun').",
-        "003@20830; 003@47218",
+        "003@20830; 000@152993",
     ),
     _level(
         "community_development",

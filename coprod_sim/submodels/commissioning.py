@@ -81,7 +81,7 @@ def stop_initiatives(state: State, stop: np.ndarray) -> None:
 def _update_budget_share(state: State, success_rate: np.ndarray) -> None:
     co, po, pol = state.commissioners, state.politicians, state.policy
     # Evidence teaches commissioners whether co-production works (000@94228).
-    co.self_efficacy += 0.3 * (success_rate - 0.7)
+    co.self_efficacy += 0.3 * (success_rate - co.self_efficacy)
     co.trust += 0.2 * (success_rate - co.trust)
     co.motivation += 0.2 * (0.5 * state.service_performance + 0.5 * success_rate - co.motivation)
     co.outcome_based += 0.3 * (pol.outcome_based_commissioning - co.outcome_based)
@@ -141,8 +141,9 @@ def _substitute(state: State, rng: np.random.Generator) -> None:
     )
     turn = np.flatnonzero(cand & (rng.random(ini.n) < min(1.0, 2.0 * pressure)))
     ini.substitutive[turn] = True
+    # Same terms as a new substitutive initiative: twice the places at 0.6 of the unit cost.
     ini.places[turn] *= 2
-    ini.monthly_cost[turn] *= 0.6
+    ini.monthly_cost[turn] *= 2 * 0.6
 
 
 def review(state: State, rng: np.random.Generator) -> None:
@@ -165,7 +166,9 @@ def review(state: State, rng: np.random.Generator) -> None:
     budget, spend = _budgets(state)
     # Over budget (after a cut): stop the lowest-scoring until within budget.
     for c in np.flatnonzero(spend > budget):
-        mine = np.flatnonzero((c_of == c) & (ini.view("stage") != STOPPED))
+        mine = np.flatnonzero(
+            (c_of == c) & (ini.view("stage") != STOPPED) & ~ini.view("self_organised")
+        )
         order = mine[np.argsort(np.nan_to_num(score[mine], nan=0.0))]
         excess = np.cumsum(ini.monthly_cost[order]) <= spend[c] - budget[c] + 1e-12
         cut = np.zeros(ini.n, dtype=bool)

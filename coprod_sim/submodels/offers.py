@@ -12,7 +12,7 @@ framework exists (000@39263), with resistance to losing status or jobs (000@3888
 output-based performance management.
 
 Targeting: a share of offers go to citizens who know and care, matched to the mode they
-prefer (003@20830, 003@47218, 001@32887); the rest are 'shotgun' offers to anyone in the
+prefer (003@20830, 000@152993, 001@32887); the rest are 'shotgun' offers to anyone in the
 caseload.
 """
 
@@ -87,7 +87,7 @@ def support_hours(state: State) -> np.ndarray:
     """Hours each staff member spends this month supporting current co-producers.
 
     Experienced co-producers need less support: they build their own and others'
-    co-production capacity (000@40608).
+    co-production capacity (003@40608).
     """
     ini, c = state.initiatives, state.citizens
     _, cit, k = active_entries(state)
@@ -124,7 +124,7 @@ def _targets(state: State, initiative: np.ndarray, rng: np.random.Generator) -> 
     m = initiative.shape[0]
     draws = team_caseload_draws(state, initiative, rng, TOURNAMENT)
     matched = rng.random(m) < state.policy.targeting
-    # 'Know and care' matching: pick the best of a few candidates (003@47218), with the
+    # 'Know and care' matching: pick the best of a few candidates (000@152993), with the
     # voice/action fit of the mode (001@32887).
     voice = VOICE_MODES[state.initiatives.view("mode")[initiative]]
     pref = cit.voice_preference[draws]

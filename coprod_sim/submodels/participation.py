@@ -5,7 +5,7 @@ collective modes, 000@10384, 000@17073), trust in staff (individual) or generali
 (collective, 000@20800), motivation, perceived shortfall (+, 000@12607), satisfaction with
 information (+, 000@12283), the share of active neighbours (word of mouth with a threshold
 response, 002@17777), the fit between the mode and the voice/action preference (001@31907),
-knowing and caring (003@47218), age (+ individual, - collective: 000@6969, 000@15093),
+knowing and caring (000@152993), age (+ individual, - collective: 000@6969, 000@15093),
 fatigue and feeling exploited (-), and the perceived barrier and risk of the mode (technical
 co-commissioning draws few, 003@48557; a charter insures co-producers, 000@80868).
 Co-assessment also needs the expectation of a response (003@139090).
@@ -238,12 +238,16 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
     if waiting.size == 0:
         state.flows["volunteers_matched"] = 0.0
         return
+    # Volunteers who found a co-delivery place meanwhile are no longer waiting.
+    busy = waiting[c.initiative_of[CO_DELIVERY, waiting] != NO_INITIATIVE]
+    c.waiting[busy] = False
+    waiting = np.flatnonzero(c.waiting)
     capacity = pol.matching_capacity * c.n / 1000.0
     capacity = int(capacity) + int(rng.random() < capacity - int(capacity))
-    matched = rng.permutation(waiting)[:capacity]
-    matched = matched[c.initiative_of[CO_DELIVERY, matched] == NO_INITIATIVE]
     staffed = np.flatnonzero(st.available & st.employed)
-    if matched.size and staffed.size:
+    # Matching needs someone on duty to do it.
+    matched = rng.permutation(waiting)[:capacity] if staffed.size else waiting[:0]
+    if matched.size:
         lead = np.asarray([staffed[int(rng.integers(staffed.size))]])
         k = ini.add(
             1,

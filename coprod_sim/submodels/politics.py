@@ -33,7 +33,10 @@ def cycle(state: State, rng: np.random.Generator) -> None:
     tot["scandal_pressure"] = 0.0
     reputation_weight = 1.0 - po.risk_appetite
     horizon_factor = np.minimum(1.0, po.horizon / 36.0)
-    savings = tot.get("economic_value_mean", 0.0)
+    net = tot.get("economic_value_mean", 0.0)
+    # Costs come now and savings later: short horizons discount the savings and leave
+    # "insufficient time to achieve these savings through citizen co-production" (000@27304).
+    savings = min(net, 0.0) + horizon_factor * max(net, 0.0) - 0.1 * (1.0 - horizon_factor)
     visible = tot.get("visible_success", 0.5)
     target = (
         0.3
@@ -74,15 +77,7 @@ def election(state: State, rng: np.random.Generator) -> None:
 
 def step(state: State, params, rng: np.random.Generator) -> None:
     """Politics moves with the governance cycle; elections every election interval."""
-    pol, fl, tot = state.policy, state.flows, state.totals
-    # Running means the councillors read at the next cycle (last month's results).
-    tot["economic_value_mean"] = 0.9 * tot.get("economic_value_mean", 0.0) + 0.1 * tot.get(
-        "economic_value_last", 0.0
-    )
-    runs = fl.get("successes", 0.0) + fl.get("failures", 0.0)
-    if runs > 0:
-        rate = fl["successes"] / runs
-        tot["visible_success"] = 0.9 * tot.get("visible_success", 0.5) + 0.1 * rate
+    pol = state.policy
     if state.month > 0 and state.month % pol.governance_interval == 0:
         cycle(state, rng)
     if state.month > 0 and state.month % pol.election_interval == 0:

@@ -55,6 +55,8 @@ def _enter(state: State, step: int, rng: np.random.Generator) -> None:
         pol.targeting = max(pol.targeting, 0.8)
         pol.staff_training = max(pol.staff_training, 0.5)
         st.self_efficacy += 0.15
+        # Labs show that some fear of change is unjustified (000@79124): a lasting shift.
+        pol.risk_appetite_staff = min(1.0, pol.risk_appetite_staff + 0.2)
         st.risk_appetite += 0.2
         clip01(st.self_efficacy)
         clip01(st.risk_appetite)
@@ -65,11 +67,14 @@ def _enter(state: State, step: int, rng: np.random.Generator) -> None:
     elif step == 5:  # Grow it
         pol.outcome_based_commissioning = max(pol.outcome_based_commissioning, 0.7)
         pol.staff_incentives = max(pol.staff_incentives, 0.5)
+        pol.coproduction_budget_share = min(0.5, 1.5 * pol.coproduction_budget_share)
         co.budget_share *= 1.5
         clip01(co.budget_share)
         runs = np.maximum(ini.view("outcome_n"), 1)
         good = (
             (ini.view("stage") == PILOT)
+            & ~ini.view("self_organised")
+            & ~ini.view("crisis")
             & (ini.view("outcome_n") > 0)
             & (ini.view("failures") / runs < 0.3)
         )
