@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import pydantic
@@ -36,6 +36,10 @@ GROUPS: tuple[str, ...] = (
 """Parameter groups, in display order. ``behaviour`` holds the coefficients of the mechanisms
 (learning rates, thresholds): researchers sweep them, policy users rarely need them."""
 
+RUNTIME_GROUPS: tuple[str, ...] = ("barriers", "risk", "levers", "behaviour")
+"""Groups whose parameters a scheduled policy change may set during a run (sizes, the
+network, the horizon and the shocks themselves are fixed when the model is built)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ParamSpec:
@@ -51,6 +55,12 @@ class ParamSpec:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] | None = None
+    build_time: bool = False  # read only when the population is built
+
+    @property
+    def changeable(self) -> bool:
+        """Whether a scheduled policy change may set it during a run."""
+        return not self.build_time and self.group in RUNTIME_GROUPS
 
     @property
     def allowed(self) -> str:
@@ -73,9 +83,12 @@ def _p(name, type_, default, group, unit, help_, source, low=None, high=None, ch
     return ParamSpec(name, type_, default, group, unit, help_, source, low, high, choices)
 
 
-def _level(name: str, default: float, group: str, help_: str, source: str) -> ParamSpec:
+def _level(
+    name: str, default: float, group: str, help_: str, source: str, *, build_time: bool = False
+) -> ParamSpec:
     """A level in [0, 1]: the common case for barriers and levers."""
-    return _p(name, float, default, group, "level", help_, source, 0.0, 1.0)
+    spec = _p(name, float, default, group, "level", help_, source, 0.0, 1.0)
+    return replace(spec, build_time=build_time) if build_time else spec
 
 
 _MONTHS = 12_000  # upper bound for any month-valued parameter (1,000 years)
@@ -245,6 +258,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "barriers",
         "Citizens: lowers the initial self-efficacy distribution.",
         "000@9598; 000@10384",
+        build_time=True,
     ),
     _level(
         "time_poverty",
@@ -259,6 +273,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "barriers",
         "Citizens: share without digital access (raised for deprived neighbourhoods).",
         "003@182158",
+        build_time=True,
     ),
     _level(
         "low_social_connectedness",
@@ -266,6 +281,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "barriers",
         "Citizens: fewer network ties and less clustering.",
         "000@18271",
+        build_time=True,
     ),
     _level(
         "low_generalised_trust",
@@ -273,6 +289,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "barriers",
         "Citizens: lowers initial trust in other citizens.",
         "000@20800",
+        build_time=True,
     ),
     _level(
         "low_trust_in_staff",
@@ -280,6 +297,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "barriers",
         "Citizens: lowers initial trust in staff.",
         "000@13627",
+        build_time=True,
     ),
     _level(
         "staff_time_shortage",
@@ -373,6 +391,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "risk",
         "Citizens' willingness to accept personal risk for better outcomes.",
         "000@36244",
+        build_time=True,
     ),
     _level(
         "risk_appetite_staff",

@@ -351,7 +351,10 @@ def build(params, rng: np.random.Generator) -> State:
     need_by_team = np.bincount(team_of_citizen, weights=need, minlength=n_teams)
     nb_sizes = np.bincount(citizens.neighbourhood, minlength=k)
     pref = citizens.voice_preference
+    # Cells for the representativeness of participants (education x age x vulnerability).
+    cell = (citizens.education.astype(np.int64) * 4 + citizens.age_band) * 2 + citizens.vulnerable
     state.static = {
+        "representation_cell": cell,
         "knows_and_cares": (citizens.knows & citizens.cares).astype(np.float64),
         "best_fit": np.maximum(pref, 1.0 - pref) - 0.5,
         "nb_sizes": nb_sizes,

@@ -56,4 +56,4 @@ class Scenario(MesaScenario):
         """A copy with some parameters (or events, or metadata) changed."""
         values = {**self.parameters(), **self.metadata(), "events": self.events}
         values.update(changes)
-        return Scenario(rng=rng, **values)
+        return Scenario(rng=self.rng if rng is None else rng, **values)

@@ -71,6 +71,25 @@ def _budgets(state: State) -> tuple[np.ndarray, np.ndarray]:
     return budget, spend
 
 
+def _participatory_budget(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """The participatory budgeting quota and what co-commissioning spends of it, per
+    commissioner (the quota is a share of spending, 002@22159)."""
+    ini, co, st, pol = state.initiatives, state.commissioners, state.staff, state.policy
+    citizens_c = np.bincount(
+        st.commissioner, weights=st.caseload_stop - st.caseload_start, minlength=co.n
+    )
+    quota = pol.participatory_budgeting * state.budget_level * citizens_c
+    running = (
+        (ini.view("stage") != STOPPED)
+        & (ini.view("mode") == CO_COMMISSIONING)
+        & ~ini.view("self_organised")
+    )
+    spent = np.bincount(
+        ini.view("commissioner"), weights=ini.view("monthly_cost") * running, minlength=co.n
+    )
+    return quota, np.minimum(spent, quota)
+
+
 def stop_initiatives(state: State, stop: np.ndarray) -> None:
     ini = state.initiatives
     ini.stage[: ini.n][stop] = STOPPED
@@ -102,14 +121,19 @@ def _update_budget_share(state: State, success_rate: np.ndarray) -> None:
         clip01(level)
 
 
-def pilot(state: State, commissioner: int, count: int, rng: np.random.Generator, pb: int):
+def pilot(
+    state: State, commissioner: int, count: int, rng: np.random.Generator, pb: int = 0
+) -> None:
+    """Pilot ``count`` new initiatives of mixed modes plus ``pb`` co-commissioning ones
+    (participatory budgeting), led by staff of ``commissioner`` who are on duty."""
     st, pol = state.staff, state.policy
     pool = np.flatnonzero((st.commissioner == commissioner) & st.available & st.employed)
+    count += pb
     if pool.size == 0 or count <= 0:
         return
     lead = pool[rng.integers(0, pool.size, count)].astype(np.int32)
     modes = population.categorical(rng, population.MODE_MIX, count)
-    modes[: min(pb, count)] = CO_COMMISSIONING
+    modes[:pb] = CO_COMMISSIONING
     pressure = max(0.0, 1.0 - state.budget_level)
     delay = round(6 * pol.bureaucracy * (0.5 + 0.5 * pol.hierarchical_governance))
     new = population.new_initiatives(
@@ -176,6 +200,7 @@ def review(state: State, rng: np.random.Generator) -> None:
         stop_initiatives(state, cut)
     budget, spend = _budgets(state)
 
+    quota, pb_spent = _participatory_budget(state)
     # Scale the best pilots while money allows ("Grow it", 000@82284).
     pilot_cost = COST_PER_PLACE * PILOT_PLACES * (1.0 + 0.5 * pol.bureaucracy)
     scale = appraised & (score > SCALE_THRESHOLD) & (ini.view("stage") == PILOT)
@@ -189,13 +214,13 @@ def review(state: State, rng: np.random.Generator) -> None:
         ini.places[take] = np.round(ini.places[take] * SCALE_FACTOR).astype(np.int32)
         ini.monthly_cost[take] *= SCALE_FACTOR
         spend[c] += float(ini.monthly_cost[take].sum() * (1 - 1 / SCALE_FACTOR))
-        # New pilots with what is left, slowed by hierarchy (000@29487).
-        room = budget[c] - spend[c]
+        # New pilots with what is left, slowed by hierarchy (000@29487); the quota's money
+        # goes to co-commissioning only.
+        room = (budget[c] - quota[c]) - (spend[c] - pb_spent[c])
         n_staff_c = int((state.staff.commissioner == c).sum())
         count = int(room / pilot_cost * (1.0 - 0.5 * pol.hierarchical_governance))
         count = max(0, min(count, int(np.ceil(0.3 * n_staff_c))))
-        pb_money = pol.participatory_budgeting * state.budget_level
-        pb = int(pb_money * n_staff_c * pol.citizens_per_staff / pilot_cost)
+        pb = max(0, min(int((quota[c] - pb_spent[c]) / pilot_cost), int(np.ceil(0.3 * n_staff_c))))
         pilot(state, c, count, rng, pb)
     ini.outcome_sum[: ini.n] = 0.0
     ini.outcome_n[: ini.n] = 0

@@ -28,7 +28,8 @@ def misconduct_probability(state: State) -> np.ndarray:
         pol.misconduct_rate
         * (1.0 - 0.7 * pol.staff_training)
         * (0.7 if pol.charter else 1.0)
-        * (1.0 + ini.view("members") / 50.0)
+        # Larger groups are harder to oversee; crisis tasks are individual, not a group.
+        * (1.0 + np.where(ini.view("crisis"), 0.0, ini.view("members") / 50.0))
         * np.where(ini.view("crisis"), 2.0, 1.0)
         * (1.0 - 0.3 * skill)
     )
@@ -39,7 +40,7 @@ def scandal_weight(state: State) -> float:
     """Political weight of one misconduct event (1 in a council with few initiatives)."""
     ini = state.initiatives
     running = (ini.view("stage") != STOPPED) & (ini.view("mode") == CO_DELIVERY)
-    return 1.0 / (1.0 + 0.05 * float(running.sum()))
+    return 1.0 / max(1.0, 0.05 * float(running.sum()))
 
 
 def _consequences(state: State, hit: np.ndarray) -> None:

@@ -18,14 +18,13 @@ from typing import Any
 import numpy as np
 
 from .. import params as P
+from .. import population
 from ..state import State
 from . import dark_side
 
 KINDS = ("unavailability", "budget_cut", "volunteer_call", "scandal", "restructuring", "policy")
-
-
-POLICY_GROUPS = ("barriers", "risk", "levers", "behaviour")
-"""Groups whose parameters a scheduled policy change may set (not sizes, network or run)."""
+ENDING = ("unavailability", "budget_cut", "policy")
+"""Kinds that are undone after ``duration`` months (0 = they stay)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,11 @@ class Event:
             or self.duration < 0
         ):
             problems.append(f"key 'duration': value {self.duration!r}; allowed: an integer >= 0")
+        elif self.duration > 0 and self.kind in KINDS and self.kind not in ENDING:
+            problems.append(
+                f"key 'duration': value {self.duration!r}; a {self.kind} has no duration "
+                f"(allowed for {', '.join(ENDING)})"
+            )
         if (
             isinstance(self.share, bool)
             or not isinstance(self.share, int | float)
@@ -63,11 +67,18 @@ class Event:
             problems.append(f"key 'share': value {self.share!r}; allowed: a number in [0, 1]")
         for name in self.set:
             spec = P.PARAMS_BY_NAME.get(name)
-            if spec is not None and spec.group not in POLICY_GROUPS:
-                problems.append(
-                    f"key {name!r} cannot change during a run (group {spec.group!r}); "
-                    f"allowed groups: {', '.join(POLICY_GROUPS)}"
+            if spec is not None and not spec.changeable:
+                why = (
+                    "it is read when the population is built"
+                    if spec.build_time
+                    else (f"group {spec.group!r}")
                 )
+                problems.append(
+                    f"key {name!r} cannot change during a run ({why}); allowed: parameters "
+                    f"of the groups {', '.join(P.RUNTIME_GROUPS)} that are not build-time"
+                )
+        if self.set and self.kind != "policy":
+            problems.append(f"key 'set' is only for policy events, not {self.kind!r}")
         if self.set:
             try:
                 P.validate(self.set)
@@ -125,7 +136,7 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
         pool = np.flatnonzero(st.employed)
         cut = rng.choice(pool, round(ev.share * pool.size), replace=False)
         st.employed[cut] = False
-        memory[key] = (cut, before - state.budget_level)
+        memory[key] = (cut, ev.share, before)
     elif ev.kind == "volunteer_call":
         # Over-answered: everyone reached who is willing signs up (750,000 against 250,000
         # expected, 002@60710).
@@ -138,8 +149,15 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
     elif ev.kind == "restructuring":
         state.commissioners.knowledge *= 1.0 - ev.share
     elif ev.kind == "policy":
-        for name, value in ev.set.items():
-            setattr(state.policy, name, value)
+        memory[key] = {name: getattr(state.policy, name) for name in ev.set}
+        _apply_policy(state, ev.set)
+
+
+def _apply_policy(state: State, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(state.policy, name, value)
+    if "political_short_termism" in values:  # every councillor's horizon, not only newcomers
+        state.politicians.horizon[:] = population.politician_horizon(state.policy)
 
 
 def _end(ev: Event, key: int, state: State) -> None:
@@ -150,9 +168,12 @@ def _end(ev: Event, key: int, state: State) -> None:
     if ev.kind == "unavailability":
         st.available[memory.pop(key)] = True
     elif ev.kind == "budget_cut":
-        cut, lost = memory.pop(key)
-        state.budget_level += lost  # restore what this cut took (other cuts may still run)
+        cut, share, before = memory.pop(key)
+        # Undo this cut's factor, so that overlapping cuts compose in any order.
+        state.budget_level = before if share >= 1.0 else state.budget_level / (1.0 - share)
         st.employed[cut] = True
+    elif ev.kind == "policy":
+        _apply_policy(state, memory.pop(key))
 
 
 def step(state: State, events: list[Event], rng: np.random.Generator) -> None:
@@ -163,7 +184,7 @@ def step(state: State, events: list[Event], rng: np.random.Generator) -> None:
         if ev.start == month:
             _start(ev, key, state, rng)
             state.events_log.append(f"month {month}: {ev.kind} starts")
-        ends = ev.duration > 0 and ev.kind in ("unavailability", "budget_cut")
+        ends = ev.duration > 0 and ev.kind in ENDING
         if ends and ev.start + ev.duration == month:
             _end(ev, key, state)
             state.events_log.append(f"month {month}: {ev.kind} ends")

@@ -231,6 +231,13 @@ def _community_action(state: State, rng: np.random.Generator) -> None:
     _join(state, cit[yes], k[yes], rng)
 
 
+def _close_empty_community_action(state: State) -> None:
+    """Self-organised action with nobody left in it has ended."""
+    ini = state.initiatives
+    empty = ini.view("self_organised") & (ini.view("stage") != STOPPED) & (ini.view("members") == 0)
+    ini.stage[: ini.n][empty] = STOPPED
+
+
 def _crisis_matching(state: State, rng: np.random.Generator) -> None:
     """Match waiting volunteers to crisis tasks, up to the matching capacity (P7)."""
     c, pol, st, ini = state.citizens, state.policy, state.staff, state.initiatives
@@ -248,23 +255,34 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
     # Matching needs someone on duty to do it.
     matched = rng.permutation(waiting)[:capacity] if staffed.size else waiting[:0]
     if matched.size:
-        lead = np.asarray([staffed[int(rng.integers(staffed.size))]])
+        # Volunteers get tasks near home: one crisis initiative per team of staff, led by
+        # someone on duty in that team (or anywhere, if the whole team is away).
+        team = st.team[c.caseload_staff[matched]]
+        teams, which = np.unique(team, return_inverse=True)
+        on_duty_team = st.team[staffed]
+        first = np.minimum(np.searchsorted(on_duty_team, teams), staffed.size - 1)
+        lead = np.where(
+            on_duty_team[first] == teams,
+            staffed[first],
+            staffed[rng.integers(0, staffed.size, teams.size)],
+        ).astype(np.int32)
+        size = np.bincount(which, minlength=teams.size)
         k = ini.add(
-            1,
+            teams.size,
             mode=CO_DELIVERY,
             collective=False,
-            places=matched.size,
-            effectiveness=rng.beta(5.0, 3.0, 1),
+            places=size,
+            effectiveness=rng.beta(5.0, 3.0, teams.size),
             domain=3,  # a crisis is chaotic (000@45428)
             stage=PILOT,
             lead_staff=lead,
             commissioner=st.commissioner[lead],
-            monthly_cost=0.1 * matched.size,
+            monthly_cost=0.1 * size,
             visibility=0.9,  # crises reveal co-delivery's potential (003@118650)
             crisis=True,
         )
-        c.initiative_of[CO_DELIVERY, matched] = k[0]
-        ini.members[k[0]] = matched.size
+        c.initiative_of[CO_DELIVERY, matched] = k[which]
+        ini.members[k] = size
         changed(state)
         state.totals["volunteers_matched"] += float(matched.size)
     c.waiting[matched] = False
@@ -330,6 +348,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     _peer_joins(state, rng)
     _community_action(state, rng)
     _crisis_matching(state, rng)
+    _close_empty_community_action(state)
     # Unanswered willingness: willing citizens who hold no place wait (4.1).
     idle = (c.initiative_of < 0).all(axis=0)
     waiting = idle & (c.willingness > 0.5)

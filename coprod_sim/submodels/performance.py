@@ -42,14 +42,26 @@ def team_output(state: State, contribution: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def dissimilarity(state: State, participant: np.ndarray) -> float:
-    """Duncan dissimilarity between participants and all citizens (0 = representative)."""
+    """Duncan dissimilarity between participants and all citizens, corrected for chance.
+
+    0 = as representative as a random sample of the same size, 1 = entirely unrepresentative.
+    The raw index of a random sample of P from N is about
+    ``0.5 * sum(sqrt(2/pi * p(1-p)(1-P/N)/P))`` over cells of population share p; the index
+    is rescaled so that this chance level counts as 0, which keeps it comparable across sizes.
+    """
     c = state.citizens
-    cell = (c.education.astype(np.int64) * 4 + c.age_band) * 2 + c.vulnerable
+    cell = state.static["representation_cell"]
     pop = np.bincount(cell, minlength=24) / c.n
     part = np.bincount(cell[participant], minlength=24)
-    if part.sum() == 0:
+    size = int(part.sum())
+    if size == 0:
         return 1.0
-    return 0.5 * float(np.abs(part / part.sum() - pop).sum())
+    raw = 0.5 * float(np.abs(part / size - pop).sum())
+    spread = pop * (1.0 - pop) * max(0.0, 1.0 - size / c.n) / size
+    chance = 0.5 * float(np.sqrt(2.0 / np.pi * spread).sum())
+    if chance >= 1.0:
+        return 0.0
+    return max(0.0, (raw - chance) / (1.0 - chance))
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:

@@ -41,7 +41,7 @@ def cycle(state: State, rng: np.random.Generator) -> None:
     target = (
         0.3
         + 0.5 * (sat - 0.5)
-        + 2.0 * savings * horizon_factor
+        + 2.0 * savings
         + 0.3 * (visible - 0.5)
         - 0.3 * min(scandals, 3.0) * reputation_weight
     )
