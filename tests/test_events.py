@@ -20,7 +20,7 @@ def test_build_time_parameters_cannot_change_during_a_run():
 
 
 def test_structural_parameters_cannot_change_during_a_run():
-    with pytest.raises(ParameterError, match="n_citizens.*group 'population'"):
+    with pytest.raises(ParameterError, match=r"n_citizens.*group 'population'"):
         Event("policy", 5, set={"n_citizens": 500})
 
 
