@@ -32,7 +32,8 @@ def _from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Network:
     adj.sort_indices()
     degree = np.diff(adj.indptr).astype(np.float64)
     inv = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
-    mean_of = sp.csr_matrix((inv.repeat(np.diff(adj.indptr)), adj.indices, adj.indptr), (n, n))
+    weights = inv.repeat(np.diff(adj.indptr))
+    mean_of = sp.csr_matrix((weights, adj.indices, adj.indptr), (n, n))
     return Network(adjacency=adj, mean_of_neighbours=mean_of, degree=degree)
 
 

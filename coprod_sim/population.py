@@ -355,6 +355,7 @@ def build(params, rng: np.random.Generator) -> State:
     cell = (citizens.education.astype(np.int64) * 4 + citizens.age_band) * 2 + citizens.vulnerable
     state.static = {
         "representation_cell": cell,
+        "representation_share": np.bincount(cell, minlength=24) / n,
         "knows_and_cares": (citizens.knows & citizens.cares).astype(np.float64),
         "best_fit": np.maximum(pref, 1.0 - pref) - 0.5,
         "nb_sizes": nb_sizes,

@@ -30,7 +30,7 @@ import numpy as np
 from .. import population
 from ..state import STOPPED, State
 from ._common import clip01
-from ._membership import release_citizens
+from ._membership import citizen_codes, place_codes, release_citizens
 
 VICARIOUS_GAIN = 0.03
 PERFORMANCE_GAIN = 0.002
@@ -42,7 +42,7 @@ def update_neighbourhood_signals(state: State) -> None:
     """One sparse product: neighbours' mean activity and success (word of mouth, vicarious
     learning and user resilience read these)."""
     c = state.citizens
-    active = (c.initiative_of >= 0).any(axis=0)
+    active = citizen_codes(place_codes(state)) > 0
     x = np.empty((c.n, 3))
     x[:, 0] = active
     x[:, 1] = c.success
@@ -55,84 +55,105 @@ def update_neighbourhood_signals(state: State) -> None:
 
 
 def _citizens(state: State) -> None:
+    """Citizens learn. Terms that everyone feels (vicarious learning, performance,
+    relaxation) act on all N citizens; the month's episodes act on the participants only.
+    Both parts are computed from the levels at the start of the month (a simultaneous
+    update)."""
     c, pol, ep = state.citizens, state.policy, state.scratch
+    part = ep["participants"]
     s, f = ep["success"], ep["failure"]
-    active = ep["n_modes"] > 0
     unheard, heard = ep["unheard"], ep["heard"]
+    coll_success, coll_failure = ep["collective_success"], ep["collective_failure"]
     loss_scale = 0.5 if pol.risk_strategy == "risk_reduction" else 1.0
     relax = pol.relaxation
-    perceived = 1.0 - c.shortfall
 
     se = c.self_efficacy
-    below = se < c.self_efficacy0
-    recovery = np.where(below & (pol.risk_strategy == "resilience_building"), 3.0, 1.0)
-    se += (
-        pol.efficacy_gain * s * (0.3 + 0.7 * pol.staff_feedback) * (1.0 - se)
-        - pol.efficacy_loss * f * se * loss_scale
-        + VICARIOUS_GAIN * state.neighbour_success * (1.0 + pol.peer_support) * (1.0 - se)
-        + PERFORMANCE_GAIN * (perceived - 0.5)
-        - 0.02 * unheard * se
-        + relax * recovery * (c.self_efficacy0 - se)
+    sp = se[part]
+    d_part = (
+        pol.efficacy_gain * (0.3 + 0.7 * pol.staff_feedback) * s * (1.0 - sp)
+        - pol.efficacy_loss * loss_scale * f * sp
+        - 0.02 * unheard * sp
     )
+    rate = relax
+    if pol.risk_strategy == "resilience_building":  # faster recovery after failure
+        rate = np.where(se < c.self_efficacy0, 3.0 * relax, relax)
+    vicarious = VICARIOUS_GAIN * (1.0 + pol.peer_support) * state.neighbour_success
+    se += (
+        vicarious * (1.0 - se)
+        + PERFORMANCE_GAIN * (0.5 - c.shortfall)
+        + rate * (c.self_efficacy0 - se)
+    )
+    se[part] += d_part
     clip01(se)
 
     t = c.trust
-    t += (
-        pol.trust_gain * (s + 0.5 * heard) * (1.0 - t)
-        - pol.trust_loss * (f * loss_scale + unheard) * t
-        - 0.03 * pol.overt_monitoring * active * t
-        - 0.002 * (c.unanswered > 6) * t
-        + relax * (c.trust0 - t)
+    tp = t[part]
+    d_part = (
+        pol.trust_gain * (s + 0.5 * heard) * (1.0 - tp)
+        - pol.trust_loss * (f * loss_scale + unheard) * tp
+        - 0.03 * pol.overt_monitoring * tp
     )
+    t += relax * (c.trust0 - t) - 0.002 * (c.unanswered > 6) * t
+    t[part] += d_part
     clip01(t)
 
     gt = c.generalised_trust
-    gt += (
-        0.5 * pol.trust_gain * (ep["collective_success"] > 0) * (1.0 - gt)
-        - 0.5 * pol.trust_loss * (ep["collective_failure"] > 0) * gt * loss_scale
-        + 0.004 * pol.community_development * (1.0 - gt)
-        + 0.01 * pol.peer_support * state.neighbour_active * (1.0 - gt)
-        + relax * (c.generalised_trust0 - gt)
+    gp = gt[part]
+    d_part = 0.5 * pol.trust_gain * coll_success * (1.0 - gp) - (
+        0.5 * pol.trust_loss * loss_scale * coll_failure * gp
     )
+    growth = 0.004 * pol.community_development + 0.01 * pol.peer_support * state.neighbour_active
+    gt += growth * (1.0 - gt) + relax * (c.generalised_trust0 - gt)
+    gt[part] += d_part
     clip01(gt)
 
     pressure = max(0.0, 1.0 - state.budget_level)
     rise = (
         0.05 * ep["substitutive"] * (0.3 + 2.0 * pressure)
         + 0.03 * np.maximum(ep["n_modes"] - 1.0, 0.0)
-        + 0.03 * (ep["collective_failure"] > 0)
-    )
-    c.exploited += rise * (0.5 if pol.charter else 1.0) - 0.05 * c.exploited
+        + 0.03 * coll_failure
+    ) * (0.5 if pol.charter else 1.0)
+    m = c.motivation
+    m_drag = 0.05 * c.exploited * m  # feeling exploited lowers motivation
+    c.exploited *= 1.0 - 0.05
+    c.exploited[part] += rise
     clip01(c.exploited)
 
-    m = c.motivation
-    reward = pol.material_rewards * 0.01 * active * np.where(ep["complex_task"], -1.0, 1.0)
+    reward = pol.material_rewards * 0.01 * np.where(ep["complex_task"], -1.0, 1.0)
     # Recognition makes the value of taking part salient (Alford, 000@123766): feedback on
     # a success also motivates.
-    m += (0.02 + 0.04 * pol.staff_feedback) * s - 0.05 * c.exploited * m + reward
-    m -= 0.01 * unheard
+    d_part = (0.02 + 0.04 * pol.staff_feedback) * s + reward - 0.01 * unheard
+    m -= m_drag
     m += relax * (BASE_MOTIVATION - m)
+    m[part] += d_part
     clip01(m)
 
-    load = ep["effort"] * pol.effort_fatigue * (1.0 + c.vulnerable)
-    c.fatigue *= np.where(c.rest > 0, 0.7, 1.0 - FATIGUE_RECOVERY)
-    c.fatigue += load * (1.0 - 0.3 * pol.peer_support)
+    resting = c.rest > 0
+    c.fatigue *= np.where(resting, 0.7, 1.0 - FATIGUE_RECOVERY)
+    load = ep["effort"] * pol.effort_fatigue * (1.0 + c.vulnerable[part])
+    c.fatigue[part] += load * (1.0 - 0.3 * pol.peer_support)
     clip01(c.fatigue)
-    burnt = active & (c.fatigue > pol.burnout_threshold)
-    np.subtract(c.rest, 1, out=c.rest, where=c.rest > 0)
-    c.rest[burnt] = pol.burnout_rest
-    if burnt.any():
+    burnt_idx = part[c.fatigue[part] > pol.burnout_threshold]
+    c.rest[resting] -= 1
+    c.rest[burnt_idx] = pol.burnout_rest
+    if burnt_idx.size:
+        burnt = np.zeros(c.n, dtype=bool)
+        burnt[burnt_idx] = True
         release_citizens(state, burnt)
-    state.flows["burnouts"] = float(burnt.sum())
+    state.flows["burnouts"] = float(burnt_idx.size)
 
-    voice = heard | unheard
     er = c.expects_response
-    er += np.where(voice, 0.2 * (heard - er), 0.01 * (0.6 - er))
+    voice = heard | unheard
+    voiced = part[voice]
+    er_voice = er[voiced] + 0.2 * (heard[voice] - er[voiced])
+    er += 0.01 * (0.6 - er)
+    er[voiced] = er_voice
     clip01(er)
     target = 0.5 + 0.4 * pol.information_provision - 0.4 * pol.poor_communication
-    c.sat_info += 0.1 * (target - c.sat_info) + 0.02 * heard
+    c.sat_info += 0.1 * (target - c.sat_info)
+    c.sat_info[part] += 0.02 * heard
     clip01(c.sat_info)
-    c.experience += active
+    c.experience[part] += 1.0
 
 
 def _staff(state: State) -> None:

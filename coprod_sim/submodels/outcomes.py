@@ -76,26 +76,37 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     state.totals["voice_rounds"] += float(assess.sum())
     state.totals["voice_acted"] += float(acted.sum())
 
-    # Per-citizen episodes (a citizen active in several modes averages them).
-    n_modes = np.bincount(cit, minlength=n_cit).astype(np.float64)
-    denom = np.maximum(n_modes, 1.0)
+    # Per-participant episodes (a citizen active in several modes averages them). Arrays
+    # are over the participants only (``ep["participants"]``): most citizens had no episode.
+    n_modes_all = np.bincount(cit, minlength=n_cit)
+    part = np.flatnonzero(n_modes_all)
+    slot = (np.cumsum(n_modes_all > 0) - 1)[cit]
+    size = part.size
+    n_modes = n_modes_all[part].astype(np.float64)
     s_entry, f_entry = success[k], failure[k]
     collective = ini.collective[k]
-    unheard = (mode == CO_ASSESSMENT) & assess[k] & ~acted[k]
-    heard = (mode == CO_ASSESSMENT) & acted[k]
+    assessing = mode == CO_ASSESSMENT
+
+    def per_participant(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(slot, weights=weights, minlength=size)
+
     ep = state.scratch
+    ep["participants"] = part
     ep["n_modes"] = n_modes
-    ep["success"] = np.bincount(cit, weights=s_entry, minlength=n_cit) / denom
-    ep["failure"] = np.bincount(cit, weights=f_entry, minlength=n_cit) / denom
-    ep["collective_success"] = np.bincount(cit, weights=s_entry & collective, minlength=n_cit)
-    ep["collective_failure"] = np.bincount(cit, weights=f_entry & collective, minlength=n_cit)
-    ep["unheard"] = np.bincount(cit, weights=unheard, minlength=n_cit) > 0
-    ep["heard"] = np.bincount(cit, weights=heard, minlength=n_cit) > 0
-    ep["substitutive"] = np.bincount(cit, weights=ini.substitutive[k], minlength=n_cit) > 0
-    ep["complex_task"] = np.bincount(cit, weights=ini.domain[k] >= 2, minlength=n_cit) > 0
-    c.success, c.failure = ep["success"], ep["failure"]
+    ep["success"] = per_participant(s_entry) / n_modes
+    ep["failure"] = per_participant(f_entry) / n_modes
+    ep["collective_success"] = per_participant(s_entry & collective) > 0
+    ep["collective_failure"] = per_participant(f_entry & collective) > 0
+    ep["unheard"] = per_participant(assessing & assess[k] & ~acted[k]) > 0
+    ep["heard"] = per_participant(assessing & acted[k]) > 0
+    ep["substitutive"] = per_participant(ini.substitutive[k]) > 0
+    ep["complex_task"] = per_participant(ini.domain[k] >= 2) > 0
     intensity = np.where(ini.digital[k], DIGITAL_INTENSITY, 1.0)
-    ep["effort"] = np.bincount(cit, weights=intensity, minlength=n_cit)
+    ep["effort"] = per_participant(intensity)
+    c.success.fill(0.0)
+    c.failure.fill(0.0)
+    c.success[part] = ep["success"]
+    c.failure[part] = ep["failure"]
     state.flows["citizen_hours"] = float((CITIZEN_HOURS[mode] * intensity).sum())
 
     # Contributions to the service.

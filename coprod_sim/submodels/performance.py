@@ -51,7 +51,7 @@ def dissimilarity(state: State, participant: np.ndarray) -> float:
     """
     c = state.citizens
     cell = state.static["representation_cell"]
-    pop = np.bincount(cell, minlength=24) / c.n
+    pop = state.static["representation_share"]
     part = np.bincount(cell[participant], minlength=24)
     size = int(part.sum())
     if size == 0:
