@@ -15,10 +15,7 @@ import numpy as np
 
 from . import network as network_mod
 from .state import (
-    CO_ASSESSMENT,
-    CO_COMMISSIONING,
     CO_DELIVERY,
-    CO_DESIGN,
     NO_INITIATIVE,
     PILOT,
     SCALED,
@@ -254,7 +251,7 @@ def initiative_domain(p: SimpleNamespace, count: int, rng: np.random.Generator) 
 
 
 def new_initiatives(
-    state_or_parts,
+    parts: tuple[Initiatives, Staff, Citizens],
     p: SimpleNamespace,
     lead_staff: np.ndarray,
     rng: np.random.Generator,
@@ -264,8 +261,12 @@ def new_initiatives(
     stage: int = PILOT,
     start_delay: int = 0,
 ) -> np.ndarray:
-    """Pilot new initiatives led by ``lead_staff``; return their indices."""
-    initiatives, staff, citizens = state_or_parts
+    """Add new initiatives led by ``lead_staff`` to the table; return their indices.
+
+    ``parts`` is (initiatives, staff, citizens): the state is not built yet at month 0.
+    Mode, individual or collective, digital and substitutive are drawn; places and cost
+    follow from them (module constants)."""
+    initiatives, staff, citizens = parts
     count = lead_staff.shape[0]
     if count == 0:
         return np.empty(0, dtype=np.int64)
@@ -376,13 +377,3 @@ def build(params, rng: np.random.Generator) -> State:
         "voice_rounds": 0.0,
     }
     return state
-
-
-__all__ = [
-    "CO_ASSESSMENT",
-    "CO_COMMISSIONING",
-    "CO_DELIVERY",
-    "CO_DESIGN",
-    "build",
-    "new_initiatives",
-]
