@@ -120,3 +120,31 @@ def test_governance_value_is_not_biased_by_size(n):
     assert performance.dissimilarity(model.state, sample) < 0.1
     skewed = model.state.citizens.education == 2
     assert performance.dissimilarity(model.state, skewed) > 0.5
+
+
+def test_overlapping_policy_events_unwind_to_the_running_one_then_the_base():
+    events = [
+        {"kind": "policy", "start": 10, "duration": 20, "set": {"staff_training": 0.9}},
+        {"kind": "policy", "start": 20, "duration": 20, "set": {"staff_training": 0.5}},
+    ]
+    model = CoproductionModel(scenario=Scenario(n_citizens=300, events=events), rng=1)
+    seen = {}
+    for month in range(1, 45):
+        model.step()
+        seen[month] = model.state.policy.staff_training
+    assert seen[15] == 0.9
+    assert seen[25] == 0.5
+    assert seen[35] == 0.5  # the first event ended; the second still runs
+    assert seen[41] == pytest.approx(0.1)  # both ended: the scenario's own value
+
+
+def test_ending_a_policy_event_keeps_a_later_change_by_the_star():
+    events = [{"kind": "policy", "start": 2, "duration": 30, "set": {"targeting": 0.4}}]
+    model = CoproductionModel(
+        scenario=Scenario(
+            n_citizens=300, star_programme=True, star_start=3, star_step_months=3, events=events
+        ),
+        rng=1,
+    )
+    model.run_for(40)
+    assert model.state.policy.targeting == 0.8  # People it raised it; the event's end keeps it

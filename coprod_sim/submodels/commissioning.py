@@ -99,7 +99,8 @@ def stop_initiatives(state: State, stop: np.ndarray) -> None:
 
 def _update_budget_share(state: State, success_rate: np.ndarray) -> None:
     co, po, pol = state.commissioners, state.politicians, state.policy
-    # Evidence teaches commissioners whether co-production works (000@94228).
+    # Commissioners' belief that co-production works is learnt from the evidence of their
+    # own appraisals (MODEL.md §2; the evidence gap, 000@28783).
     co.self_efficacy += 0.3 * (success_rate - co.self_efficacy)
     co.trust += 0.2 * (success_rate - co.trust)
     co.motivation += 0.2 * (0.5 * state.service_performance + 0.5 * success_rate - co.motivation)

@@ -149,8 +149,7 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
     elif ev.kind == "restructuring":
         state.commissioners.knowledge *= 1.0 - ev.share
     elif ev.kind == "policy":
-        memory[key] = {name: getattr(state.policy, name) for name in ev.set}
-        _apply_policy(state, ev.set)
+        _start_policy(state, key, ev.set)
 
 
 def _apply_policy(state: State, values: dict[str, Any]) -> None:
@@ -160,9 +159,41 @@ def _apply_policy(state: State, values: dict[str, Any]) -> None:
         state.politicians.horizon[:] = population.politician_horizon(state.policy)
 
 
+def _start_policy(state: State, key: int, values: dict[str, Any]) -> None:
+    """Apply a policy change, remembering the value it replaced (the base) and which
+    running policy events hold each parameter, so that overlapping changes unwind cleanly."""
+    holders = state.event_memory.setdefault("policy_holders", {})
+    base = state.event_memory.setdefault("policy_base", {})
+    for name in values:
+        if not holders.get(name):
+            base[name] = getattr(state.policy, name)
+        holders.setdefault(name, []).append((key, values[name]))
+    _apply_policy(state, values)
+
+
+def _end_policy(state: State, key: int, values: dict[str, Any]) -> None:
+    """Undo a policy change: the latest still-running change of a parameter takes over, or
+    else the base value returns, unless something else (the Star) changed it meanwhile."""
+    holders = state.event_memory["policy_holders"]
+    base = state.event_memory["policy_base"]
+    restore = {}
+    for name, value in values.items():
+        holders[name] = [h for h in holders[name] if h[0] != key]
+        if holders[name]:
+            restore[name] = holders[name][-1][1]
+        else:
+            if getattr(state.policy, name) == value:
+                restore[name] = base[name]
+            del base[name]
+    _apply_policy(state, restore)
+
+
 def _end(ev: Event, key: int, state: State) -> None:
     st = state.staff
     memory = state.event_memory
+    if ev.kind == "policy":
+        _end_policy(state, key, ev.set)
+        return
     if key not in memory:
         return
     if ev.kind == "unavailability":
@@ -172,8 +203,6 @@ def _end(ev: Event, key: int, state: State) -> None:
         # Undo this cut's factor, so that overlapping cuts compose in any order.
         state.budget_level = before if share >= 1.0 else state.budget_level / (1.0 - share)
         st.employed[cut] = True
-    elif ev.kind == "policy":
-        _apply_policy(state, memory.pop(key))
 
 
 def step(state: State, events: list[Event], rng: np.random.Generator) -> None:

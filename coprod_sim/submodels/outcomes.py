@@ -123,7 +123,9 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     state.flows["successes"] = float(success.sum())
     state.flows["failures"] = float(failure.sum())
     # The running success rate that councillors read at the next governance cycle.
-    runs = float(running.sum())
-    if runs > 0:
+    # Only what commissioned initiatives achieve, as far as it is visible, reaches them.
+    seen = running * ~ini.view("self_organised") * ini.view("visibility")
+    if seen.sum() > 0:
         tot = state.totals
-        tot["visible_success"] = 0.9 * tot.get("visible_success", 0.5) + 0.1 * success.sum() / runs
+        rate = float((seen * success).sum() / seen.sum())
+        tot["visible_success"] = 0.9 * tot.get("visible_success", 0.5) + 0.1 * rate

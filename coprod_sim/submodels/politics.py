@@ -35,7 +35,7 @@ def cycle(state: State, rng: np.random.Generator) -> None:
     horizon_factor = np.minimum(1.0, po.horizon / 36.0)
     net = tot.get("economic_value_mean", 0.0)
     # Costs come now and savings later: short horizons discount the savings and leave
-    # "insufficient time to achieve these savings through citizen co-production" (000@27304).
+    # "insufficient time to achieve these savings through citizen co-production" (000@27567).
     savings = min(net, 0.0) + horizon_factor * max(net, 0.0) - 0.1 * (1.0 - horizon_factor)
     visible = tot.get("visible_success", 0.5)
     target = (
