@@ -305,11 +305,22 @@ def test_shortfall_raises_willingness(model):
 
 
 def test_good_performance_raises_self_efficacy():
-    """Good performance enhances self-efficacy (000@12949): the learning drift is positive
-    when perceived performance is high and nothing else happens."""
+    """Good performance enhances self-efficacy (000@12949): one month of learning with the
+    same everything except the perceived shortfall."""
+    import copy
+
     from coprod_sim.submodels import learning
 
-    assert learning.PERFORMANCE_GAIN > 0
+    model = CoproductionModel(rng=4, n_citizens=2000)
+    model.run_for(6)
+    after = {}
+    for shortfall in (0.0, 0.8):
+        state = copy.deepcopy(model.state)
+        state.citizens.shortfall[:] = shortfall
+        learning._citizens(state)
+        after[shortfall] = state.citizens.self_efficacy
+    assert np.all(after[0.0] >= after[0.8])
+    assert after[0.0].mean() > after[0.8].mean()
 
 
 def test_material_rewards_help_simple_tasks_and_crowd_out_complex_ones(model):
