@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .state import AGE_BANDS, EDUCATION, MODES, State
+from .state import AGE_BANDS, DOMAINS, EDUCATION, MODES, STAGES, State
 from .submodels._membership import (
     COLLECTIVE,
     INDIVIDUAL,
@@ -240,6 +240,16 @@ def agent_snapshot(state: State) -> pd.DataFrame:
     frame["role"] = pd.Categorical(
         frame["role"], ["citizen", "staff", "commissioner", "politician"]
     )
+    return frame
+
+
+def initiatives_frame(state: State) -> pd.DataFrame:
+    """The initiatives table as a tidy DataFrame: one row per initiative ever started."""
+    frame = pd.DataFrame(state.initiatives.to_dict())
+    frame["mode"] = pd.Categorical.from_codes(frame["mode"], MODES)
+    frame["domain"] = pd.Categorical.from_codes(frame["domain"], DOMAINS)
+    frame["stage"] = pd.Categorical.from_codes(frame["stage"], STAGES)
+    frame.index.name = "initiative"
     return frame
 
 

@@ -146,6 +146,10 @@ class CoproductionModel(mesa.Model):
         """Every agent's current state as a tidy DataFrame (one row per agent)."""
         return metrics.agent_snapshot(self.state)
 
+    def initiatives_frame(self) -> pd.DataFrame:
+        """The initiatives table (mode, places, members, stage, ...) as a tidy DataFrame."""
+        return metrics.initiatives_frame(self.state)
+
     # ------------------------------------------------------------------ lazy Mesa views
     def _materialise_agents(self) -> None:
         if self._agents_built:

@@ -391,3 +391,20 @@ def test_hundred_thousand_citizens():
     assert np.isfinite(frame[list(CANONICAL)].to_numpy()).all()
     assert model.state.citizens.n == 100_000
     assert model.state.staff.n == 2_000
+
+
+def test_initiatives_frame_is_tidy_and_matches_the_holdings():
+    model = CoproductionModel(rng=2, n_citizens=500)
+    model.run_for(24)
+    frame = model.initiatives_frame()
+    assert len(frame) == model.state.initiatives.n
+    assert set(frame["mode"].cat.categories) == {
+        "co_commissioning",
+        "co_design",
+        "co_delivery",
+        "co_assessment",
+    }
+    held = model.state.citizens.initiative_of
+    counts = np.bincount(held[held >= 0], minlength=len(frame))
+    assert np.array_equal(frame["members"].to_numpy(), counts)
+    assert (frame["members"] <= frame["places"]).all()

@@ -27,13 +27,6 @@ def active_entries(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return cached
 
 
-def recount(state: State) -> None:
-    """Recompute each initiative's member count from the citizens' holdings."""
-    _, _, k = active_entries(state)
-    ini = state.initiatives
-    ini.members[: ini.n] = np.bincount(k, minlength=ini.n)[: ini.n]
-
-
 def release_initiatives(state: State, stopped: np.ndarray) -> None:
     """Members of the initiatives flagged in bool ``stopped`` (length ini.n) leave them."""
     if not stopped.any():

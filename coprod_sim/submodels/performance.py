@@ -21,6 +21,7 @@ import numpy as np
 from ..state import STOPPED, State
 from ._common import clip01, neighbourhood_mean
 from ._membership import COLLECTIVE, citizen_codes, place_codes
+from .events import shock_active
 from .offers import support_hours
 
 ADDITIVE_SAVING = 0.5
@@ -81,7 +82,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     state.output = state.service_performance
     if state.reference_output == 0.0:
         state.reference_output = state.output
-    elif not fl.get("shock_active", 0.0):
+    elif not shock_active(state):
         state.reference_output += 0.1 * (state.output - state.reference_output)
 
     vulnerable = c.vulnerable if c.vulnerable.any() else np.ones(c.n, dtype=bool)
