@@ -97,6 +97,9 @@ UNITS: dict[str, str] = {
 }
 """Units of the metrics that are not shares or levels in [0, 1]."""
 
+LEVEL_METRICS: tuple[str, ...] = tuple(m for m in METRICS if m not in UNITS)
+"""The metrics that are shares or levels, always in [0, 1]."""
+
 
 def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else 0.0

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from coprod_sim import CoproductionModel
 from coprod_sim import params as P
-from coprod_sim.metrics import CANONICAL, METRICS
+from coprod_sim.metrics import CANONICAL, LEVEL_METRICS, METRICS
 
 HORIZON = 24
 """Months each drawn model runs."""
@@ -111,25 +111,7 @@ LEVELS = {
     "politicians": POLITICIAN_LEVELS,
 }
 
-SHARES = (
-    "participation_co_commissioning",
-    "participation_co_design",
-    "participation_co_delivery",
-    "participation_co_assessment",
-    "participation_any",
-    "participation_individual",
-    "participation_collective",
-    "willingness",
-    "usual_suspects_share",
-    "burnout_share",
-    "exploited_share",
-    "self_organisation",
-    "paid_staff",
-    "coproduction_budget_share",
-    "service_performance",
-    "user_value",
-    "governance_value",
-)
+SHARES = LEVEL_METRICS  # every metric without a unit in metrics.UNITS is a share or level
 RESILIENCE = ("resilience_user", "resilience_community", "resilience_provider")
 RESILIENCE_LINKS = (*RESILIENCE, "resilience_commissioner")
 
