@@ -74,8 +74,14 @@ EXTRA: tuple[str, ...] = (
     "staff_resistance",
     "expects_response",
     "star_step",
+    *(f"participation_{m}_{kind}" for m in MODES for kind in ("individual", "collective")),
+    "self_efficacy_staff",
+    "self_efficacy_commissioners",
+    "self_efficacy_politicians",
+    "trust_commissioners",
 )
-"""Further metrics (P7 and P8 need the volunteer and paid-staff counts)."""
+"""Further metrics (P7 and P8 need the volunteer and paid-staff counts; the reports show each
+Co split into individual and collective, and trust and self-efficacy for every role)."""
 
 METRICS: tuple[str, ...] = CANONICAL + EXTRA
 
@@ -168,6 +174,14 @@ def collect(state: State) -> dict[str, float]:
     row["staff_resistance"] = _mean(st.resistance)
     row["expects_response"] = _mean(c.expects_response)
     row["star_step"] = float(state.star_step)
+    for kind, bit in (("individual", INDIVIDUAL), ("collective", COLLECTIVE)):
+        by_mode = ((codes & bit) > 0).mean(axis=1)
+        for m, name in enumerate(MODES):
+            row[f"participation_{name}_{kind}"] = float(by_mode[m])
+    row["self_efficacy_staff"] = _mean(st.self_efficacy)
+    row["self_efficacy_commissioners"] = _mean(state.commissioners.self_efficacy)
+    row["self_efficacy_politicians"] = _mean(state.politicians.self_efficacy)
+    row["trust_commissioners"] = _mean(state.commissioners.trust)
     return row
 
 
