@@ -8,14 +8,13 @@ Quick start::
     model.metrics_frame().tail()
 """
 
+from ._version import __version__
 from .agents import Citizen, Commissioner, Politician, Staff
 from .metrics import CANONICAL, METRICS, shock_response
 from .model import CoproductionModel
 from .params import PARAMETERS, ParameterError, Params, validate
 from .scenario import Scenario
 from .submodels.events import Event
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CANONICAL",

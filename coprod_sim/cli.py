@@ -1,76 +1,356 @@
 """The ``coprod`` command line (also ``python -m coprod_sim``).
 
-Until the dashboard lands, running it with no command runs the built-in baseline and prints
-a summary of the canonical metrics.
+``coprod scenarios`` lists the presets; ``coprod run`` runs one scenario and writes its
+outputs and report; ``coprod compare`` runs several on the same seeds and writes one report
+that overlays them; ``coprod report`` rebuilds a report from saved outputs.
+
+Bad input (a scenario file, an option, ``--set``, an output folder) gets one message naming
+the file, line, key, value and what is allowed, and exit code 2. Nothing is written then,
+and output folders are replaced atomically (:func:`coprod_sim.runs.staged_output`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import shlex
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__, metrics
 from . import params as P
-from .model import CoproductionModel
+from . import report, runs
+from . import scenario as S
+from ._version import __version__
 
 app = typer.Typer(
-    help="coprod-sim: an agent-based simulator of the co-production of public services.",
-    no_args_is_help=False,
+    help=(
+        "coprod-sim: an agent-based simulator of the co-production of public services.\n\n"
+        "Start with `coprod scenarios`, then `coprod run baseline --out out/baseline`."
+    ),
+    no_args_is_help=True,
     add_completion=False,
 )
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
+RESOLVED = "scenario.resolved.toml"
+RESOLVED_DIR = "scenarios"  # compare: one resolved file per scenario
 
-def _run(model: CoproductionModel, steps: int) -> None:
-    columns = (
-        TextColumn("[bold]month"),
+
+# ------------------------------------------------------------------------------ helpers
+
+
+@contextlib.contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Turn bad input into one message and exit code 2, and Ctrl-C into exit code 130."""
+    try:
+        yield
+    except (P.ParameterError, runs.OutputExistsError) as err:
+        errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        errors.print("[red]interrupted:[/red] nothing was written; earlier outputs are intact")
+        raise typer.Exit(130) from None
+
+
+def _overrides(sets: list[str], steps: int | None) -> dict[str, Any]:
+    """Parameter values from ``--set KEY=VALUE`` and ``--steps``."""
+    values: dict[str, Any] = {}
+    for item in sets:
+        key, eq, text = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise P.ParameterError(
+                [
+                    f"--set {item!r}: expected KEY=VALUE; allowed: a parameter name, '=' and a "
+                    "value, e.g. --set staff_training=0.8"
+                ]
+            )
+        try:
+            values[key] = P.coerce(key, text)
+        except P.ParameterError as err:
+            raise P.ParameterError([f"--set {item!r}: {err.problems[0]}"]) from None
+    if steps is not None:
+        values["steps"] = steps
+    return values
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
+        console=console,
+        transient=True,
     )
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("run", total=steps)
-        for _ in range(steps):
-            model.step()
-            progress.advance(task)
 
 
-def _summary_table(model: CoproductionModel, months: list[int]) -> Table:
-    frame = model.metrics_frame()
-    table = Table(title=f"Baseline: canonical metrics (seed {model._seed})")
-    table.add_column("metric")
-    for m in months:
-        table.add_column(f"month {m}", justify="right")
-    for name in metrics.CANONICAL:
-        table.add_row(name, *(f"{frame.loc[m, name]:.3f}" for m in months))
+def _simulate(scenarios: list[S.Scenario], seed: int, replications: int) -> runs.Results:
+    total = len(scenarios) * replications * max(sc.steps for sc in scenarios)
+    with _progress() as progress:
+        task = progress.add_task("running", total=total)
+
+        def tick(label: str, replication: int) -> None:
+            desc = f"{label} (replication {replication + 1}/{replications})"
+            progress.update(task, advance=1, description=desc)
+
+        return runs.run_all(scenarios, seed, replications, tick)
+
+
+def _write(results: runs.Results, folder: Path, command: str, origins: list[str]) -> None:
+    """Write every output of a run or comparison into ``folder``."""
+    ts, agents = results.timeseries, results.agents
+    ts.to_parquet(folder / "timeseries.parquet", index=False)
+    ts.to_csv(folder / "timeseries.csv", index=False)
+    agents.to_parquet(folder / "agents.parquet", index=False)
+    if len(results.scenarios) == 1:
+        sc = results.scenarios[0]
+        (folder / RESOLVED).write_text(S.dumps(sc, command=command, origin=origins[0]))
+    else:
+        (folder / RESOLVED_DIR).mkdir()
+        for sc, origin in zip(results.scenarios, origins, strict=True):
+            text = S.dumps(sc, command=command, origin=origin)
+            (folder / RESOLVED_DIR / f"{sc.name}.resolved.toml").write_text(text)
+    report.final_values(ts).to_csv(folder / "final_values.csv", index=False)
+    infos = [runs.info(sc) for sc in results.scenarios]
+    (folder / "report.html").write_text(report.render(ts, agents, infos), encoding="utf-8")
+
+
+def _summary(ts: pd.DataFrame, title: str) -> Table:
+    frame = report.final_values(ts)
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column), justify="left" if column == "metric" else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
     return table
 
 
-@app.callback(invoke_without_command=True)
+def _command() -> str:
+    return "coprod " + shlex.join(sys.argv[1:])
+
+
+# ------------------------------------------------------------------------------ commands
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="SCENARIO",
+        help="A scenario file, or a preset name (see `coprod scenarios`).",
+        show_default=False,
+    ),
+]
+# Ranges are checked by the schema and the loader, not by Typer, so that every message names
+# the key, the value and the allowed range in the same words.
+Steps = Annotated[
+    int | None,
+    typer.Option(help="Months to simulate (default: the scenario's `steps` parameter)."),
+]
+Seed = Annotated[
+    int | None,
+    typer.Option(
+        help="Seed of the first replication; replication i uses seed + i "
+        "(default: the scenario's seed, else 1).",
+    ),
+]
+Replications = Annotated[
+    int | None,
+    typer.Option(
+        help="Runs on consecutive seeds; the report shows their mean and a 5-95% band "
+        "(default: the scenario's, else 1).",
+    ),
+]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="KEY=VALUE",
+        help="Change a parameter, e.g. --set "
+        "staff_training=0.8 (repeatable). `coprod params` lists them.",
+    ),
+]
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace an existing, non-empty output folder.")
+]
+
+
+@app.callback()
 def main(
-    ctx: typer.Context,
-    steps: int = typer.Option(120, min=1, help="Months to simulate."),
-    seed: int = typer.Option(1, help="Random seed (same seed, same results)."),
-    n_citizens: int = typer.Option(1000, help="Number of citizens."),
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)
+    ] = False,
 ) -> None:
-    """Run the baseline scenario and print a summary of the canonical metrics."""
+    """coprod-sim: an agent-based simulator of the co-production of public services."""
     if version:
         console.print(f"coprod-sim {__version__}")
         raise typer.Exit()
-    if ctx.invoked_subcommand is not None:
-        return
-    try:
-        model = CoproductionModel(rng=seed, n_citizens=n_citizens, steps=steps)
-    except P.ParameterError as err:
-        errors.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
-    _run(model, steps)
-    months = sorted({0, steps // 2, steps})
-    console.print(_summary_table(model, months))
+
+
+@app.command("scenarios")
+def list_scenarios() -> None:
+    """List the preset scenarios with their titles and the questions they help decide."""
+    table = Table(title=f"Preset scenarios ({S.presets_dir()})", show_lines=True)
+    table.add_column("name", style="bold")
+    table.add_column("title")
+    table.add_column("question it helps decide")
+    for name, path in S.presets().items():
+        try:
+            sc = S.load(path)
+        except P.ParameterError as err:
+            table.add_row(name, "[red]invalid[/red]", escape(str(err)))
+            continue
+        table.add_row(name, escape(sc.title), escape(sc.question))
+    console.print(table)
+    console.print("Run one with: coprod run NAME --out out/NAME")
+
+
+@app.command("params")
+def list_params(
+    group: Annotated[
+        str | None, typer.Option(help=f"Only one group: {', '.join(P.GROUPS)}.")
+    ] = None,
+) -> None:
+    """List the parameters (name, default, allowed values, unit and help) by group."""
+    with _clean_errors():
+        if group is not None and group not in P.GROUPS:
+            raise P.ParameterError(
+                [f"--group: value {group!r} is not allowed; allowed: one of {', '.join(P.GROUPS)}"]
+            )
+        for g in P.GROUPS if group is None else (group,):
+            table = Table(title=f"group: {g}")
+            for column in ("name", "default", "allowed", "unit", "help"):
+                table.add_column(column)
+            for spec in P.by_group(g):
+                table.add_row(spec.name, str(spec.default), spec.allowed, spec.unit, spec.help)
+            console.print(table)
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    steps: Steps = None,
+    seed: Seed = None,
+    replications: Replications = None,
+    sets: Sets = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: out/<scenario name>).")
+    ] = None,
+    force: Force = False,
+) -> None:
+    """Run a scenario and write timeseries (Parquet and CSV), agents (Parquet), the resolved
+    scenario (TOML) and a self-contained report.html."""
+    with _clean_errors():
+        overrides = _overrides(sets or [], steps)
+        sc = S.load(scenario, overrides=overrides, seed=seed, replications=replications)
+        folder = out or Path("out") / sc.name
+        runs.check_output(folder, force)
+        results = _simulate([sc], int(sc.rng), sc.replications)
+        with runs.staged_output(folder, force) as staging:
+            _write(results, staging, _command(), [str(scenario)])
+    console.print(_summary(results.timeseries, f"{sc.title or sc.name}: final values"))
+    console.print(f"Wrote {folder}/ (open {folder / 'report.html'} in a browser)")
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SCENARIO...",
+            help="Two or more scenario files or preset names.",
+            show_default=False,
+        ),
+    ],
+    steps: Steps = None,
+    seed: Seed = None,
+    replications: Replications = None,
+    sets: Sets = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: out/compare).")] = None,
+    force: Force = False,
+) -> None:
+    """Run several scenarios on the same seeds and write one report that overlays them,
+    with a table of differences in final values (the first scenario is the reference)."""
+    with _clean_errors():
+        if len(scenarios) < 2:
+            raise P.ParameterError(
+                [f"SCENARIOS: {len(scenarios)} given; allowed: two or more to compare"]
+            )
+        overrides = _overrides(sets or [], steps)
+        first = S.load(scenarios[0], overrides=overrides, seed=seed, replications=replications)
+        seed, replications = int(first.rng), first.replications  # the same for every scenario
+        loaded = [first] + [
+            S.load(ref, overrides=overrides, seed=seed, replications=replications)
+            for ref in scenarios[1:]
+        ]
+        folder = out or Path("out") / "compare"
+        runs.check_output(folder, force)
+        results = _simulate(loaded, seed, replications)
+        with runs.staged_output(folder, force) as staging:
+            _write(results, staging, _command(), list(scenarios))
+    console.print(_summary(results.timeseries, "Final values and differences"))
+    console.print(f"Wrote {folder}/ (open {folder / 'report.html'} in a browser)")
+
+
+@app.command("report")
+def rebuild_report(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder written by `coprod run` or `coprod compare`.")
+    ],
+) -> None:
+    """Rebuild report.html from the saved outputs of a run or comparison."""
+    with _clean_errors():
+        ts, agents, infos = _read_outputs(folder)
+        html = report.render(ts, agents, infos)
+        runs.write_atomic(folder / "report.html", html)
+    console.print(f"Wrote {folder / 'report.html'}")
+
+
+def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+    """The frames and scenario descriptions saved in ``folder``."""
+    if not folder.is_dir():
+        raise P.ParameterError([f"FOLDER {str(folder)!r}: not found; allowed: an output folder"])
+    resolved = (
+        [folder / RESOLVED]
+        if (folder / RESOLVED).is_file()
+        else sorted((folder / RESOLVED_DIR).glob("*.resolved.toml"))
+    )
+    needed = [folder / "timeseries.parquet", folder / "agents.parquet"]
+    missing = [p for p in needed if not p.is_file()] + ([] if resolved else [folder / RESOLVED])
+    if missing:
+        raise P.ParameterError(
+            [
+                f"FOLDER {str(folder)!r}: missing {', '.join(p.name for p in missing)}; "
+                "allowed: a folder written by `coprod run` or `coprod compare`"
+            ]
+        )
+    ts = pd.read_parquet(needed[0])
+    agents = pd.read_parquet(needed[1])
+    by_label = {}
+    for path in resolved:
+        sc = S.load(path)
+        with path.open("rb") as handle:
+            provenance = tomllib.load(handle).get("provenance", {})
+        by_label[sc.name] = runs.info(sc, str(provenance.get("version", __version__)))
+    order = list(dict.fromkeys(ts["scenario"]))
+    unknown = [label for label in order if label not in by_label]
+    if unknown:
+        raise P.ParameterError(
+            [
+                f"FOLDER {str(folder)!r}: no resolved scenario for {', '.join(unknown)}; "
+                "allowed: a folder written by `coprod run` or `coprod compare`"
+            ]
+        )
+    return ts, agents, [by_label[label] for label in order]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1024,11 +1024,21 @@ def by_group(group: str) -> tuple[ParamSpec, ...]:
 
 
 class ParameterError(ValueError):
-    """Bad parameter values. ``str(err)`` is a readable paragraph; ``err.problems`` a list."""
+    """Bad parameter values. ``str(err)`` is a readable paragraph; ``err.problems`` a list.
 
-    def __init__(self, problems: list[str], source: str | None = None):
+    ``err.keys`` names the parameter (or other key) behind each problem, ``None`` where a
+    problem concerns several keys; scenario files use it to find the line.
+    """
+
+    def __init__(
+        self,
+        problems: list[str],
+        source: str | None = None,
+        keys: list[str | None] | None = None,
+    ):
         self.problems = problems
         self.source = source
+        self.keys = list(keys) if keys is not None else [None] * len(problems)
         where = f"in {source}: " if source else ""
         super().__init__(where + "; ".join(problems))
 
@@ -1106,18 +1116,19 @@ def suggest(name: str) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _describe(err: Mapping[str, Any]) -> str:
+def _describe(err: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The key behind one pydantic error and a readable message for it."""
     loc = [str(x) for x in err.get("loc", ())]
     key = loc[0] if loc else ""
     value = err.get("input")
     if err.get("type") == "extra_forbidden":
-        return f"unknown key {key!r}{suggest(key)}"
+        return key, f"unknown key {key!r}{suggest(key)}"
     if not key:  # a model-level check
-        return str(err.get("msg", "")).removeprefix("Value error, ")
+        return None, str(err.get("msg", "")).removeprefix("Value error, ")
     spec = PARAMS_BY_NAME[key]
     if isinstance(value, float) and not math.isfinite(value):
-        return f"key {key!r}: value {value!r} is not a finite number; allowed: {spec.allowed}"
-    return f"key {key!r}: value {value!r} is not allowed; allowed: {spec.allowed}"
+        return key, f"key {key!r}: value {value!r} is not a finite number; allowed: {spec.allowed}"
+    return key, f"key {key!r}: value {value!r} is not allowed; allowed: {spec.allowed}"
 
 
 def validate(values: Mapping[str, Any] | None = None, *, source: str | None = None) -> Params:
@@ -1129,14 +1140,14 @@ def validate(values: Mapping[str, Any] | None = None, *, source: str | None = No
     try:
         return Params(**values)
     except pydantic.ValidationError as exc:
-        problems = [_describe(e) for e in exc.errors()]
-        raise ParameterError(problems, source) from None
+        described = [_describe(e) for e in exc.errors()]
+        raise ParameterError([m for _, m in described], source, [k for k, _ in described]) from None
 
 
 def coerce(name: str, text: str) -> Any:
     """Convert a command-line or form string to the parameter's type (no range check)."""
     if name not in PARAMS_BY_NAME:
-        raise ParameterError([f"unknown key {name!r}{suggest(name)}"])
+        raise ParameterError([f"unknown key {name!r}{suggest(name)}"], keys=[name])
     spec = PARAMS_BY_NAME[name]
     text = text.strip()
     try:
@@ -1154,7 +1165,8 @@ def coerce(name: str, text: str) -> Any:
         return text
     except ValueError:
         raise ParameterError(
-            [f"key {name!r}: value {text!r} is not allowed; allowed: {spec.allowed}"]
+            [f"key {name!r}: value {text!r} is not allowed; allowed: {spec.allowed}"],
+            keys=[name],
         ) from None
 
 

@@ -33,7 +33,8 @@ class Event:
 
     ``start`` is the month it fires (the first step is month 1); ``duration`` how long it lasts
     (0 = permanent or instantaneous); ``share`` the staff share, budget share, call size or
-    knowledge lost, in [0, 1]; ``set`` maps parameters to new values (policy changes).
+    knowledge lost, in [0, 1]; ``set`` maps parameters to new values (policy changes);
+    ``note`` says what it stands for (shown in reports).
     """
 
     kind: str
@@ -41,30 +42,49 @@ class Event:
     duration: int = 0
     share: float = 0.0
     set: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
 
     def __post_init__(self) -> None:
-        problems = []
+        problems = self._problems()
+        if problems:
+            raise P.ParameterError(
+                [f"{self.kind} event: {msg}" for _, msg in problems],
+                keys=[key for key, _ in problems],
+            )
+
+    def _problems(self) -> list[tuple[str | None, str]]:
+        """(key, message) for each problem."""
+        problems: list[tuple[str | None, str]] = []
         if self.kind not in KINDS:
-            problems.append(f"unknown event kind {self.kind!r}; allowed: {', '.join(KINDS)}")
-        if isinstance(self.start, bool) or not isinstance(self.start, int) or self.start < 1:
-            problems.append(f"key 'start': value {self.start!r}; allowed: an integer >= 1")
-        if (
-            isinstance(self.duration, bool)
-            or not isinstance(self.duration, int)
-            or self.duration < 0
-        ):
-            problems.append(f"key 'duration': value {self.duration!r}; allowed: an integer >= 0")
+            problems.append(
+                ("kind", f"unknown event kind {self.kind!r}; allowed: {', '.join(KINDS)}")
+            )
+        if not _is_int(self.start) or self.start < 1:
+            problems.append(
+                ("start", f"key 'start': value {self.start!r}; allowed: an integer >= 1")
+            )
+        if not _is_int(self.duration) or self.duration < 0:
+            problems.append(
+                ("duration", f"key 'duration': value {self.duration!r}; allowed: an integer >= 0")
+            )
         elif self.duration > 0 and self.kind in KINDS and self.kind not in ENDING:
             problems.append(
-                f"key 'duration': value {self.duration!r}; a {self.kind} has no duration "
-                f"(allowed for {', '.join(ENDING)})"
+                (
+                    "duration",
+                    f"key 'duration': value {self.duration!r}; a {self.kind} has no duration "
+                    f"(allowed for {', '.join(ENDING)})",
+                )
             )
         if (
             isinstance(self.share, bool)
             or not isinstance(self.share, int | float)
             or not 0.0 <= self.share <= 1.0
         ):
-            problems.append(f"key 'share': value {self.share!r}; allowed: a number in [0, 1]")
+            problems.append(
+                ("share", f"key 'share': value {self.share!r}; allowed: a number in [0, 1]")
+            )
+        if not isinstance(self.note, str):
+            problems.append(("note", f"key 'note': value {self.note!r}; allowed: a string"))
         for name in self.set:
             spec = P.PARAMS_BY_NAME.get(name)
             if spec is not None and not spec.changeable:
@@ -74,18 +94,24 @@ class Event:
                     else (f"group {spec.group!r}")
                 )
                 problems.append(
-                    f"key {name!r} cannot change during a run ({why}); allowed: parameters "
-                    f"of the groups {', '.join(P.RUNTIME_GROUPS)} that are not build-time"
+                    (
+                        name,
+                        f"key {name!r} cannot change during a run ({why}); allowed: parameters "
+                        f"of the groups {', '.join(P.RUNTIME_GROUPS)} that are not build-time",
+                    )
                 )
         if self.set and self.kind != "policy":
-            problems.append(f"key 'set' is only for policy events, not {self.kind!r}")
+            problems.append(("set", f"key 'set' is only for policy events, not {self.kind!r}"))
         if self.set:
             try:
                 P.validate(self.set)
             except P.ParameterError as err:
-                problems.extend(err.problems)
-        if problems:
-            raise P.ParameterError([f"{self.kind} event: {p}" for p in problems])
+                problems.extend(zip(err.keys, err.problems, strict=True))
+        return problems
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def from_params(p) -> list[Event]:

@@ -1,0 +1,212 @@
+"""Bad input to ``coprod run``: one message naming file, line, key, value and what is allowed,
+exit code 2, no traceback, and nothing written (issue 3, "Bad input")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coprod_sim.cli import app
+
+runner = CliRunner()
+
+GOOD = """
+title = "Good"
+[parameters]
+n_citizens = 100
+steps = 6
+"""
+
+# name -> (scenario text, extra arguments, substrings the message must contain)
+CASES: dict[str, tuple[str, list[str], list[str]]] = {
+    "syntax error": (
+        'title = "x"\n[parameters]\nn_citizens = = 5\n',
+        [],
+        ["TOML syntax error", "line 3", "column"],
+    ),
+    "unknown key": (
+        "[parameters]\nstaff_trainig = 0.5\n",
+        [],
+        ["line 2", "staff_trainig", "did you mean 'staff_training'"],
+    ),
+    "unknown top-level key": (
+        "n_citizens = 100\n",
+        [],
+        ["line 1", "n_citizens", "[parameters]"],
+    ),
+    "wrong type": (
+        '[parameters]\nsteps = 6\nstaff_training = "high"\n',
+        [],
+        ["line 3", "staff_training", "'high'", "a number in [0, 1]"],
+    ),
+    "out of range": (
+        "[parameters]\nsteps = 6\nstaff_training = 1.5\n",
+        [],
+        ["line 3", "staff_training", "1.5", "a number in [0, 1]"],
+    ),
+    "nan": (
+        "[parameters]\nsteps = 6\ntime_poverty = nan\n",
+        [],
+        ["line 3", "time_poverty", "nan", "finite", "[0, 1]"],
+    ),
+    "inf": (
+        "[parameters]\nsteps = 6\nmatching_capacity = inf\n",
+        [],
+        ["line 3", "matching_capacity", "inf", "finite"],
+    ),
+    "negative count": (
+        "[parameters]\nsteps = 6\nn_citizens = -200\n",
+        [],
+        ["line 3", "n_citizens", "-200", "an integer in [10, 2000000]"],
+    ),
+    "negative replications": (
+        "replications = -3\n[parameters]\nsteps = 6\n",
+        [],
+        ["line 1", "replications", "-3", "[1, 10000]"],
+    ),
+    "shock after the horizon": (
+        '[parameters]\nsteps = 6\n[[shocks]]\nkind = "budget_cut"\nstart = 30\nshare = 0.2\n',
+        [],
+        ["[[shocks]] #1", "start", "30", "after the horizon", "[1, 6]"],
+    ),
+    "shock after a shorter --steps": (
+        '[parameters]\nsteps = 60\n[[shocks]]\nkind = "scandal"\nstart = 30\n',
+        ["--steps", "12"],
+        ["start", "30", "after the horizon", "[1, 12]", "--steps"],
+    ),
+    "bad shock kind": (
+        '[parameters]\nsteps = 6\n[[shocks]]\nkind = "flood"\nstart = 3\nshare = 0.1\n',
+        [],
+        ["line 4", "kind", "'flood'", "'unavailability'"],
+    ),
+    "bad --set value": (
+        GOOD,
+        ["--set", "staff_training=lots"],
+        ["--set", "staff_training", "'lots'", "[0, 1]"],
+    ),
+    "bad --set key": (
+        GOOD,
+        ["--set", "staff_trainin=0.5"],
+        ["--set", "staff_trainin", "did you mean"],
+    ),
+    "bad --set form": (GOOD, ["--set", "staff_training"], ["--set", "KEY=VALUE"]),
+    "--set out of range": (
+        GOOD,
+        ["--set", "n_citizens=3"],
+        ["command line", "n_citizens", "3", "[10, 2000000]"],
+    ),
+}
+
+
+def _invoke(tmp_path: Path, text: str, extra: list[str]):
+    (tmp_path / "in").mkdir(exist_ok=True)
+    path = tmp_path / "in" / "scenario.toml"
+    path.write_text(text)
+    out = tmp_path / "out" / "run"
+    result = runner.invoke(app, ["run", str(path), "--out", str(out), *extra])
+    return result, out
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_exits_2_names_key_and_writes_nothing(tmp_path, case):
+    text, extra, expected = CASES[case]
+    result, _ = _invoke(tmp_path, text, extra)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for part in expected:
+        assert part in result.output, (part, result.output)
+    if "--set" not in extra:
+        assert "scenario.toml" in result.output  # names the file
+    assert not (tmp_path / "out").exists()  # nothing written, not even the parent
+
+
+def test_missing_file(tmp_path):
+    result = runner.invoke(app, ["run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "nope.toml" in result.output and "not found" in result.output
+    assert "baseline" in result.output  # lists the presets one could mean
+    assert not (tmp_path / "o").exists()
+
+
+def test_extends_cycle(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    result = runner.invoke(app, ["run", str(tmp_path / "a.toml"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "extends" in result.output and "cycle" in result.output
+    assert "a.toml -> " in result.output and "b.toml" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_existing_output_needs_force_and_is_kept(tmp_path):
+    (tmp_path / "s.toml").write_text(GOOD)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "precious.txt").write_text("keep me")
+    result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "--force" in result.output and "not empty" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["precious.txt"]
+
+
+def test_force_replaces_output_whole(tmp_path):
+    (tmp_path / "s.toml").write_text(GOOD)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "old.txt").exists()
+    assert (out / "report.html").is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
+
+
+def test_crash_while_writing_leaves_previous_output(tmp_path, monkeypatch):
+    (tmp_path / "s.toml").write_text(GOOD)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("coprod_sim.report.render", boom)
+    result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out), "--force"])
+    assert result.exit_code == 130
+    assert "interrupted" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_negative_steps_option(tmp_path):
+    (tmp_path / "s.toml").write_text(GOOD)
+    result = runner.invoke(
+        app, ["run", str(tmp_path / "s.toml"), "--steps", "-4", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "steps" in result.output and "-4" in result.output and "[1, 12000]" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "allowed"),
+    [("--seed", "-1", "[0, 9223372036854775807]"), ("--replications", "0", "[1, 10000]")],
+)
+def test_bad_run_setting_option(tmp_path, option, value, allowed):
+    (tmp_path / "s.toml").write_text(GOOD)
+    result = runner.invoke(
+        app, ["run", str(tmp_path / "s.toml"), option, value, "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert option.strip("-") in result.output and value in result.output
+    assert allowed in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_compare_needs_two(tmp_path):
+    (tmp_path / "s.toml").write_text(GOOD)
+    result = runner.invoke(app, ["compare", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "two or more" in result.output
