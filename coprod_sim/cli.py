@@ -200,7 +200,7 @@ def main(
 def list_scenarios() -> None:
     """List the preset scenarios with their titles and the questions they help decide."""
     table = Table(title=f"Preset scenarios ({S.presets_dir()})", show_lines=True)
-    table.add_column("name", style="bold")
+    table.add_column("name", style="bold", no_wrap=True)
     table.add_column("title")
     table.add_column("question it helps decide")
     for name, path in S.presets().items():
