@@ -96,7 +96,12 @@ def _progress() -> Progress:
 
 
 def _simulate(scenarios: list[S.Scenario], seed: int, replications: int) -> runs.Results:
-    total = len(scenarios) * replications * max(sc.steps for sc in scenarios)
+    total = sum(sc.steps for sc in scenarios) * replications
+    names = ", ".join(sc.name for sc in scenarios)
+    console.print(
+        f"Running {escape(names)}: {replications} replication(s) from seed {seed}, "
+        f"{total:,} model months in all"
+    )
     with _progress() as progress:
         task = progress.add_task("running", total=total)
 

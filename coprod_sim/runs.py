@@ -98,6 +98,10 @@ def run_all(
 # ------------------------------------------------------------------------------ output folders
 
 
+MARKER = "timeseries.parquet"
+"""Every output folder of ``coprod run`` and ``coprod compare`` holds this file."""
+
+
 class OutputExistsError(FileExistsError):
     """The output folder exists and is not empty (and ``force`` was not given)."""
 
@@ -106,10 +110,19 @@ def check_output(out: Path, force: bool) -> None:
     """Fail early, before any work, if ``out`` cannot be written."""
     if out.exists() and not out.is_dir():
         raise OutputExistsError(f"--out {out}: it is a file, not a folder; allowed: a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not force:
         raise OutputExistsError(
             f"--out {out}: the folder exists and is not empty; allowed: a new or empty folder, "
-            "or --force to replace it"
+            "or --force to replace an earlier output folder"
+        )
+    if not (out / MARKER).is_file():
+        # --force replaces a whole folder: never one that holds anything but our outputs.
+        raise OutputExistsError(
+            f"--out {out}: the folder holds files that coprod did not write (no {MARKER}), "
+            "so --force will not replace it; allowed: a new or empty folder, or an earlier "
+            "output folder of coprod run or compare"
         )
 
 

@@ -3,6 +3,10 @@ exit code 2, no traceback, and nothing written (issue 3, "Bad input")."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,11 +155,28 @@ def test_existing_output_needs_force_and_is_kept(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["precious.txt"]
 
 
+def test_force_refuses_a_folder_coprod_did_not_write(tmp_path):
+    (tmp_path / "s.toml").write_text(GOOD)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out), "--force"])
+    assert result.exit_code == 2
+    assert "did not write" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
+
+
+def _earlier_output(out):
+    """A folder as an earlier run left it (the marker file plus something else)."""
+    out.mkdir()
+    (out / "timeseries.parquet").write_text("old")
+    (out / "old.txt").write_text("old")
+
+
 def test_force_replaces_output_whole(tmp_path):
     (tmp_path / "s.toml").write_text(GOOD)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
+    _earlier_output(out)
     result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out), "--force"])
     assert result.exit_code == 0, result.output
     assert not (out / "old.txt").exists()
@@ -166,8 +187,7 @@ def test_force_replaces_output_whole(tmp_path):
 def test_crash_while_writing_leaves_previous_output(tmp_path, monkeypatch):
     (tmp_path / "s.toml").write_text(GOOD)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
+    _earlier_output(out)
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
@@ -176,7 +196,7 @@ def test_crash_while_writing_leaves_previous_output(tmp_path, monkeypatch):
     result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out), "--force"])
     assert result.exit_code == 130
     assert "interrupted" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt", "timeseries.parquet"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -210,3 +230,19 @@ def test_compare_needs_two(tmp_path):
     result = runner.invoke(app, ["compare", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "two or more" in result.output
+
+
+def test_ctrl_c_during_a_run_writes_nothing(tmp_path):
+    """A real SIGINT to a real process, part-way through a long run."""
+    out = tmp_path / "deep" / "out"
+    cmd = [sys.executable, "-m", "coprod_sim", "run", "baseline", "--out", str(out)]
+    cmd += ["--set", "n_citizens=50000", "--steps", "2000"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith("Running baseline")  # the simulation starts
+    time.sleep(1)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not (tmp_path / "deep").exists()

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import plotly.offline
 import pytest
 
-from coprod_sim import CANONICAL, CoproductionModel, __version__, report
+from coprod_sim import CANONICAL, Scenario, __version__, report, runs
 from coprod_sim.state import MODES
 
 N, STEPS = 300, 24
@@ -18,20 +18,11 @@ SHOCK = {"unavailability_share": 0.3, "unavailability_start": 12}
 
 
 def _runs(label: str, seeds: list[int], **params) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The tidy frames the CLI writes: time series and final agent snapshots."""
-    series, snapshots = [], []
-    for rep, seed in enumerate(seeds):
-        model = CoproductionModel(rng=seed, n_citizens=N, steps=STEPS, **params)
-        model.run_for(STEPS)
-        ts = model.metrics_frame().reset_index()
-        ag = model.agent_snapshot()
-        for frame in (ts, ag):
-            frame.insert(0, "seed", seed)
-            frame.insert(0, "replication", rep)
-            frame.insert(0, "scenario", label)
-        series.append(ts)
-        snapshots.append(ag)
-    return pd.concat(series, ignore_index=True), pd.concat(snapshots, ignore_index=True)
+    """The tidy frames the CLI writes (consecutive seeds): time series and agent snapshots."""
+    scenario = Scenario(name=label, n_citizens=N, steps=STEPS, **params)
+    results = runs.run_all([scenario], seeds[0], len(seeds))
+    assert results.timeseries["seed"].unique().tolist() == seeds
+    return results.timeseries, results.agents
 
 
 def _info(label: str, seeds: list[int], **extra) -> dict:
