@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -132,12 +133,25 @@ def _write(results: runs.Results, folder: Path, command: str, origins: list[str]
 
 
 def _summary(ts: pd.DataFrame, title: str) -> Table:
-    frame = report.final_values(ts)
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(str(column), justify="left" if column == "metric" else "right")
+    """Final values for the terminal: scenarios are lettered A, B, ... to keep it narrow."""
+    frame = report.final_values(ts).drop(columns="unit")  # units are in final_values.csv
+    labels = list(dict.fromkeys(ts["scenario"].astype(str)))
+    letters = {label: chr(ord("A") + i) for i, label in enumerate(labels)}
+    caption = None
+    if len(labels) > 1:
+        caption = ", ".join(f"{letters[label]} = {label}" for label in labels)
+
+    def short(column: str) -> str:
+        for label in sorted(labels, key=len, reverse=True):
+            column = column.replace(label, letters[label]) if len(labels) > 1 else column
+        return column
+
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("metric", no_wrap=True, overflow="ellipsis", max_width=30)
+    for column in frame.columns[1:]:
+        table.add_column(short(str(column)), justify="right", no_wrap=True, min_width=7)
     for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(row[0], *(f"{v:.3f}" for v in row[1:]))
     return table
 
 
