@@ -334,6 +334,90 @@ def rebuild_report(
     console.print(f"Wrote {folder / 'report.html'}")
 
 
+@app.command()
+def sweep(
+    experiment: Annotated[
+        str,
+        typer.Argument(
+            metavar="EXPERIMENT",
+            help="An experiment file, or the name of one in experiments/.",
+            show_default=False,
+        ),
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Local worker processes (default: one per core; 0 = in this process)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="A Dask scheduler address, e.g. tcp://10.0.0.5:8786, instead."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: results/<experiment name>).")
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted sweep in --out: no run is lost and none is run twice.",
+        ),
+    ] = False,
+) -> None:
+    """Run a parameter sweep (grid, Latin hypercube, Sobol or Morris design) and store one row
+    per run in a Parquet dataset, with a manifest; `coprod analyze` draws it."""
+    from .experiments import spec
+    from .experiments import sweep as sweeps
+
+    with _clean_errors():
+        if workers is not None and workers < 0:
+            raise P.ParameterError(
+                [f"--workers: value {workers} is not allowed; allowed: an integer >= 0"]
+            )
+        if workers is not None and scheduler is not None:
+            raise P.ParameterError(
+                ["--workers and --scheduler: both given; allowed: one of them (Dask has its own)"]
+            )
+        ex = spec.load(experiment)
+        folder = out or Path("results") / ex.name
+        total = spec.n_runs(ex)
+        console.print(
+            f"Sweep {escape(ex.name)}: {ex.sampler} design, {spec.n_points(ex):,} points x "
+            f"{ex.replications} replications = {total:,} runs of {ex.steps} months"
+        )
+        with _progress_runs() as progress:
+            task = progress.add_task("runs", total=total, failed=0)
+
+            def show(done: int, failed: int, todo: int) -> None:
+                progress.update(task, completed=total - todo + done, failed=failed)
+
+            summary = sweeps.run(
+                ex,
+                folder,
+                source=spec.source_text(experiment),
+                resume=resume,
+                workers=workers,
+                scheduler=scheduler,
+                on_progress=show,
+            )
+    failed = f", {summary.failed} failed (see the error column)" if summary.failed else ""
+    skipped = f" ({summary.skipped:,} were already done)" if summary.skipped else ""
+    console.print(
+        f"{summary.done:,} runs{skipped} in {summary.seconds:.1f} s ({summary.rate:.1f} runs/s, "
+        f"{summary.executor}){failed}. Wrote {folder}/"
+    )
+
+
+def _progress_runs() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed: {task.fields[failed]}"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
 def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
     """The frames and scenario descriptions saved in ``folder``."""
     if not folder.is_dir():

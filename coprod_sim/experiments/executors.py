@@ -1,0 +1,64 @@
+"""Executors: where the runs of a sweep are evaluated, all behind ``concurrent.futures``.
+
+- ``inline``: in this process, one batch at a time (for debugging and small sweeps);
+- ``processes``: a local process pool (default: one worker per core);
+- ``dask``: a Dask distributed cluster, through ``Client(address).get_executor()``.
+
+The results do not depend on the executor: each run's seed comes from its run id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any
+
+
+class InlineExecutor(Executor):
+    """Runs each task when it is submitted, in the calling process."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:
+            future.set_exception(err)
+            if not isinstance(err, Exception):
+                raise
+        return future
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def open_executor(
+    workers: int | None = None, scheduler: str | None = None
+) -> Iterator[tuple[Executor, int, str]]:
+    """Yield (executor, number of workers, description); shut it down afterwards.
+
+    ``scheduler`` (``tcp://host:port``) selects Dask; ``workers = 0`` runs inline; otherwise a
+    process pool with ``workers`` processes (default: :func:`cores`).
+    """
+    if scheduler is not None:
+        from distributed import Client
+
+        with Client(scheduler, timeout="20s") as client:
+            n = max(
+                1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+            )
+            yield client.get_executor(pure=False), n, f"Dask scheduler {scheduler} ({n} threads)"
+        return
+    if workers == 0:
+        yield InlineExecutor(), 1, "in this process"
+        return
+    n = workers or cores()
+    # forkserver: workers start clean (no copied locks or threads) and import the package once.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+        yield pool, n, f"a pool of {n} processes"

@@ -1,0 +1,119 @@
+"""Running a sweep: batches of runs to an executor, results to the store as they come.
+
+At most a few batches per worker are in flight and finished rows are flushed to the store in
+parts, so memory stays flat however many runs the sweep has.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import design as D
+from .evaluate import Task, evaluate_batch
+from .executors import open_executor
+from .spec import Experiment
+from .store import Store
+
+FLUSH_ROWS = 256  # rows buffered before a part is written
+FLUSH_SECONDS = 30.0  # ... or seconds since the last part
+
+
+@dataclass
+class Summary:
+    total: int  # runs in the design
+    skipped: int  # already done (resumed)
+    done: int  # finished in this call
+    failed: int  # of those, recorded with an error
+    seconds: float
+    executor: str
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds if self.seconds > 0 else float("nan")
+
+
+def batch_size(todo: int, workers: int) -> int:
+    """Rows per task: a few tasks per worker for balance, at most 16 rows for steady progress."""
+    return max(1, min(16, todo // (4 * workers) or 1))
+
+
+def _tasks(ex: Experiment, todo: pd.DataFrame, size: int) -> Iterator[Task]:
+    axes = tuple(a.name for a in ex.axes)
+    for start in range(0, len(todo), size):
+        rows = tuple(todo.iloc[start : start + size].to_dict("records"))
+        yield Task(ex.scenario, ex.outputs, ex.shock_start, axes, rows, ex.timeseries)
+
+
+def run(
+    ex: Experiment,
+    folder: Path,
+    *,
+    source: str,
+    resume: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
+) -> Summary:
+    """Run (or resume) the sweep of ``ex`` into ``folder``.
+
+    ``on_progress(done, failed, todo)`` is called as results arrive.
+    """
+    design = D.runs(ex)
+    store = Store.reopen(folder, ex) if resume else Store.create(folder, ex, design, source)
+    done_before = store.done_ids() if resume else set()
+    todo = design[~design["run_id"].isin(done_before)]
+    started = time.perf_counter()
+    done = failed = 0
+    if on_progress:
+        on_progress(0, 0, len(todo))
+    with open_executor(workers, scheduler) as (executor, n_workers, description):
+        tasks = _tasks(ex, todo, batch_size(len(todo), n_workers))
+        pending: set[Future] = set()
+        buffer: list[dict] = []
+        series: list[pd.DataFrame] = []
+        last_flush = time.perf_counter()
+
+        def flush() -> None:
+            nonlocal buffer, series, last_flush
+            store.write(buffer, pd.concat(series, ignore_index=True) if series else None)
+            buffer, series, last_flush = [], [], time.perf_counter()
+
+        try:
+            while True:
+                while len(pending) < 2 * n_workers:
+                    task = next(tasks, None)
+                    if task is None:
+                        break
+                    pending.add(executor.submit(evaluate_batch, task))
+                if not pending:
+                    break
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    rows, frame = future.result()
+                    buffer.extend(rows)
+                    if frame is not None:
+                        series.append(frame)
+                    done += len(rows)
+                    failed += sum(r["error"] is not None for r in rows)
+                if on_progress:
+                    on_progress(done, failed, len(todo))
+                if len(buffer) >= FLUSH_ROWS or time.perf_counter() - last_flush > FLUSH_SECONDS:
+                    flush()
+        finally:
+            for future in pending:
+                future.cancel()
+            flush()  # keep what finished, even when interrupted
+    return Summary(
+        total=len(design),
+        skipped=len(done_before),
+        done=done,
+        failed=failed,
+        seconds=time.perf_counter() - started,
+        executor=description,
+    )
