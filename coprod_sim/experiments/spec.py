@@ -180,10 +180,10 @@ def find(ref: str | os.PathLike) -> Path:
     path = Path(ref)
     if path.is_file():
         return path
-    candidate = experiments_dir() / f"{path.name.removesuffix('.toml')}.toml"
-    if len(path.parts) == 1 and candidate.is_file():
-        return candidate
-    names = ", ".join(p.stem for p in sorted(experiments_dir().glob("*.toml"))) or "(none)"
+    known = {p.stem: p for p in sorted(experiments_dir().glob("**/*.toml"))}
+    if len(path.parts) == 1 and path.name.removesuffix(".toml") in known:
+        return known[path.name.removesuffix(".toml")]
+    names = ", ".join(known) or "(none)"
     raise S.ScenarioError(
         [f"file not found; allowed: a path to an experiment file or one of: {names}"], str(ref)
     )
@@ -341,11 +341,9 @@ def _axis(name: str, spec: P.ParamSpec, value: Any, sampler: str, problems) -> A
         if not value:
             bad("an empty list; allowed: one or more values")
             return None
-        try:
-            for v in value:
-                P.validate({name: v})
-        except P.ParameterError as err:
-            bad(err.problems[0])
+        problem = _value_problem(name, value)
+        if problem:
+            bad(problem)
             return None
         return Axis(name, tuple(value))
     if isinstance(value, dict) and set(value) <= {"low", "high", "levels"}:
@@ -374,6 +372,20 @@ def _axis(name: str, spec: P.ParamSpec, value: Any, sampler: str, problems) -> A
             return None
         return Axis(name, (), float(low), float(high))
     bad("allowed: a list of values (grid) or a table { low = ..., high = ... }")
+    return None
+
+
+def _value_problem(name: str, values: list[Any]) -> str | None:
+    """The first problem of a value of ``name`` on its own (checks across keys, such as age
+    shares adding up, apply to whole parameter sets: a run that breaks them is recorded as
+    failed)."""
+    for v in values:
+        try:
+            P.validate({name: v})
+        except P.ParameterError as err:
+            own = [m for k, m in zip(err.keys, err.problems, strict=True) if k == name]
+            if own:
+                return own[0]
     return None
 
 
@@ -414,11 +426,9 @@ def _path(table: Any, problems: S._Problems) -> LevelPath | None:
             return None
         up = [low + (high - low) * i / (levels - 1) for i in range(levels)]
         values = up + up[-2::-1]
-    try:
-        for v in values:
-            P.validate({name: v})
-    except P.ParameterError as err:
-        bad("values", err.problems[0])
+    problem = _value_problem(name, values)
+    if problem:
+        bad("values", problem)
         return None
     return LevelPath(name, tuple(float(v) for v in values), months)
 

@@ -20,8 +20,13 @@ from .executors import open_executor
 from .spec import Experiment
 from .store import Store
 
-FLUSH_ROWS = 256  # rows buffered before a part is written
-FLUSH_SECONDS = 30.0  # ... or seconds since the last part
+FLUSH_SECONDS = 30.0  # a part is written at least this often while runs finish
+
+
+def flush_rows(todo: int) -> int:
+    """Rows per part: about 20 parts per sweep, between 8 and 256 rows each (small parts lose
+    little when a sweep is killed; large ones keep the dataset's file count down)."""
+    return max(8, min(256, todo // 20))
 
 
 @dataclass
@@ -78,6 +83,7 @@ def run(
         buffer: list[dict] = []
         series: list[pd.DataFrame] = []
         last_flush = time.perf_counter()
+        part_rows = flush_rows(len(todo))
 
         def flush() -> None:
             nonlocal buffer, series, last_flush
@@ -103,7 +109,7 @@ def run(
                     failed += sum(r["error"] is not None for r in rows)
                 if on_progress:
                     on_progress(done, failed, len(todo))
-                if len(buffer) >= FLUSH_ROWS or time.perf_counter() - last_flush > FLUSH_SECONDS:
+                if len(buffer) >= part_rows or time.perf_counter() - last_flush > FLUSH_SECONDS:
                     flush()
         finally:
             for future in pending:

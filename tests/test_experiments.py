@@ -1,0 +1,322 @@
+"""Experiments: designs, seeds, executors (inline, processes, a real Dask cluster), the store,
+kill and resume, failure isolation, and bad experiment files (issue 4)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from coprod_sim.cli import app
+from coprod_sim.experiments import design as D
+from coprod_sim.experiments import spec, store, sweep
+
+runner = CliRunner()
+BIN = Path(sys.executable).parent
+
+SMALL = """
+title = "Small"
+question = "Test?"
+scenario = "baseline"
+sampler = "{sampler}"
+samples = {samples}
+replications = {replications}
+steps = {steps}
+seed = 11
+[parameters]
+n_citizens = 150
+[axes]
+{axes}
+[[outputs]]
+metric = "participation_any"
+stat = "final"
+[[outputs]]
+metric = "willingness"
+stat = "mean_last"
+last = 4
+"""
+RANGES = """staff_feedback = { low = 0.0, high = 1.0 }
+low_self_efficacy = { low = 0.1, high = 0.9 }
+mean_degree = { low = 4, high = 12 }"""
+
+
+def _experiment(
+    tmp_path,
+    name="ex.toml",
+    *,
+    sampler="lhs",
+    samples=5,
+    replications=2,
+    steps=6,
+    axes=RANGES,
+    extra="",
+):
+    path = tmp_path / name
+    path.write_text(
+        SMALL.format(
+            sampler=sampler, samples=samples, replications=replications, steps=steps, axes=axes
+        )
+        + extra
+    )
+    return path
+
+
+# ------------------------------------------------------------------------------ designs
+
+
+def test_grid_is_the_full_factorial(tmp_path):
+    axes = (
+        'staff_feedback = [0.0, 0.5, 1.0]\nnetwork_kind = ["small_world", "random"]\n'
+        "low_self_efficacy = { low = 0.2, high = 0.8, levels = 4 }"
+    )
+    ex = spec.load(_experiment(tmp_path, sampler="grid", axes=axes))
+    pts = D.points(ex)
+    assert len(pts) == 3 * 2 * 4 == spec.n_points(ex)
+    assert len(pts.drop_duplicates()) == len(pts)
+    assert sorted(pts["low_self_efficacy"].unique()) == pytest.approx([0.2, 0.4, 0.6, 0.8])
+
+
+def test_lhs_puts_one_point_in_each_stratum(tmp_path):
+    ex = spec.load(_experiment(tmp_path, sampler="lhs", samples=20))
+    pts = D.points(ex)
+    assert len(pts) == 20
+    strata = np.floor((pts["staff_feedback"] - 0.0) / (1.0 / 20)).astype(int)
+    assert sorted(strata) == list(range(20))
+    assert pts["mean_degree"].between(4, 12).all()
+    assert pd.api.types.is_integer_dtype(pts["mean_degree"]) is False  # mean_degree is a float
+
+
+def test_sobol_design_has_saltelli_size_and_stays_in_bounds(tmp_path):
+    ex = spec.load(_experiment(tmp_path, sampler="sobol", samples=8))
+    pts = D.points(ex)
+    assert len(pts) == 8 * (2 * 3 + 2) == spec.n_points(ex)
+    assert pts["staff_feedback"].between(0, 1).all()
+    assert pts["low_self_efficacy"].between(0.1, 0.9).all()
+
+
+def test_morris_design_has_trajectories_on_the_level_grid(tmp_path):
+    ex = spec.load(_experiment(tmp_path, sampler="morris", samples=6, extra=""))
+    pts = D.points(ex)
+    assert len(pts) == 6 * (3 + 1)
+    levels = np.linspace(0.0, 1.0, ex.levels)
+    assert np.isin(pts["staff_feedback"].round(9), levels.round(9)).all()
+
+
+def test_run_seeds_are_seedsequence_children_keyed_by_run_id(tmp_path):
+    ex = spec.load(_experiment(tmp_path, samples=4, replications=3))
+    runs = D.runs(ex)
+    assert len(runs) == 12 and runs["run_id"].tolist() == list(range(12))
+    children = np.random.SeedSequence(ex.seed).spawn(12)
+    expected = [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+    assert runs["seed"].tolist() == expected
+    assert runs.groupby("point")["replicate"].apply(list).tolist() == [[0, 1, 2]] * 4
+
+
+# ------------------------------------------------------------------------------ executors
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An inline sweep: the table every executor must reproduce."""
+    folder = tmp_path_factory.mktemp("ref")
+    path = _experiment(folder)
+    ex = spec.load(path)
+    summary = sweep.run(ex, folder / "out", source=path.read_text(), workers=0)
+    assert summary.done == 10 and summary.failed == 0
+    return path, store.read_runs(folder / "out")
+
+
+def test_the_store_holds_every_run_once_with_outputs(reference):
+    _, runs = reference
+    assert runs["run_id"].tolist() == list(range(10))
+    assert {"participation_any_final", "willingness_mean_last4", "error"} <= set(runs.columns)
+    assert runs["error"].isna().all()
+    assert runs["participation_any_final"].between(0, 1).all()
+
+
+def test_process_pool_gives_the_identical_table(reference, tmp_path):
+    path, expected = reference
+    summary = sweep.run(spec.load(path), tmp_path / "p", source="", workers=2)
+    assert summary.done == 10
+    pd.testing.assert_frame_equal(store.read_runs(tmp_path / "p"), expected)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_real_dask_cluster_gives_the_identical_table(reference, tmp_path):
+    path, expected = reference
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    scheduler = subprocess.Popen(
+        [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    worker = subprocess.Popen(
+        [BIN / "dask", "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        summary = sweep.run(spec.load(path), tmp_path / "d", source="", scheduler=address)
+        assert summary.done == 10 and "Dask" in summary.executor
+        pd.testing.assert_frame_equal(store.read_runs(tmp_path / "d"), expected)
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+# ------------------------------------------------------------------------------ store
+
+
+def test_kill_and_resume_runs_everything_exactly_once(tmp_path):
+    path = _experiment(tmp_path, samples=40, replications=2, steps=30)
+    out = tmp_path / "out"
+    cmd = [BIN / "coprod", "sweep", str(path), "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((out / "runs").glob("part-*.parquet")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    ex = spec.load(path)
+    first = store.read_runs(out)
+    assert 0 < len(first) < 80, "the kill should land mid-sweep"
+    summary = sweep.run(ex, out, source="", resume=True, workers=0)
+    assert summary.skipped == len(first) and summary.done == 80 - len(first)
+    runs = store.read_runs(out)
+    assert runs["run_id"].tolist() == list(range(80))  # every run, exactly once
+    clean = tmp_path / "clean"
+    sweep.run(ex, clean, source="", workers=0)
+    pd.testing.assert_frame_equal(runs, store.read_runs(clean))
+
+
+def test_resume_refuses_a_different_experiment(reference, tmp_path):
+    path, _ = reference
+    out = tmp_path / "out"
+    sweep.run(spec.load(path), out, source="", workers=0)
+    other = _experiment(tmp_path, "other.toml", samples=6)
+    result = runner.invoke(app, ["sweep", str(other), "--out", str(out), "--resume"])
+    assert result.exit_code == 2
+    assert "different experiment" in result.output
+
+
+def test_an_existing_folder_needs_resume(reference, tmp_path):
+    path, _ = reference
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x").write_text("x")
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "--resume" in result.output
+
+
+def test_a_failing_parameter_set_is_recorded_and_the_others_complete(tmp_path):
+    # Age shares above 1 in total are refused when the model is built: those runs fail.
+    axes = "share_age_18_34 = [0.2, 0.6]\nshare_age_55_74 = [0.2, 0.35]"
+    path = _experiment(tmp_path, sampler="grid", replications=1, axes=axes)
+    summary = sweep.run(spec.load(path), tmp_path / "out", source="", workers=2)
+    runs = store.read_runs(tmp_path / "out")
+    assert summary.done == 4 and summary.failed == 1
+    failed = runs[runs["error"].notna()]
+    assert failed[["share_age_18_34", "share_age_55_74"]].values.tolist() == [[0.6, 0.35]]
+    assert "ParameterError" in failed["error"].iloc[0]
+    assert np.isnan(failed["participation_any_final"].iloc[0])
+    assert runs.loc[runs["error"].isna(), "participation_any_final"].notna().all()
+
+
+def test_timeseries_are_kept_when_asked(tmp_path):
+    path = _experiment(tmp_path, samples=2, replications=1, extra="")
+    text = path.read_text().replace("seed = 11", "seed = 11\ntimeseries = true")
+    path.write_text(text)
+    sweep.run(spec.load(path), tmp_path / "out", source="", workers=0)
+    series = store.read_timeseries(tmp_path / "out")
+    assert len(series) == 2 * 7 and series.groupby("run_id")["month"].max().tolist() == [6, 6]
+
+
+def test_manifest_records_the_design_and_hash(reference, tmp_path):
+    path, _ = reference
+    ex = spec.load(path)
+    sweep.run(ex, tmp_path / "out", source=path.read_text(), workers=0)
+    manifest = store.read_manifest(tmp_path / "out")
+    assert manifest["hash"] == ex.hash and manifest["n_runs"] == 10
+    assert [a["name"] for a in manifest["axes"]] == [
+        "staff_feedback",
+        "low_self_efficacy",
+        "mean_degree",
+    ]
+    assert (tmp_path / "out" / "experiment.toml").read_text() == path.read_text()
+
+
+# ------------------------------------------------------------------------------ bad files
+
+BAD = {
+    "unknown axis": ("staff_fedback = [0.1]", {}, ["staff_fedback", "did you mean"]),
+    "axis out of range": (
+        "staff_feedback = { low = -1.0, high = 0.5 }",
+        {},
+        ["low = -1.0", "[0, 1]"],
+    ),
+    "sobol samples": (RANGES, {"sampler": "sobol", "samples": 6}, ["samples", "power of 2"]),
+    "sampler": (RANGES, {"sampler": "halton"}, ["sampler", "'halton'", "'lhs'"]),
+    "list on lhs": (
+        "staff_feedback = [0.1, 0.2]\nmean_degree = [4.0]",
+        {},
+        ["a list of values is for the grid sampler"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_experiment_files_exit_2_with_the_key(tmp_path, case):
+    axes, kw, expected = BAD[case]
+    path = _experiment(tmp_path, axes=axes, **kw)
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "ex.toml" in result.output
+    for part in expected:
+        assert part in result.output, (part, result.output)
+    assert not (tmp_path / "o").exists()
+
+
+def test_shock_outputs_need_a_shock(tmp_path):
+    path = _experiment(tmp_path, extra='[[outputs]]\nmetric = "resilience_chain"\nstat = "dip"\n')
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "needs a shock" in result.output
+
+
+def test_shock_outputs_are_reduced_after_the_shock(tmp_path):
+    extra = (
+        '[[outputs]]\nmetric = "resilience_chain"\nstat = "dip"\n'
+        '[[outputs]]\nmetric = "service_performance"\nstat = "min"\n'
+    )
+    path = _experiment(tmp_path, samples=2, replications=1, steps=20, extra=extra)
+    text = path.read_text().replace(
+        "n_citizens = 150",
+        "n_citizens = 150\nunavailability_share = 0.5\n"
+        "unavailability_start = 8\nunavailability_duration = 4",
+    )
+    path.write_text(text)
+    ex = spec.load(path)
+    assert ex.shock_start == 8
+    sweep.run(ex, tmp_path / "out", source="", workers=0)
+    runs = store.read_runs(tmp_path / "out")
+    assert (runs["resilience_chain_dip"] >= 0).all()
+    assert (runs["service_performance_min"] < 0.9).all()
