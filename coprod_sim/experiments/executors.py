@@ -61,4 +61,12 @@ def open_executor(
     # forkserver: workers start clean (no copied locks or threads) and import the package once.
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+        # Start every worker and import the model there now, so that start-up does not count
+        # against the sweep's rate and ETA.
+        for future in [pool.submit(_warm_up) for _ in range(n)]:
+            future.result()
         yield pool, n, f"a pool of {n} processes"
+
+
+def _warm_up() -> None:
+    from .. import model  # noqa: F401  (the import is the point)

@@ -73,11 +73,11 @@ def run(
     store = Store.reopen(folder, ex) if resume else Store.create(folder, ex, design, source)
     done_before = store.done_ids() if resume else set()
     todo = design[~design["run_id"].isin(done_before)]
-    started = time.perf_counter()
     done = failed = 0
     if on_progress:
         on_progress(0, 0, len(todo))
     with open_executor(workers, scheduler) as (executor, n_workers, description):
+        started = time.perf_counter()
         tasks = _tasks(ex, todo, batch_size(len(todo), n_workers))
         pending: set[Future] = set()
         buffer: list[dict] = []
