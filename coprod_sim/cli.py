@@ -50,16 +50,30 @@ RESOLVED_DIR = "scenarios"  # compare: one resolved file per scenario
 # ------------------------------------------------------------------------------ helpers
 
 
+INTERRUPTED = (
+    "no output was left half-written (an output folder holds either its earlier contents or "
+    "the complete new output)"
+)
+
+
 @contextlib.contextmanager
-def _clean_errors() -> Iterator[None]:
+def _clean_errors(interrupted: str = INTERRUPTED) -> Iterator[None]:
     """Turn bad input into one message and exit code 2, and Ctrl-C into exit code 130."""
     try:
         yield
     except (P.ParameterError, runs.OutputExistsError) as err:
         errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         raise typer.Exit(2) from None
+    except OSError as err:  # a folder that cannot be created or written, a full disk
+        where = f" {err.filename}" if err.filename else ""
+        errors.print(
+            f"[red]error:[/red] cannot write{escape(where)}: {escape(err.strerror or str(err))}; "
+            "allowed: a folder you can write to, on a disk with room",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        errors.print("[red]interrupted:[/red] nothing was written; earlier outputs are intact")
+        errors.print(f"[red]interrupted:[/red] {escape(interrupted)}")
         raise typer.Exit(130) from None
 
 
@@ -81,6 +95,10 @@ def _overrides(sets: list[str], steps: int | None) -> dict[str, Any]:
         except P.ParameterError as err:
             raise P.ParameterError([f"--set {item!r}: {err.problems[0]}"]) from None
     if steps is not None:
+        if "steps" in values:
+            raise P.ParameterError(
+                [f"--steps {steps} and --set steps={values['steps']}: both given; allowed: one"]
+            )
         values["steps"] = steps
     return values
 
@@ -121,12 +139,13 @@ def _write(results: runs.Results, folder: Path, command: str, origins: list[str]
     agents.to_parquet(folder / "agents.parquet", index=False)
     if len(results.scenarios) == 1:
         sc = results.scenarios[0]
-        (folder / RESOLVED).write_text(S.dumps(sc, command=command, origin=origins[0]))
+        text = S.dumps(sc, command=command, origin=origins[0])
+        (folder / RESOLVED).write_text(text, encoding="utf-8")
     else:
         (folder / RESOLVED_DIR).mkdir()
         for sc, origin in zip(results.scenarios, origins, strict=True):
             text = S.dumps(sc, command=command, origin=origin)
-            (folder / RESOLVED_DIR / f"{sc.name}.resolved.toml").write_text(text)
+            (folder / RESOLVED_DIR / f"{sc.name}.resolved.toml").write_text(text, encoding="utf-8")
     report.final_values(ts).to_csv(folder / "final_values.csv", index=False)
     infos = [runs.info(sc) for sc in results.scenarios]
     (folder / "report.html").write_text(report.render(ts, agents, infos), encoding="utf-8")
@@ -136,23 +155,34 @@ def _summary(ts: pd.DataFrame, title: str) -> Table:
     """Final values for the terminal: scenarios are lettered A, B, ... to keep it narrow."""
     frame = report.final_values(ts).drop(columns="unit")  # units are in final_values.csv
     labels = list(dict.fromkeys(ts["scenario"].astype(str)))
-    letters = {label: chr(ord("A") + i) for i, label in enumerate(labels)}
-    caption = None
-    if len(labels) > 1:
-        caption = ", ".join(f"{letters[label]} = {label}" for label in labels)
-
-    def short(column: str) -> str:
-        for label in sorted(labels, key=len, reverse=True):
-            column = column.replace(label, letters[label]) if len(labels) > 1 else column
-        return column
-
-    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False)
+    letter = {
+        label: chr(ord("A") + i) if len(labels) > 1 else label for i, label in enumerate(labels)
+    }
+    headers = {}
+    for label in labels:  # the columns report.final_values names, in its words
+        headers[f"{label}: mean"] = f"{letter[label]}: mean"
+        headers[f"{label}: sd"] = f"{letter[label]}: sd"
+        headers[f"{label} - {labels[0]}"] = f"{letter[label]} - {letter[labels[0]]}"
+    caption = ", ".join(f"{letter[lb]} = {lb}" for lb in labels) if len(labels) > 1 else None
+    table = Table(
+        title=escape(title),
+        caption=escape(caption) if caption else None,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column("metric", no_wrap=True, overflow="ellipsis", max_width=30)
     for column in frame.columns[1:]:
-        table.add_column(short(str(column)), justify="right", no_wrap=True, min_width=7)
+        table.add_column(
+            escape(headers.get(column, column)), justify="right", no_wrap=True, min_width=7
+        )
     for row in frame.itertuples(index=False):
         table.add_row(row[0], *(f"{v:.3f}" for v in row[1:]))
     return table
+
+
+def _wrote(folder: Path) -> None:
+    text = f"Wrote {folder}/ (open {folder / 'report.html'} in a browser)"
+    console.print(text, markup=False, highlight=False)
 
 
 def _command() -> str:
@@ -277,7 +307,7 @@ def run(
         with runs.staged_output(folder, force) as staging:
             _write(results, staging, _command(), [str(scenario)])
     console.print(_summary(results.timeseries, f"{sc.title or sc.name}: final values"))
-    console.print(f"Wrote {folder}/ (open {folder / 'report.html'} in a browser)")
+    _wrote(folder)
 
 
 @app.command()
@@ -307,17 +337,23 @@ def compare(
         overrides = _overrides(sets or [], steps)
         first = S.load(scenarios[0], overrides=overrides, seed=seed, replications=replications)
         seed, replications = int(first.rng), first.replications  # the same for every scenario
-        loaded = [first] + [
-            S.load(ref, overrides=overrides, seed=seed, replications=replications)
-            for ref in scenarios[1:]
-        ]
+        loaded, problems = [first], []
+        for ref in scenarios[1:]:  # report every bad file at once
+            try:
+                loaded.append(
+                    S.load(ref, overrides=overrides, seed=seed, replications=replications)
+                )
+            except P.ParameterError as err:
+                problems.append(str(err))
+        if problems:
+            raise P.ParameterError(problems)
         folder = out or Path("out") / "compare"
         runs.check_output(folder, force)
         results = _simulate(loaded, seed, replications)
         with runs.staged_output(folder, force) as staging:
             _write(results, staging, _command(), list(scenarios))
     console.print(_summary(results.timeseries, "Final values and differences"))
-    console.print(f"Wrote {folder}/ (open {folder / 'report.html'} in a browser)")
+    _wrote(folder)
 
 
 @app.command("report")
@@ -329,9 +365,14 @@ def rebuild_report(
     """Rebuild report.html from the saved outputs of a run or comparison."""
     with _clean_errors():
         ts, agents, infos = _read_outputs(folder)
-        html = report.render(ts, agents, infos)
+        try:
+            html = report.render(ts, agents, infos)
+        except (ValueError, KeyError) as err:  # e.g. a metric column missing
+            raise P.ParameterError(
+                [f"FOLDER {str(folder)!r}: the saved outputs are not as coprod wrote them ({err})"]
+            ) from None
         runs.write_atomic(folder / "report.html", html)
-    console.print(f"Wrote {folder / 'report.html'}")
+    console.print(f"Wrote {folder / 'report.html'}", markup=False, highlight=False)
 
 
 @app.command()
@@ -368,7 +409,8 @@ def sweep(
     from .experiments import spec
     from .experiments import sweep as sweeps
 
-    with _clean_errors():
+    stored = "the runs finished so far are stored; continue with the same command and --resume"
+    with _clean_errors(stored), runs.terminate_as_interrupt():
         if workers is not None and workers < 0:
             raise P.ParameterError(
                 [f"--workers: value {workers} is not allowed; allowed: an integer >= 0"]
@@ -436,14 +478,22 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
                 "allowed: a folder written by `coprod run` or `coprod compare`"
             ]
         )
-    ts = pd.read_parquet(needed[0])
-    agents = pd.read_parquet(needed[1])
+    try:
+        ts = pd.read_parquet(needed[0])
+        agents = pd.read_parquet(needed[1])
+    except Exception as err:  # pyarrow raises several kinds for a damaged file
+        raise P.ParameterError(
+            [f"FOLDER {str(folder)!r}: cannot read the saved outputs ({type(err).__name__}: {err})"]
+        ) from None
     by_label = {}
     for path in resolved:
         sc = S.load(path)
         with path.open("rb") as handle:
             provenance = tomllib.load(handle).get("provenance", {})
         by_label[sc.name] = runs.info(sc, str(provenance.get("version", __version__)))
+        if "seed" in ts.columns:  # the seeds the data were made with, not the file's say-so
+            mine = ts.loc[ts["scenario"] == sc.name, "seed"]
+            by_label[sc.name]["seeds"] = sorted(int(x) for x in mine.unique())
     order = list(dict.fromkeys(ts["scenario"]))
     unknown = [label for label in order if label not in by_label]
     if unknown:

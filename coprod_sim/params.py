@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
@@ -1043,6 +1044,17 @@ class ParameterError(ValueError):
         super().__init__(where + "; ".join(problems))
 
 
+def is_integer(x: Any) -> bool:
+    """A whole number written as an integer (not a bool, not 2.0): the rule for counts and
+    months outside the schema (seeds, replications, event months)."""
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def is_number(x: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def _number(value: Any) -> Any:
     # TOML strings and booleans are type errors, not numbers ("0.5" or true for a level).
     if isinstance(value, (str, bool)):
@@ -1110,6 +1122,9 @@ Params = pydantic.create_model(
 Params.__doc__ = "Validated, immutable parameter values (generated from PARAMETERS)."
 
 
+ALLOWED_KEYS = "allowed: a parameter name (`coprod params` lists them)"
+
+
 def suggest(name: str) -> str:
     """Return ' (did you mean ...?)' for an unknown key, or ''."""
     close = difflib.get_close_matches(name, PARAMS_BY_NAME, n=1, cutoff=0.6)
@@ -1122,7 +1137,7 @@ def _describe(err: Mapping[str, Any]) -> tuple[str | None, str]:
     key = loc[0] if loc else ""
     value = err.get("input")
     if err.get("type") == "extra_forbidden":
-        return key, f"unknown key {key!r}{suggest(key)}"
+        return key, f"unknown key {key!r}{suggest(key)}; {ALLOWED_KEYS}"
     if not key:  # a model-level check
         return None, str(err.get("msg", "")).removeprefix("Value error, ")
     spec = PARAMS_BY_NAME[key]
@@ -1145,25 +1160,19 @@ def validate(values: Mapping[str, Any] | None = None, *, source: str | None = No
 
 
 def coerce(name: str, text: str) -> Any:
-    """Convert a command-line or form string to the parameter's type (no range check)."""
+    """Convert a command-line or form string to a value, read as a TOML value so that the
+    command line follows the same rules as scenario files (no range check here)."""
     if name not in PARAMS_BY_NAME:
-        raise ParameterError([f"unknown key {name!r}{suggest(name)}"], keys=[name])
+        raise ParameterError([f"unknown key {name!r}{suggest(name)}; {ALLOWED_KEYS}"], keys=[name])
     spec = PARAMS_BY_NAME[name]
     text = text.strip()
+    if spec.type is str and not text.startswith(('"', "'")):
+        return text  # a choice may be given bare: --set network_kind=random
+    if spec.type is bool and text.lower() in ("true", "false"):
+        text = text.lower()  # Python's True and False, as str(value) writes them
     try:
-        if spec.type is bool:
-            low = text.lower()
-            if low in ("true", "1", "yes", "on"):
-                return True
-            if low in ("false", "0", "no", "off"):
-                return False
-            raise ValueError
-        if spec.type is int:
-            return int(text)
-        if spec.type is float:
-            return float(text)
-        return text
-    except ValueError:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
         raise ParameterError(
             [f"key {name!r}: value {text!r} is not allowed; allowed: {spec.allowed}"],
             keys=[name],

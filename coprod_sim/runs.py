@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -59,12 +60,14 @@ class Results:
 
 def labels(scenarios: Sequence[Scenario]) -> list[str]:
     """Unique labels for scenarios (their names; repeats get ``-2``, ``-3``...)."""
-    seen: dict[str, int] = {}
-    out = []
+    out: list[str] = []
     for sc in scenarios:
         base = sc.name or "scenario"
-        seen[base] = seen.get(base, 0) + 1
-        out.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+        label, k = base, 1
+        while label in out:
+            k += 1
+            label = f"{base}-{k}"
+        out.append(label)
     return out
 
 
@@ -98,18 +101,39 @@ def run_all(
 # ------------------------------------------------------------------------------ output folders
 
 
-MARKER = "timeseries.parquet"
-"""Every output folder of ``coprod run`` and ``coprod compare`` holds this file."""
+OUTPUT_NAMES: frozenset[str] = frozenset(
+    {
+        "timeseries.parquet",
+        "timeseries.csv",
+        "agents.parquet",
+        "scenario.resolved.toml",
+        "scenarios",
+        "final_values.csv",
+        "report.html",
+    }
+)
+"""What ``coprod run`` and ``coprod compare`` write into an output folder."""
 
 
 class OutputExistsError(FileExistsError):
-    """The output folder exists and is not empty (and ``force`` was not given)."""
+    """The output folder cannot be used (exists and is not empty without ``force``, holds
+    other files, is the working folder, or cannot be written)."""
 
 
 def check_output(out: Path, force: bool) -> None:
-    """Fail early, before any work, if ``out`` cannot be written."""
+    """Fail early, before any work, if ``out`` cannot be written (or replaced)."""
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise OutputExistsError(
+            f"--out {out}: the working folder or one that holds it; allowed: a folder below it"
+        )
     if out.exists() and not out.is_dir():
         raise OutputExistsError(f"--out {out}: it is a file, not a folder; allowed: a folder")
+    existing = next((p for p in (out, *out.absolute().parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputExistsError(
+            f"--out {out}: {existing} cannot be written; allowed: a folder you can write to"
+        )
     if not out.is_dir() or not any(out.iterdir()):
         return
     if not force:
@@ -117,12 +141,14 @@ def check_output(out: Path, force: bool) -> None:
             f"--out {out}: the folder exists and is not empty; allowed: a new or empty folder, "
             "or --force to replace an earlier output folder"
         )
-    if not (out / MARKER).is_file():
-        # --force replaces a whole folder: never one that holds anything but our outputs.
+    others = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_NAMES)
+    if others:
+        # --force replaces the whole folder: never one that holds anything but our outputs.
         raise OutputExistsError(
-            f"--out {out}: the folder holds files that coprod did not write (no {MARKER}), "
-            "so --force will not replace it; allowed: a new or empty folder, or an earlier "
-            "output folder of coprod run or compare"
+            f"--out {out}: the folder holds files that coprod did not write "
+            f"({', '.join(others[:5])}{', ...' if len(others) > 5 else ''}), "
+            "so --force will not replace it; allowed: a "
+            "new or empty folder, or an earlier output folder of coprod run or compare"
         )
 
 
@@ -131,8 +157,8 @@ def staged_output(out: Path, force: bool = False) -> Iterator[Path]:
     """Yield a hidden staging folder next to ``out``; on success it replaces ``out`` by a
     rename, so ``out`` always holds either the previous output or a complete new one.
 
-    On any error or Ctrl-C the staging folder (and any parent folder created for it) is
-    removed and ``out`` is left as it was.
+    On any error, Ctrl-C or SIGTERM the staging folder (and any parent folder created for it)
+    is removed and ``out`` is left as it was.
     """
     check_output(out, force)
     created = [p for p in reversed(out.absolute().parents) if not p.exists()]
@@ -141,7 +167,8 @@ def staged_output(out: Path, force: bool = False) -> Iterator[Path]:
     staging = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}.partial"
     staging.mkdir()
     try:
-        yield staging
+        with terminate_as_interrupt():
+            yield staging
         _publish(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -151,31 +178,65 @@ def staged_output(out: Path, force: bool = False) -> Iterator[Path]:
         raise
 
 
-def _publish(staging: Path, out: Path) -> None:
-    """Move ``staging`` to ``out`` by renames (atomic on one file system)."""
-    if not out.exists():
-        os.rename(staging, out)
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Let SIGTERM and SIGHUP unwind like Ctrl-C, so that the staging folder is removed."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    os.rename(out, old / "previous")
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        os.rename(staging, out)
-    except BaseException:
-        os.rename(old / "previous", out)  # put the previous output back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block is done (a few renames)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Move ``staging`` to ``out`` by renames (atomic on one file system), with signals held
+    so that an interruption cannot fall between the two renames."""
+    old = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}.old"
+    with _signals_held():
+        if out.exists():
+            os.rename(out, old)
+        try:
+            os.rename(staging, out)
+        except BaseException:
+            if old.exists():
+                os.rename(old, out)  # put the previous output back
+            raise
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    """Write ``text`` to ``path`` through a temporary file and a rename (the new file keeps
+    the user's usual permissions)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with terminate_as_interrupt():
+            tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            tmp.unlink()
         raise
 
 

@@ -21,7 +21,7 @@ import platform
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from .submodels.events import ENDING, KINDS, Event, from_params
 _META = ("name", "title", "description", "question", "sources", "replications")
 
 MAX_REPLICATIONS = 10_000
-MAX_SEED = 2**63 - 1
+MAX_SEED = 2**62  # leaves room for seed + replication below numpy's int64 limit
 SHOCK_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "policy")
 TOP_LEVEL: tuple[str, ...] = (
     "title",
@@ -113,9 +113,6 @@ class ScenarioError(P.ParameterError):
     """A scenario file (or document) is not valid. One line per problem, each naming the
     file, the line, the key, the value and what is allowed."""
 
-    def __init__(self, problems: list[str], source: str | None = None):
-        super().__init__(problems, source)
-
     def __str__(self) -> str:
         source = self.source or "scenario"
         if len(self.problems) == 1:
@@ -138,7 +135,7 @@ class _Locator:
         header = re.compile(r"^\s*(\[\[?)\s*([\w.\"' -]+?)\s*\]\]?")
         current: tuple[str | None, int | None] = (None, None)
         counts: dict[str, int] = {}
-        table_line = None
+        table_line = 0 if table is None else None  # the top level starts before line 1
         keyed = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=") if key else None
         for number, text in enumerate(self._lines, start=1):
             m = header.match(text)
@@ -162,13 +159,18 @@ class _Locator:
                 dotted = re.compile(rf"^\s*{re.escape(table)}\.{re.escape(key)}\s*=")
                 if index is None and dotted.match(text):
                     return number
-        if table_line is not None:
-            return table_line
+        if table_line is None:
+            return None
+        # An inline table or a dotted key (set = { x = 1 }, set.x = 1): the first line of the
+        # table that mentions the key, else the table's header.
         if key:
-            for number, text in enumerate(self._lines, start=1):
-                if re.search(rf"\b{re.escape(key)}\b", text):
+            for number in range(table_line + 1, len(self._lines) + 1):
+                text = self._lines[number - 1]
+                if header.match(text):
+                    break
+                if re.search(rf"(^|[\s{{.,])[\"']?{re.escape(key)}[\"']?\s*=", text):
                     return number
-        return None
+        return table_line
 
     @staticmethod
     def _wanted(current: tuple[str | None, int | None], table: str | None, index: int | None):
@@ -213,26 +215,33 @@ def presets() -> dict[str, Path]:
     folder = presets_dir()
     if not folder.is_dir():
         return {}
-    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    return {p.stem: p for p in sorted(folder.glob("*.toml")) if p.is_file()}
 
 
 def find(ref: str | os.PathLike, relative_to: Path | None = None) -> Path:
     """The file a scenario reference names: a path, a path relative to ``relative_to``, or
     a preset name (``pandemic`` or ``pandemic.toml``)."""
     path = Path(ref)
-    candidates = [path] if relative_to is None or path.is_absolute() else [relative_to / path]
-    if relative_to is not None and not path.is_absolute():
-        candidates.append(path)
+    # extends paths are relative to the extending file, never to the working folder.
+    candidates = [path if relative_to is None or path.is_absolute() else relative_to / path]
     stem = path.name.removesuffix(".toml")
-    if len(path.parts) == 1 and stem in presets():
-        candidates.append(presets()[stem])
+    known = presets()
+    if len(path.parts) == 1 and stem in known:
+        candidates.append(known[stem])
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    names = ", ".join(presets()) or "(none found)"
-    looked = f" (looked in {relative_to} and here)" if relative_to else ""
+    if candidates[0].is_dir():
+        raise ScenarioError(["is a folder; allowed: a .toml scenario file"], str(ref))
+    close = difflib.get_close_matches(stem, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    names = ", ".join(known) or "(none found)"
+    looked = f" (looked in {relative_to})" if relative_to else ""
     raise ScenarioError(
-        [f"file not found{looked}; allowed: a path to a .toml file or a preset name: {names}"],
+        [
+            f"file not found{looked}{hint}; allowed: a path to a .toml file or a preset "
+            f"name: {names}"
+        ],
         str(ref),
     )
 
@@ -248,9 +257,10 @@ class _Spec:
     meta: dict[str, Any] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
-    origin: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (file, text)
+    origin: dict[str, str] = field(default_factory=dict)  # parameter -> "file, line N"
     shocks: list[Event] = field(default_factory=list)
     policy: list[Event] = field(default_factory=list)
+    where: dict[int, str] = field(default_factory=dict)  # id(event) -> "file, line N, ..."
 
 
 def load(
@@ -285,9 +295,13 @@ def _read(path: Path, chain: tuple[Path, ...]) -> _Spec:
             str(chain[-1]),
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError([f"cannot read the file: {err}"], str(path)) from None
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is harmless
+    except UnicodeDecodeError as err:
+        raise ScenarioError(
+            [f"byte {err.start} is not UTF-8 text; allowed: a TOML file saved as UTF-8"], str(path)
+        ) from None
+    except OSError as err:
+        raise ScenarioError([f"cannot read the file ({err.strerror})"], str(path)) from None
     return _parse(text, str(path), path.parent, (*chain, resolved))
 
 
@@ -300,30 +314,47 @@ def _parse(text: str, source: str, base_dir: Path, chain: tuple[Path, ...]) -> _
     spec = _Spec()
     if isinstance(doc.get("extends"), str):
         try:
-            parent = find(doc["extends"], base_dir)
+            spec = _read(find(doc["extends"], base_dir), chain)
         except ScenarioError as err:
-            problems.add(f"key 'extends': {err.problems[0]}", key="extends")
-            problems.check()
-        spec = _read(parent, chain)
+            if err.source != doc["extends"]:  # a problem inside the parent: it names itself
+                raise ScenarioError(
+                    [f"in the file it extends, {err.source}: {p}" for p in err.problems], source
+                ) from None
+            problems.add(
+                f"key 'extends': value {doc['extends']!r}: {err.problems[0]}", key="extends"
+            )
         spec.meta.pop("label", None)  # a parent's run label is not the child's
     _top_level(doc, spec, problems)
-    provenance = doc.get("provenance")
-    if isinstance(provenance, dict) and isinstance(provenance.get("label"), str):
-        spec.meta["label"] = provenance["label"]  # a resolved file keeps its run's label
+    label = _run_label(doc, source)
+    if label:
+        spec.meta["label"] = label
     params = doc.get("parameters", {})
     if isinstance(params, dict):
         _parameters(params, spec, problems, source)
-    for i, table in enumerate(_tables(doc, "shocks", problems)):
-        event = _event(table, i, "shocks", problems)
-        if event is not None:
-            spec.shocks.append(event)
-    for i, table in enumerate(_tables(doc, "policy_changes", problems)):
-        event = _event(table, i, "policy_changes", problems)
-        if event is not None:
-            spec.policy.append(event)
+    for where, events in (("shocks", spec.shocks), ("policy_changes", spec.policy)):
+        for i, table in enumerate(_tables(doc, where, problems)):
+            event = _event(table, i, where, problems)
+            if event is not None:
+                line = problems.locate.line(where, i, "start")
+                spec.where[id(event)] = f"{source}, line {line}, [[{where}]] #{i + 1}"
+                events.append(event)
     spec.file = source
     problems.check()
     return spec
+
+
+_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
+def _run_label(doc: dict[str, Any], source: str) -> str | None:
+    """The run label a resolved file keeps (``[provenance] label``), so that rerunning it
+    labels the rows as before. Only files named ``*.resolved.toml`` keep it (a copy renamed
+    as a new scenario takes its own name), and only a plain name (no path)."""
+    provenance = doc.get("provenance")
+    if not source.endswith(".resolved.toml") or not isinstance(provenance, dict):
+        return None
+    label = provenance.get("label")
+    return label if isinstance(label, str) and _LABEL.fullmatch(label) else None
 
 
 def _type_name(value: Any) -> str:
@@ -400,7 +431,7 @@ def run_setting_problem(key: str, value: Any) -> str | None:
 def _parameters(params: dict[str, Any], spec: _Spec, problems: _Problems, source: str) -> None:
     for key, value in params.items():
         spec.parameters[key] = value
-        spec.origin[key] = (source, problems.locate.text)
+        spec.origin[key] = f"{source}, line {problems.locate.line('parameters', None, key)}"
     try:
         P.validate(params)
     except P.ParameterError as err:
@@ -422,7 +453,11 @@ def _tables(doc: dict[str, Any], key: str, problems: _Problems) -> list[dict[str
 
 
 def _event(table: dict[str, Any], i: int, where: str, problems: _Problems) -> Event | None:
-    """One [[shocks]] or [[policy_changes]] table as an :class:`Event` (None if bad)."""
+    """One [[shocks]] or [[policy_changes]] table as an :class:`Event` (None if bad).
+
+    The table's own structure is checked here (keys, kind, duration or end, a share where
+    one is needed); the values are checked by :class:`Event`, and all problems are reported.
+    """
     allowed = _SHOCK_KEYS if where == "shocks" else _POLICY_KEYS
     before = len(problems.items)
 
@@ -442,34 +477,30 @@ def _event(table: dict[str, Any], i: int, where: str, problems: _Problems) -> Ev
             + ", ".join(repr(k) for k in SHOCK_KINDS)
             + " (policy changes go in [[policy_changes]])",
         )
-    start = table.get("start")
-    if start is None:
+        kind = "scandal"  # go on checking the other keys
+    start = table.get("start", 1)
+    if "start" not in table:
         bad("start", "key 'start' is missing; allowed: an integer month >= 1")
-    elif not _integer(start) or start < 1:
-        bad("start", f"key 'start': value {start!r} is not allowed; allowed: an integer >= 1")
-    duration = _duration(table, kind, start, bad)
+    duration = _duration(table, start, bad)
     share = table.get("share", 0.0)
-    if where == "shocks" and kind in SHOCK_KINDS and kind != "scandal" and "share" not in table:
+    if where == "shocks" and kind != "scandal" and "share" not in table:
         bad("share", f"key 'share' is missing; allowed: a number in [0, 1] ({_SHARE[kind]})")
-    elif kind == "scandal" and "share" in table:
-        bad("share", "key 'share': a scandal has no share; allowed: leave it out")
-    elif not _number(share) or not 0.0 <= share <= 1.0:
-        bad("share", f"key 'share': value {share!r} is not allowed; allowed: a number in [0, 1]")
+    elif kind == "scandal" and "share" in table and table.get("kind") == "scandal":
+        bad("share", f"key 'share': value {share!r}; a scandal has no share; allowed: leave it out")
+        share = 0.0
     values = table.get("set", {})
     if where == "policy_changes" and (not isinstance(values, dict) or not values):
-        bad("set", "key 'set' is missing or empty; allowed: a table of parameter values")
+        bad("set", f"key 'set': value {values!r}; allowed: a table of parameter values")
         values = {}
-    note = table.get("note", "")
-    if not isinstance(note, str):
-        bad("note", f"key 'note': value {note!r}; allowed: a string")
-    if len(problems.items) > before:
-        return None
     try:
-        return Event(kind, start, duration, float(share), dict(values), note)
+        event = Event(kind, start, duration, share, dict(values), table.get("note", ""))
     except P.ParameterError as err:
         for key, message in zip(err.keys, err.problems, strict=True):
             bad(key or "set", message)
         return None
+    if len(problems.items) > before:
+        return None
+    return replace(event, share=float(event.share))
 
 
 _SHARE = {
@@ -480,38 +511,22 @@ _SHARE = {
 }
 
 
-def _integer(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
+_integer = P.is_integer
+_number = P.is_number
 
 
-def _number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _duration(table: dict[str, Any], kind: str, start: Any, bad) -> int:
-    """``duration`` or ``end - start`` (0 = permanent); reports misuse through ``bad``."""
+def _duration(table: dict[str, Any], start: Any, bad) -> Any:
+    """``duration``, or ``end - start`` (0 = permanent); :class:`Event` checks the value."""
     if "duration" in table and "end" in table:
         bad("end", "keys 'duration' and 'end' are both given; allowed: one of them")
         return 0
-    if "end" in table:
-        end = table["end"]
-        if not _integer(end) or not _integer(start) or end <= start:
-            bad("end", f"key 'end': value {end!r} is not allowed; allowed: an integer > start")
-            return 0
-        duration = end - start
-    else:
-        duration = table.get("duration", 0)
-        if not _integer(duration) or duration < 0:
-            bad(
-                "duration",
-                f"key 'duration': value {duration!r} is not allowed; allowed: an integer >= 0",
-            )
-            return 0
-    if duration and kind not in ENDING:
-        key = "end" if "end" in table else "duration"
-        bad(key, f"key {key!r}: a {kind} has no duration; allowed only for {', '.join(ENDING)}")
+    if "end" not in table:
+        return table.get("duration", 0)
+    end = table["end"]
+    if not _integer(end) or not _integer(start) or end <= start:
+        bad("end", f"key 'end': value {end!r} is not allowed; allowed: an integer > start")
         return 0
-    return duration
+    return end - start
 
 
 def _finish(
@@ -530,12 +545,18 @@ def _finish(
     if problems:
         raise ScenarioError(problems, spec.file)
     for key in overrides or {}:
-        spec.origin[key] = ("the command line (--set/--steps)", "")
+        spec.origin[key] = "the command line (--set/--steps)"
     values = {**spec.parameters, **(overrides or {})}
     try:
         params = P.validate(values)
-    except P.ParameterError as err:  # also checks across keys, e.g. age shares adding up
-        _raise_located(spec, err)
+    except P.ParameterError as err:  # --set values, and checks across keys (age shares)
+        raise ScenarioError(
+            [
+                _located(spec, key, message)
+                for key, message in zip(err.keys, err.problems, strict=True)
+            ],
+            spec.file,
+        ) from None
     _check_horizon(spec, params, overrides or {})
     meta = {**spec.meta}
     return Scenario(
@@ -551,37 +572,38 @@ def _finish(
     )
 
 
-def _raise_located(spec: _Spec, err: P.ParameterError) -> None:
-    """Raise ``err`` again, each problem naming the file (or the command line) and line."""
-    lines = []
-    for key, message in zip(err.keys, err.problems, strict=True):
-        if key is None:  # a check across keys: it concerns the merged values
-            lines.append(f"[parameters]: {message}")
-            continue
-        source, text = spec.origin.get(key, ("the command line (--set/--steps)", ""))
-        line = _Locator(text).line("parameters", None, key) if text else None
-        where = "" if source == spec.file else f"{source}, "  # a parent file, or --set
-        lines.append(f"{where}line {line}: {message}" if line else f"{where}{message}")
-    raise ScenarioError(lines, spec.file)
+def _located(spec: _Spec, key: str | None, message: str) -> str:
+    """A problem of the merged values, naming where its value was set."""
+    if key is not None:
+        return f"{_here(spec, spec.origin.get(key, 'the command line (--set/--steps)'))}: {message}"
+    # A check across keys: name where each of the keys involved was set.
+    involved = [k for k in spec.origin if k in message]
+    where = "; ".join(f"{k} from {spec.origin[k]}" for k in involved)
+    return f"[parameters] ({where}): {message}" if where else f"[parameters]: {message}"
+
+
+def _here(spec: _Spec, where: str) -> str:
+    """``where`` without the file name when it is the file being loaded (named once)."""
+    return where.removeprefix(f"{spec.file}, ")
 
 
 def _check_horizon(spec: _Spec, params: P.Params, overrides: Mapping[str, Any]) -> None:
     """Shocks and policy changes must start within the run (``steps``)."""
     steps = params.steps
-    where = "--steps" if "steps" in overrides else "parameters.steps"
-    lines = []
-    for table, events in (("shocks", spec.shocks), ("policy_changes", spec.policy)):
-        for i, ev in enumerate(events):
-            if ev.start > steps:
-                lines.append(
-                    f"[[{table}]] #{i + 1} ({ev.kind}): key 'start': value {ev.start} is after "
-                    f"the horizon; allowed: a month in [1, {steps}] ({where} = {steps})"
-                )
+    where = f"steps = {steps} from {_here(spec, spec.origin.get('steps', 'the defaults'))}"
+    allowed = f"allowed: a month in [1, {steps}] ({where})"
+    lines = [
+        f"{_here(spec, spec.where.get(id(ev), ev.kind))}: key 'start': value {ev.start} "
+        f"is after the horizon; {allowed}"
+        for ev in (*spec.shocks, *spec.policy)
+        if ev.start > steps
+    ]
     for ev in from_params(params):
         if ev.start > steps:
+            key = f"{ev.kind}_start"  # the flat parameter that set it
             lines.append(
-                f"[parameters]: a {ev.kind} shock starts at month {ev.start}, after the "
-                f"horizon; allowed: a month in [1, {steps}] ({where} = {steps})"
+                f"{_here(spec, spec.origin.get(key, 'the defaults'))}: key {key!r}: value "
+                f"{ev.start} starts a {ev.kind} shock after the horizon; {allowed}"
             )
     if lines:
         raise ScenarioError(lines, spec.file)

@@ -166,11 +166,42 @@ def test_force_refuses_a_folder_coprod_did_not_write(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
 
 
+def test_force_refuses_an_output_folder_holding_other_files(tmp_path):
+    """A folder with outputs AND other things (another run's folder, notes) is not replaced."""
+    (tmp_path / "s.toml").write_text(GOOD)
+    out = tmp_path / "out"
+    _earlier_output(out)
+    (out / "baseline").mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out), "--force"])
+    assert result.exit_code == 2
+    assert "baseline, notes.txt" in result.output
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_out_may_not_be_the_working_folder(tmp_path, monkeypatch):
+    (tmp_path / "s.toml").write_text(GOOD)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", "s.toml", "--out", ".", "--force"])
+    assert result.exit_code == 2 and "working folder" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+def test_out_that_cannot_be_created_exits_2(tmp_path):
+    (tmp_path / "s.toml").write_text(GOOD)
+    (tmp_path / "afile").write_text("x")
+    result = runner.invoke(
+        app, ["run", str(tmp_path / "s.toml"), "--out", str(tmp_path / "afile" / "sub")]
+    )
+    assert result.exit_code == 2 and "cannot be written" in result.output
+    assert "Traceback" not in result.output
+
+
 def _earlier_output(out):
     """A folder as an earlier run left it (the marker file plus something else)."""
     out.mkdir()
     (out / "timeseries.parquet").write_text("old")
-    (out / "old.txt").write_text("old")
+    (out / "report.html").write_text("old")
 
 
 def test_force_replaces_output_whole(tmp_path):
@@ -179,8 +210,8 @@ def test_force_replaces_output_whole(tmp_path):
     _earlier_output(out)
     result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out), "--force"])
     assert result.exit_code == 0, result.output
-    assert not (out / "old.txt").exists()
-    assert (out / "report.html").is_file()
+    assert (out / "report.html").read_text() != "old"
+    assert (out / "scenario.resolved.toml").is_file()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
 
 
@@ -196,7 +227,8 @@ def test_crash_while_writing_leaves_previous_output(tmp_path, monkeypatch):
     result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out), "--force"])
     assert result.exit_code == 130
     assert "interrupted" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["old.txt", "timeseries.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "timeseries.parquet"]
+    assert (out / "report.html").read_text() == "old"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -212,7 +244,7 @@ def test_negative_steps_option(tmp_path):
 
 @pytest.mark.parametrize(
     ("option", "value", "allowed"),
-    [("--seed", "-1", "[0, 9223372036854775807]"), ("--replications", "0", "[1, 10000]")],
+    [("--seed", "-1", "[0, 4611686018427387904]"), ("--replications", "0", "[1, 10000]")],
 )
 def test_bad_run_setting_option(tmp_path, option, value, allowed):
     (tmp_path / "s.toml").write_text(GOOD)
@@ -246,3 +278,50 @@ def test_ctrl_c_during_a_run_writes_nothing(tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert not (tmp_path / "deep").exists()
+
+
+def test_a_label_from_provenance_cannot_leave_the_output_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    evil = '[parameters]\nsteps = 2\nn_citizens = 100\n[provenance]\nlabel = "../../evil"\n'
+    (tmp_path / "x.resolved.toml").write_text(evil)
+    result = runner.invoke(app, ["compare", "x.resolved.toml", "x.resolved.toml", "--out", "c"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "c" / "scenarios").iterdir()) == [
+        "x.resolved-2.resolved.toml",
+        "x.resolved.resolved.toml",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "x.resolved.toml"]
+
+
+def test_repeated_labels_stay_unique(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "baseline-2.toml").write_text(GOOD)
+    (tmp_path / "baseline.toml").write_text(GOOD)
+    args = ["compare", "baseline.toml", "baseline.toml", "baseline-2.toml", "--out", "c"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "c" / "scenarios").iterdir())
+    assert names == sorted(f"{n}.resolved.toml" for n in ("baseline", "baseline-2", "baseline-2-2"))
+
+
+def test_titles_with_markup_and_unicode_are_printed_as_written(tmp_path):
+    text = GOOD.replace('title = "Good"', 'title = "Cuts [/b] [phase 2] → ≥"')
+    (tmp_path / "s.toml").write_text(text)
+    result = runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "[phase 2]" in result.output
+    assert "→ ≥" in (tmp_path / "o" / "scenario.resolved.toml").read_text(encoding="utf-8")
+
+
+def test_report_of_damaged_outputs_exits_2(tmp_path):
+    (tmp_path / "s.toml").write_text(GOOD)
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out)]).exit_code == 0
+    (out / "report.html").chmod(0o644)
+    mode = (out / "report.html").stat().st_mode
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert (out / "report.html").stat().st_mode == mode  # permissions kept
+    (out / "timeseries.parquet").write_text("garbage")
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 2 and "cannot read the saved outputs" in result.output
+    assert "Traceback" not in result.output

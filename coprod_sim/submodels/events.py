@@ -59,13 +59,20 @@ class Event:
             problems.append(
                 ("kind", f"unknown event kind {self.kind!r}; allowed: {', '.join(KINDS)}")
             )
-        if not _is_int(self.start) or self.start < 1:
+        if not P.is_integer(self.start) or self.start < 1:
             problems.append(
-                ("start", f"key 'start': value {self.start!r}; allowed: an integer >= 1")
+                (
+                    "start",
+                    f"key 'start': value {self.start!r} is not allowed; allowed: an integer >= 1",
+                )
             )
-        if not _is_int(self.duration) or self.duration < 0:
+        if not P.is_integer(self.duration) or self.duration < 0:
             problems.append(
-                ("duration", f"key 'duration': value {self.duration!r}; allowed: an integer >= 0")
+                (
+                    "duration",
+                    f"key 'duration': value {self.duration!r} is not allowed; "
+                    "allowed: an integer >= 0",
+                )
             )
         elif self.duration > 0 and self.kind in KINDS and self.kind not in ENDING:
             problems.append(
@@ -81,10 +88,16 @@ class Event:
             or not 0.0 <= self.share <= 1.0
         ):
             problems.append(
-                ("share", f"key 'share': value {self.share!r}; allowed: a number in [0, 1]")
+                (
+                    "share",
+                    f"key 'share': value {self.share!r} is not allowed; "
+                    "allowed: a number in [0, 1]",
+                )
             )
         if not isinstance(self.note, str):
-            problems.append(("note", f"key 'note': value {self.note!r}; allowed: a string"))
+            problems.append(
+                ("note", f"key 'note': value {self.note!r} is not allowed; allowed: a string")
+            )
         for name in self.set:
             spec = P.PARAMS_BY_NAME.get(name)
             if spec is not None and not spec.changeable:
@@ -108,10 +121,6 @@ class Event:
             except P.ParameterError as err:
                 problems.extend(zip(err.keys, err.problems, strict=True))
         return problems
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def from_params(p) -> list[Event]:
