@@ -449,6 +449,29 @@ def sweep(
     )
 
 
+@app.command()
+def analyze(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder written by `coprod sweep`.", show_default=False)
+    ],
+) -> None:
+    """Draw a sweep: response curves, heatmaps, Sobol or Morris indices, hysteresis loops and
+    resilience triangles, in FOLDER/analysis.html (opens offline)."""
+    from .experiments import analysis, store
+
+    with _clean_errors():
+        if not (folder / "manifest.json").is_file():
+            raise P.ParameterError(
+                [f"FOLDER {str(folder)!r}: no manifest.json; allowed: a folder of `coprod sweep`"]
+            )
+        if store.read_runs(folder).empty:
+            raise P.ParameterError(
+                [f"FOLDER {str(folder)!r}: no finished runs yet; allowed: a sweep with results"]
+            )
+        runs.write_atomic(folder / "analysis.html", analysis.render(folder))
+    console.print(f"Wrote {folder / 'analysis.html'}", markup=False, highlight=False)
+
+
 def _progress_runs() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),

@@ -1,7 +1,8 @@
 """Plotly figures and the self-contained, offline HTML report.
 
-Every figure of the project is built here, once (ARCHITECTURE.md): the HTML report of the
-``coprod run``, ``compare`` and ``report`` commands and the dashboard call the same functions.
+The figures of scenario runs are built here, once, for the HTML report of the ``coprod run``,
+``compare`` and ``report`` commands; the dashboard is to call the same functions. The page
+parts (:data:`CSS`, :func:`esc`, :func:`html_table`) serve the sweep analysis too.
 
 The builders take the tidy frames the command line writes:
 
@@ -119,7 +120,7 @@ _HEIGHT = 460
 
 
 # ---------------------------------------------------------------------------- helpers
-def _esc(text: Any) -> str:
+def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
@@ -142,7 +143,7 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} frame lacks columns: {', '.join(missing)}")
 
 
-def _rgba(colour: str, alpha: float) -> str:
+def rgba(colour: str, alpha: float) -> str:
     r, g, b = hex_to_rgb(colour)
     return f"rgba({r}, {g}, {b}, {alpha})"
 
@@ -156,7 +157,7 @@ def _style(
     group are the metric's and every line is solid."""
     k = j + offset
     if len(scenarios) > 1:
-        label = _esc(scenarios[i])
+        label = esc(scenarios[i])
         return SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], DASHES[k % len(DASHES)], label, label
     return METRIC_COLOURS[k % len(METRIC_COLOURS)], "solid", name, None
 
@@ -194,7 +195,7 @@ def _add_series(
                 x=np.concatenate([months, months[::-1]]),
                 y=np.round(np.concatenate([hi, lo[::-1]]), 5),
                 fill="toself",
-                fillcolor=_rgba(colour, 0.18),
+                fillcolor=rgba(colour, 0.18),
                 line={"width": 0, "color": colour},
                 mode="lines",
                 hoverinfo="skip",
@@ -205,7 +206,7 @@ def _add_series(
             row=row,
             col=col,
         )
-    prefix = f"{_esc(scenario)} · " if group_title else ""
+    prefix = f"{esc(scenario)} · " if group_title else ""
     fig.add_trace(
         go.Scatter(
             x=months,
@@ -494,7 +495,7 @@ def inequality(agents: pd.DataFrame, ts: pd.DataFrame) -> go.Figure:
                 "arrayminus": np.round(np.clip(mean - lo, 0, None).to_numpy(), 5),
                 "thickness": 1.2,
             }
-        prefix = f"{_esc(scenario)} · " if title else ""
+        prefix = f"{esc(scenario)} · " if title else ""
         fig.add_trace(
             go.Bar(
                 x=[
@@ -554,7 +555,7 @@ def final_values(ts: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- HTML
-_CSS = """
+CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
   color: #222; background: #fff; margin: 0; line-height: 1.5; }
 main { max-width: 1100px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
@@ -582,15 +583,15 @@ td.neg { color: #b42318; }
 """
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int]) -> str:
+def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int]) -> str:
     """A plain HTML table; cells are escaped, columns in ``numeric`` right-aligned."""
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = []
     for row in rows:
         cells = []
         for k, value in enumerate(row):
             cls = ' class="num"' if k in numeric else ""
-            cells.append(f"<td{cls}>{_esc(value)}</td>")
+            cells.append(f"<td{cls}>{esc(value)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -616,11 +617,11 @@ def _scenario_html(info: Mapping[str, Any], colour: str) -> str:
     label = str(info.get("label", ""))
     title = str(info.get("title") or label)
     parts = [f'<article class="scenario" style="border-left-color: {colour}">']
-    parts.append(f"<h3>{_esc(title)}</h3>")
+    parts.append(f"<h3>{esc(title)}</h3>")
     if info.get("question"):
-        parts.append(f'<p class="question">{_esc(info["question"])}</p>')
+        parts.append(f'<p class="question">{esc(info["question"])}</p>')
     if info.get("description"):
-        parts.append(f"<p>{_esc(info['description'])}</p>")
+        parts.append(f"<p>{esc(info['description'])}</p>")
     meta = [
         ("label", label),
         ("seeds", _value(list(info.get("seeds", [])))),
@@ -629,17 +630,17 @@ def _scenario_html(info: Mapping[str, Any], colour: str) -> str:
         ("coprod-sim version", info.get("version", "")),
     ]
     parts.append('<dl class="meta">')
-    parts += [f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in meta]
+    parts += [f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta]
     parts.append("</dl>")
     sources = list(info.get("sources") or [])
     if sources:
-        items = "".join(f"<li>{_esc(s)}</li>" for s in sources)
+        items = "".join(f"<li>{esc(s)}</li>" for s in sources)
         parts.append(f"<p><strong>Sources</strong></p><ul>{items}</ul>")
     changed = dict(info.get("changed") or {})
     parts.append("<p><strong>Parameters changed from the defaults</strong></p>")
     if changed:
         rows = [(k, _value(v[0]), _value(v[1])) for k, v in changed.items()]
-        parts.append(_table(("parameter", "value", "default"), rows, numeric=(1, 2)))
+        parts.append(html_table(("parameter", "value", "default"), rows, numeric=(1, 2)))
     else:
         parts.append('<p class="none">None: every parameter at its default.</p>')
     events = list(info.get("events") or [])
@@ -647,7 +648,7 @@ def _scenario_html(info: Mapping[str, Any], colour: str) -> str:
     if events:
         header = ("kind", "start", "duration", "share", "set", "note")
         rows = [tuple(_value(e.get(k, "")) for k in header) for e in events]
-        parts.append(_table(header, rows, numeric=(1, 2, 3)))
+        parts.append(html_table(header, rows, numeric=(1, 2, 3)))
     else:
         parts.append('<p class="none">None.</p>')
     parts.append("</article>")
@@ -760,17 +761,17 @@ def _final_table(ts: pd.DataFrame) -> str:
     value_cols = [c for c in table.columns if c not in ("metric", "unit")]
     scenarios = _scenarios(ts)
     diff_cols = {f"{s} - {scenarios[0]}" for s in scenarios[1:]}
-    head = "".join(f"<th>{_esc(h)}</th>" for h in table.columns)
+    head = "".join(f"<th>{esc(h)}</th>" for h in table.columns)
     body = []
     for _, row in table.iterrows():
-        cells = [f"<td>{_esc(row['metric'])}</td>", f"<td>{_esc(row['unit'])}</td>"]
+        cells = [f"<td>{esc(row['metric'])}</td>", f"<td>{esc(row['unit'])}</td>"]
         for c in value_cols:
             value = float(row[c])
             if c in diff_cols:
                 cls = "num pos" if value > 0 else "num neg" if value < 0 else "num"
-                cells.append(f'<td class="{cls}">{_esc(_num(value, sign=True))}</td>')
+                cells.append(f'<td class="{cls}">{esc(_num(value, sign=True))}</td>')
             else:
-                cells.append(f'<td class="num">{_esc(_num(value))}</td>')
+                cells.append(f'<td class="num">{esc(_num(value))}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -815,20 +816,20 @@ def render(
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_esc(title)} - coprod-sim report</title>",
-        f"<style>{_CSS}</style>",
+        f"<title>{esc(title)} - coprod-sim report</title>",
+        f"<style>{CSS}</style>",
         f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>',
         "</head>",
         "<body>",
         "<main>",
-        f"<h1>{_esc(title)}</h1>",
-        f'<p class="meta">coprod-sim {_esc(version)} report: agent-based simulation of the '
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="meta">coprod-sim {esc(version)} report: agent-based simulation of the '
         "co-production of public services. Illustrative model output, not a forecast.</p>",
         f"<h2>{'Scenarios' if many else 'Scenario'}</h2>",
     ]
     if many:
         parts.append(
-            f"<p>The first scenario, {_esc(labels[0])}, is the reference for the differences. "
+            f"<p>The first scenario, {esc(labels[0])}, is the reference for the differences. "
             "Each scenario keeps its colour in every figure; line styles tell the measures "
             "apart.</p>"
         )
@@ -836,7 +837,7 @@ def render(
         colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] if many else "#999999"
         parts.append(_scenario_html(info, colour))
     parts.append("<h2>Headline</h2>")
-    parts += [f'<p class="headline">{_esc(s)}</p>' for s in _headlines(ts)]
+    parts += [f'<p class="headline">{esc(s)}</p>' for s in _headlines(ts)]
     parts.append("<h2>Figures</h2>")
     band = ""
     if _band_note(ts):
@@ -855,8 +856,8 @@ def render(
             div_id=f"figure-{k + 1}",
         )
         parts.append(
-            f"<figure><h3>{_esc(_FIGURE_TITLES[k])}</h3>{div}"
-            f'<figcaption class="caption">{_esc(_CAPTIONS[k] + band)}</figcaption></figure>'
+            f"<figure><h3>{esc(_FIGURE_TITLES[k])}</h3>{div}"
+            f'<figcaption class="caption">{esc(_CAPTIONS[k] + band)}</figcaption></figure>'
         )
     parts.append("<h2>Final values</h2>")
     what = (

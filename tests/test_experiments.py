@@ -320,3 +320,21 @@ def test_shock_outputs_are_reduced_after_the_shock(tmp_path):
     runs = store.read_runs(tmp_path / "out")
     assert (runs["resilience_chain_dip"] >= 0).all()
     assert (runs["service_performance_min"] < 0.9).all()
+
+
+def test_analyze_writes_its_figures(reference, tmp_path):
+    path, _ = reference
+    out = tmp_path / "out"
+    assert (
+        runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "0"]).exit_code == 0
+    )
+    result = runner.invoke(app, ["analyze", str(out)])
+    assert result.exit_code == 0, result.output
+    html = (out / "analysis.html").read_text()
+    assert html.count("Plotly.newPlot(") >= 2  # response curves and heatmaps at least
+    assert "Small" in html
+
+
+def test_analyze_needs_a_sweep_folder(tmp_path):
+    result = runner.invoke(app, ["analyze", str(tmp_path)])
+    assert result.exit_code == 2 and "manifest.json" in result.output

@@ -173,6 +173,13 @@ def manifest(ex: Experiment) -> dict[str, Any]:
             for o in ex.outputs
         ],
         "fixed": ex.fixed,
+        "path": None
+        if ex.path is None
+        else {
+            "parameter": ex.path.parameter,
+            "values": list(ex.path.values),
+            "months": ex.path.months,
+        },
         "version": __version__,
     }
 
