@@ -443,10 +443,14 @@ def sweep(
             )
     failed = f", {summary.failed} failed (see the error column)" if summary.failed else ""
     skipped = f" ({summary.skipped:,} were already done)" if summary.skipped else ""
-    console.print(
-        f"{summary.done:,} runs{skipped} in {summary.seconds:.1f} s ({summary.rate:.1f} runs/s, "
-        f"{summary.executor}){failed}. Wrote {folder}/"
-    )
+    if summary.done:
+        text = (
+            f"{summary.done:,} runs{skipped} in {summary.seconds:.1f} s ({summary.rate:.1f} "
+            f"runs/s, {summary.executor}){failed}. Wrote {folder}/"
+        )
+    else:
+        text = f"All {summary.total:,} runs were already done. {folder}/ is complete."
+    console.print(text, markup=False, highlight=False)
 
 
 @app.command()

@@ -338,3 +338,29 @@ def test_analyze_writes_its_figures(reference, tmp_path):
 def test_analyze_needs_a_sweep_folder(tmp_path):
     result = runner.invoke(app, ["analyze", str(tmp_path)])
     assert result.exit_code == 2 and "manifest.json" in result.output
+
+
+def test_grid_levels_are_clean_numbers(tmp_path):
+    axes = "staff_feedback = { low = 0.1, high = 0.9, levels = 9 }\nmean_degree = [6.0]"
+    ex = spec.load(_experiment(tmp_path, sampler="grid", axes=axes))
+    assert ex.axes[0].values == (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def test_path_spin_up_goes_with_the_first_change():
+    from coprod_sim.experiments.analysis import _legs
+
+    assert _legs([0.9, 0.9, 0.7, 0.5, 0.7]) == ["down", "down", "down", "down", "up"]
+    assert _legs([0.1, 0.5, 0.9, 0.5, 0.1]) == ["up", "up", "up", "down", "down"]
+
+
+def test_study_names_find_experiments_only():
+    known = spec.known_experiments()
+    assert all(len(paths) == 1 for paths in known.values())
+    assert all("scenarios" not in p.parts for paths in known.values() for p in paths)
+    assert {"vc_map", "br_sobol_all", "rc_grid", "ds_digital_austerity"} <= set(known)
+
+
+def test_every_study_experiment_loads():
+    for name, (path,) in spec.known_experiments().items():
+        ex = spec.load(path)
+        assert ex.outputs and ex.axes, name

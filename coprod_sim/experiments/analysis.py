@@ -210,16 +210,19 @@ def level_path(folder: Path, manifest: Manifest | None = None) -> LevelPath | No
 
 
 def _legs(values: Sequence[float]) -> list[str]:
-    """The direction of each level of a path, 'up' or 'down': the first level goes with the
-    second, and a level equal to the one before keeps its direction."""
-    legs = ["up"] * len(values)
-    for k in range(1, len(values)):
+    """The direction of each level of a path, 'up' or 'down': the levels before the first
+    change (a spin-up at the starting level) go with that change, and a level equal to the one
+    before keeps its direction."""
+    changes = [k for k in range(1, len(values)) if values[k] != values[k - 1]]
+    if not changes:
+        return ["up"] * len(values)
+    first = changes[0]
+    legs = ["up" if values[first] > values[first - 1] else "down"] * len(values)
+    for k in range(first + 1, len(values)):
         if values[k] != values[k - 1]:
             legs[k] = "up" if values[k] > values[k - 1] else "down"
         else:
             legs[k] = legs[k - 1]
-    if len(legs) > 1:
-        legs[0] = legs[1]
     return legs
 
 

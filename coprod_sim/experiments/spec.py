@@ -180,13 +180,31 @@ def find(ref: str | os.PathLike) -> Path:
     path = Path(ref)
     if path.is_file():
         return path
-    known = {p.stem: p for p in sorted(experiments_dir().glob("**/*.toml"))}
-    if len(path.parts) == 1 and path.name.removesuffix(".toml") in known:
-        return known[path.name.removesuffix(".toml")]
+    known = known_experiments()
+    stem = path.name.removesuffix(".toml")
+    if len(path.parts) == 1 and len(known.get(stem, ())) == 1:
+        return known[stem][0]
+    if len(path.parts) == 1 and stem in known:
+        paths = ", ".join(str(p) for p in known[stem])
+        raise S.ScenarioError([f"the name is ambiguous: {paths}; allowed: a path"], str(ref))
     names = ", ".join(known) or "(none)"
     raise S.ScenarioError(
         [f"file not found; allowed: a path to an experiment file or one of: {names}"], str(ref)
     )
+
+
+def known_experiments() -> dict[str, list[Path]]:
+    """Experiment files under ``experiments/`` by name (files with ``[axes]``; scenario files
+    kept next to them are not experiments)."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(experiments_dir().glob("**/*.toml")):
+        try:
+            is_experiment = "axes" in tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if is_experiment:
+            found.setdefault(path.stem, []).append(path)
+    return found
 
 
 def experiments_dir() -> Path:
@@ -363,7 +381,8 @@ def _axis(name: str, spec: P.ParamSpec, value: Any, sampler: str, problems) -> A
             if not S._integer(levels) or not 2 <= levels <= 1000:
                 bad("a range on a grid needs levels = N (2..1000), or give a list of values")
                 return None
-            grid = [low + (high - low) * i / (levels - 1) for i in range(levels)]
+            # Rounded to 12 significant digits: 0.3, not 0.30000000000000004.
+            grid = [float(f"{low + (high - low) * i / (levels - 1):.12g}") for i in range(levels)]
             if spec.type is int:
                 grid = sorted({round(x) for x in grid})
             return Axis(name, tuple(grid))
@@ -424,7 +443,7 @@ def _path(table: Any, problems: S._Problems) -> LevelPath | None:
         if not (S._number(low) and S._number(high) and S._integer(levels) and levels >= 2):
             bad("low", "give values = [...], or low, high and levels (>= 2): up, then down")
             return None
-        up = [low + (high - low) * i / (levels - 1) for i in range(levels)]
+        up = [float(f"{low + (high - low) * i / (levels - 1):.12g}") for i in range(levels)]
         values = up + up[-2::-1]
     problem = _value_problem(name, values)
     if problem:

@@ -76,6 +76,8 @@ def run(
     done = failed = 0
     if on_progress:
         on_progress(0, 0, len(todo))
+    if todo.empty:  # a finished sweep: nothing to start workers for
+        return Summary(len(design), len(done_before), 0, 0, 0.0, "nothing left to run")
     with open_executor(workers, scheduler) as (executor, n_workers, description):
         started = time.perf_counter()
         tasks = _tasks(ex, todo, batch_size(len(todo), n_workers))
