@@ -2,7 +2,8 @@
 
 The figures of scenario runs are built here, once, for the HTML report of the ``coprod run``,
 ``compare`` and ``report`` commands; the dashboard is to call the same functions. The page
-parts (:data:`CSS`, :func:`esc`, :func:`html_table`) serve the sweep analysis too.
+parts (:data:`CSS`, :func:`esc`, :func:`html_table`, :func:`html_page`, :func:`figure_div`,
+:func:`rgba`) serve the sweep analysis and the studies' figure pages too.
 
 The builders take the tidy frames the command line writes:
 
@@ -583,6 +584,44 @@ td.neg { color: #b42318; }
 """
 
 
+FIGURE_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
+"""plotly config of every figure on a page."""
+
+
+def html_page(title: str, parts: Sequence[str], *, css: str = CSS) -> str:
+    """A self-contained HTML document that opens offline, around already rendered body parts.
+
+    ``title`` (escaped here) is the window title; ``parts`` are HTML lines placed in
+    ``<main>``, and must be escaped already. plotly.js is inlined once in the head; there is no
+    external script, stylesheet or MathJax.
+    """
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title>",
+        f"<style>{css}</style>",
+        f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>',
+        "</head>",
+        "<body>",
+        "<main>",
+    ]
+    return "\n".join([*head, *parts, "</main>", "</body>", "</html>", ""])
+
+
+def figure_div(fig: go.Figure, div_id: str) -> str:
+    """One figure as a ``<div>`` for :func:`html_page` (plotly.js is not repeated)."""
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        config=FIGURE_CONFIG,
+        div_id=div_id,
+    )
+
+
 def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int]) -> str:
     """A plain HTML table; cells are escaped, columns in ``numeric`` right-aligned."""
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
@@ -811,17 +850,6 @@ def render(
     version = str(infos[0].get("version", ""))
 
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)} - coprod-sim report</title>",
-        f"<style>{CSS}</style>",
-        f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>',
-        "</head>",
-        "<body>",
-        "<main>",
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">coprod-sim {esc(version)} report: agent-based simulation of the '
         "co-production of public services. Illustrative model output, not a forecast.</p>",
@@ -846,15 +874,8 @@ def render(
             "chart) span the 5th to 95th percentile across replications and show how much the "
             "result depends on chance."
         )
-    config = {"displaylogo": False, "responsive": True}
     for k, fig in enumerate(_figures(ts, agents)):
-        div = fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            config=config,
-            div_id=f"figure-{k + 1}",
-        )
+        div = figure_div(fig, f"figure-{k + 1}")
         parts.append(
             f"<figure><h3>{esc(_FIGURE_TITLES[k])}</h3>{div}"
             f'<figcaption class="caption">{esc(_CAPTIONS[k] + band)}</figcaption></figure>'
@@ -870,18 +891,24 @@ def render(
         "[0, 1]; other units as listed.</p>"
     )
     parts.append(_final_table(ts))
-    parts += ["</main>", "</body>", "</html>", ""]
-    return "\n".join(parts)
+    return html_page(f"{title} - coprod-sim report", parts)
 
 
 __all__ = [
+    "CSS",
+    "FIGURE_CONFIG",
+    "esc",
+    "figure_div",
     "final_values",
+    "html_page",
+    "html_table",
     "inequality",
     "participation_by_co",
     "participation_by_group",
     "performance_and_value",
     "render",
     "resilience",
+    "rgba",
     "trust_and_efficacy",
     "willingness_vs_participation",
 ]

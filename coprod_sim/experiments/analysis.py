@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.offline
 import pyarrow.parquet as pq
 from pandas.api.typing import SeriesGroupBy
 from plotly.subplots import make_subplots
@@ -38,6 +37,8 @@ from ..report import (
     RESILIENCE,
     SCENARIO_COLOURS,
     esc,
+    figure_div,
+    html_page,
     html_table,
     rgba,
 )
@@ -1358,17 +1359,6 @@ def render(folder: Path) -> str:
     shown, skipped = sections(folder, runs, manifest, path)
     title = str(manifest.get("title") or manifest.get("name") or folder.name)
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)} - coprod-sim sweep analysis</title>",
-        f"<style>{CSS}\npre {{ background: #f5f7fa; padding: .8rem; overflow-x: auto; }}</style>",
-        f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>',
-        "</head>",
-        "<body>",
-        "<main>",
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">coprod-sim {esc(manifest.get("version", ""))} sweep analysis of '
         f"experiment {esc(manifest.get('name', ''))}: agent-based simulation of the "
@@ -1383,15 +1373,8 @@ def render(folder: Path) -> str:
     parts.append("<h2>Figures</h2>")
     if not shown:
         parts.append('<p class="none">No figure: see below.</p>')
-    config = {"displaylogo": False, "responsive": True}
     for k, section in enumerate(shown):
-        div = section.figure.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            config=config,
-            div_id=f"figure-{k + 1}",
-        )
+        div = figure_div(section.figure, f"figure-{k + 1}")
         parts.append(
             f"<figure><h3>{k + 1}. {esc(section.title)}</h3>{div}"
             f'<figcaption class="caption">{esc(section.caption)}</figcaption></figure>'
@@ -1420,8 +1403,8 @@ def render(folder: Path) -> str:
             f"<details><summary>experiment.toml</summary><pre>"
             f"{esc(source.read_text(encoding='utf-8'))}</pre></details>"
         )
-    parts += ["</main>", "</body>", "</html>", ""]
-    return "\n".join(parts)
+    css = f"{CSS}\npre {{ background: #f5f7fa; padding: .8rem; overflow-x: auto; }}"
+    return html_page(f"{title} - coprod-sim sweep analysis", parts, css=css)
 
 
 __all__ = [

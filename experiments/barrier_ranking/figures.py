@@ -14,115 +14,24 @@ and delta = levels / (2 (levels - 1)).
 
 from __future__ import annotations
 
-import html
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.offline
 from plotly.subplots import make_subplots
 from SALib.analyze import morris, sobol
 
 from coprod_sim.experiments.store import read_manifest, read_runs
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # experiments/
+from _figures_common import add_figure, lines, md, say, write_page
+
 RES = Path(sys.argv[1] if len(sys.argv) > 1 else "results/barrier_ranking")
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "experiments/barrier_ranking")
 PAGE = RES / "figures.html"
-lines: list[str] = ["# barrier_ranking: numbers behind the README", ""]
-
-
-def say(text: str = "") -> None:
-    print(text)
-    lines.append(text)
-
-
-def _label(value: object) -> str:
-    """An index value as text: floats of a grid range shown as 0.3, not 0.30000000000000004."""
-    return f"{value:.10g}" if isinstance(value, float) else str(value)
-
-
-def md(frame: pd.DataFrame, digits: int = 3) -> str:
-    frame = frame.round(digits)
-    index = " / ".join(str(n) for n in frame.index.names if n is not None) or ""
-    cols = [
-        " ".join(_label(x) for x in c) if isinstance(c, tuple) else _label(c) for c in frame.columns
-    ]
-    out = [f"| {index} | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 1)]
-    for key, row in frame.iterrows():
-        key = " / ".join(_label(k) for k in key) if isinstance(key, tuple) else _label(key)
-        out.append(f"| {key} | " + " | ".join(f"{v:.{digits}f}" for v in row.to_numpy()) + " |")
-    return "\n".join(out)
-
-
-# ------------------------------------------------------------------ the HTML page
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-  color: #222; background: #fff; margin: 0; line-height: 1.5; }
-main { max-width: 1200px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
-h1 { font-size: 1.7rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; border-bottom: 2px solid #e3e3e3;
-  padding-bottom: .2rem; }
-p.meta { color: #555; font-size: .92rem; }
-figure { margin: 0 0 1.5rem; }
-figcaption { max-width: 90ch; color: #333; }
-"""
-FIGURES: list[tuple[str, go.Figure, str]] = []
-
-
-def rgba(colour: str, alpha: float) -> str:
-    """A #rrggbb colour with transparency, as plotly wants it."""
-    c = colour.lstrip("#")
-    return f"rgba({int(c[0:2], 16)}, {int(c[2:4], 16)}, {int(c[4:6], 16)}, {alpha})"
-
-
-def add_figure(title: str, fig: go.Figure, caption: str, height: int, left: int = 70) -> None:
-    fig.update_layout(
-        template="plotly_white",
-        height=height,
-        margin={"l": left, "r": 30, "t": 110, "b": 60},
-        font={"size": 11},
-        title={"font": {"size": 14}, "x": 0.01, "xanchor": "left"},
-    )
-    fig.update_annotations(font_size=11)
-    FIGURES.append((title, fig, caption))
-
-
-def write_page(path: Path, title: str, intro: str) -> None:
-    """All figures on one self-contained page: plotly.js inlined once, every text escaped."""
-    esc = html.escape
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title>",
-        f"<style>{CSS}</style>",
-        f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>',
-        "</head>",
-        "<body>",
-        "<main>",
-        f"<h1>{esc(title)}</h1>",
-        f'<p class="meta">{esc(intro)}</p>',
-    ]
-    config = {"displaylogo": False, "responsive": True}
-    for k, (name, fig, caption) in enumerate(FIGURES, start=1):
-        div = fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            config=config,
-            div_id=f"figure-{k}",
-        )
-        parts.append(
-            f"<figure><h2>{k}. {esc(name)}</h2>{div}"
-            f"<figcaption>{esc(caption)}</figcaption></figure>"
-        )
-    parts += ["</main>", "</body>", "</html>", ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts), encoding="utf-8")
+lines.extend(["# barrier_ranking: numbers behind the README", ""])
 
 
 def load(name: str) -> tuple[pd.DataFrame, dict, dict, list[str]]:

@@ -5,35 +5,10 @@
 # (results/dark_side/figures.html), and numbers (experiments/dark_side/summary.md).
 # About 30 s of sweeps on 2 cores (188 runs of 4,000 citizens), plus a few seconds of analysis.
 # Run from anywhere; paths are relative to the repository root.
-#   WORKERS=N   worker processes (default 2)
-#   FRESH=1     delete this study's earlier results first (otherwise an earlier, complete or
-#               interrupted sweep of the same experiment is resumed: nothing is run twice)
+#   WORKERS=N, FRESH=1: see experiments/_reproduce.sh, which does the work.
 set -euo pipefail
 STUDY=dark_side
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-COPROD="${COPROD:-$ROOT/.venv/bin/coprod}"
-PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
-WORKERS="${WORKERS:-2}"
 EXPERIMENTS=(
   ds_digital_austerity ds_austerity_preset ds_burnout
 )
-mkdir -p "results/$STUDY"
-start=$SECONDS
-for ex in "${EXPERIMENTS[@]}"; do
-  out="results/$STUDY/$ex"
-  if [[ "${FRESH:-0}" == 1 ]]; then rm -rf "$out"; fi
-  if [[ -f "$out/manifest.json" ]]; then
-    "$COPROD" sweep "experiments/$STUDY/$ex.toml" --out "$out" --workers "$WORKERS" --resume
-  else
-    "$COPROD" sweep "experiments/$STUDY/$ex.toml" --out "$out" --workers "$WORKERS"
-  fi
-done
-echo "sweeps of $STUDY: $((SECONDS - start)) s"
-if "$COPROD" analyze --help >/dev/null 2>&1; then
-  for ex in "${EXPERIMENTS[@]}"; do "$COPROD" analyze "results/$STUDY/$ex" || echo "analyze failed on $ex"; done
-else
-  echo "coprod analyze is not available in this version: skipping analysis.html"
-fi
-"$PYTHON" "experiments/$STUDY/figures.py" "results/$STUDY" "experiments/$STUDY"
-echo "$STUDY done in $((SECONDS - start)) s"
+source "$(dirname "${BASH_SOURCE[0]}")/../_reproduce.sh"
