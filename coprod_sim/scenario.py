@@ -178,7 +178,7 @@ class _Locator:
         return name == table and (index is None or at == index)
 
 
-class _Problems:
+class Problems:
     """Collects the problems of one file, each with its line."""
 
     def __init__(self, source: str, text: str) -> None:
@@ -310,7 +310,7 @@ def _parse(text: str, source: str, base_dir: Path, chain: tuple[Path, ...]) -> _
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError([f"TOML syntax error: {err}"], source) from None
-    problems = _Problems(source, text)
+    problems = Problems(source, text)
     spec = _Spec()
     if isinstance(doc.get("extends"), str):
         try:
@@ -368,7 +368,7 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _top_level(doc: dict[str, Any], spec: _Spec, problems: _Problems) -> None:
+def _top_level(doc: dict[str, Any], spec: _Spec, problems: Problems) -> None:
     for key in doc:
         if key not in TOP_LEVEL:
             if key in P.PARAMS_BY_NAME:
@@ -428,7 +428,7 @@ def run_setting_problem(key: str, value: Any) -> str | None:
     return f"key {key!r}: value {value!r} is not allowed; allowed: an integer in [{low}, {high}]"
 
 
-def _parameters(params: dict[str, Any], spec: _Spec, problems: _Problems, source: str) -> None:
+def _parameters(params: dict[str, Any], spec: _Spec, problems: Problems, source: str) -> None:
     for key, value in params.items():
         spec.parameters[key] = value
         spec.origin[key] = f"{source}, line {problems.locate.line('parameters', None, key)}"
@@ -441,7 +441,7 @@ def _parameters(params: dict[str, Any], spec: _Spec, problems: _Problems, source
                 problems.add(message, "parameters", None, key)
 
 
-def _tables(doc: dict[str, Any], key: str, problems: _Problems) -> list[dict[str, Any]]:
+def _tables(doc: dict[str, Any], key: str, problems: Problems) -> list[dict[str, Any]]:
     value = doc.get(key, [])
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
         problems.add(
@@ -452,7 +452,7 @@ def _tables(doc: dict[str, Any], key: str, problems: _Problems) -> list[dict[str
     return value
 
 
-def _event(table: dict[str, Any], i: int, where: str, problems: _Problems) -> Event | None:
+def _event(table: dict[str, Any], i: int, where: str, problems: Problems) -> Event | None:
     """One [[shocks]] or [[policy_changes]] table as an :class:`Event` (None if bad).
 
     The table's own structure is checked here (keys, kind, duration or end, a share where

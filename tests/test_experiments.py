@@ -364,3 +364,43 @@ def test_every_study_experiment_loads():
     for name, (path,) in spec.known_experiments().items():
         ex = spec.load(path)
         assert ex.outputs and ex.axes, name
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--workers", "-1"], ["--workers", "-1", "an integer >= 0"]),
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], ["both given"]),
+        (["--scheduler", "not an address"], ["--scheduler", "'not an address'", "cannot connect"]),
+    ],
+)
+def test_bad_sweep_options_exit_2_and_write_nothing(tmp_path, monkeypatch, options, expected):
+    monkeypatch.setattr("coprod_sim.experiments.executors.CONNECT_TIMEOUT", "2s")
+    path = _experiment(tmp_path)
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), *options])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for part in expected:
+        assert part in result.output, (part, result.output)
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr("coprod_sim.experiments.executors.CONNECT_TIMEOUT", "2s")
+    path = _experiment(tmp_path)
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    result = runner.invoke(
+        app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", address]
+    )
+    assert result.exit_code == 2, result.output
+    assert "cannot connect" in result.output and address in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_analyze_a_sweep_without_finished_runs_exits_2(reference, tmp_path):
+    path, _ = reference
+    ex = spec.load(path)
+    store.Store.create(tmp_path / "out", ex, D.runs(ex), path.read_text())
+    result = runner.invoke(app, ["analyze", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "no finished runs" in result.output
+    assert not (tmp_path / "out" / "analysis.html").exists()

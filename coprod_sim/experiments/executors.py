@@ -16,6 +16,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
+from ..params import ParameterError
+
+CONNECT_TIMEOUT = "20s"
+"""How long to try to reach a Dask scheduler before giving up."""
+
+
+class SchedulerError(ParameterError):
+    """The Dask scheduler cannot be reached (bad input: exit code 2)."""
+
 
 class InlineExecutor(Executor):
     """Runs each task when it is submitted, in the calling process."""
@@ -48,7 +57,16 @@ def open_executor(
     if scheduler is not None:
         from distributed import Client
 
-        with Client(scheduler, timeout="20s") as client:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except Exception as err:  # OSError, TimeoutError, ValueError for a bad address
+            raise SchedulerError(
+                [
+                    f"--scheduler {scheduler!r}: cannot connect ({type(err).__name__}: {err}); "
+                    "allowed: the address of a running Dask scheduler, e.g. tcp://host:8786"
+                ]
+            ) from None
+        with client:
             n = max(
                 1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
             )

@@ -213,7 +213,7 @@ def experiments_dir() -> Path:
 
 
 def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
-    problems = S._Problems(str(path), text)
+    problems = S.Problems(str(path), text)
     for key in doc:
         if key not in TOP_LEVEL:
             hint = "; parameters go in [parameters] or [axes]" if key in P.PARAMS_BY_NAME else ""
@@ -287,7 +287,7 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
 class _Getter:
     """Typed reads of top-level keys, each problem recorded with its line."""
 
-    def __init__(self, doc: dict[str, Any], problems: S._Problems) -> None:
+    def __init__(self, doc: dict[str, Any], problems: S.Problems) -> None:
         self.doc, self.problems = doc, problems
 
     def _bad(self, key: str, allowed: str) -> None:
@@ -314,7 +314,7 @@ class _Getter:
         if key not in self.doc:
             return default
         value = self.doc[key]
-        if S._integer(value) and low <= value <= high:
+        if P.is_integer(value) and low <= value <= high:
             return value
         self._bad(key, f"an integer in [{low}, {high}]")
         return default
@@ -327,7 +327,7 @@ class _Getter:
         return default
 
 
-def _axes(table: Any, sampler: str, problems: S._Problems) -> tuple[Axis, ...]:
+def _axes(table: Any, sampler: str, problems: S.Problems) -> tuple[Axis, ...]:
     if not isinstance(table, dict) or not table:
         problems.add(
             "key 'axes' is missing or empty; allowed: a table [axes] of parameters", key="axes"
@@ -370,7 +370,7 @@ def _axis(name: str, spec: P.ParamSpec, value: Any, sampler: str, problems) -> A
             return None
         low, high = value.get("low", spec.low), value.get("high", spec.high)
         for key, x in (("low", low), ("high", high)):
-            if not S._number(x) or not spec.low <= x <= spec.high:  # type: ignore[operator]
+            if not P.is_number(x) or not spec.low <= x <= spec.high:  # type: ignore[operator]
                 bad(f"{key} = {x!r} is not allowed; allowed: {spec.allowed}")
                 return None
         if not low < high:
@@ -378,7 +378,7 @@ def _axis(name: str, spec: P.ParamSpec, value: Any, sampler: str, problems) -> A
             return None
         if sampler == "grid":
             levels = value.get("levels")
-            if not S._integer(levels) or not 2 <= levels <= 1000:
+            if not P.is_integer(levels) or not 2 <= levels <= 1000:
                 bad("a range on a grid needs levels = N (2..1000), or give a list of values")
                 return None
             # Rounded to 12 significant digits: 0.3, not 0.30000000000000004.
@@ -408,7 +408,7 @@ def _value_problem(name: str, values: list[Any]) -> str | None:
     return None
 
 
-def _path(table: Any, problems: S._Problems) -> LevelPath | None:
+def _path(table: Any, problems: S.Problems) -> LevelPath | None:
     """The ``[path]`` table: parameter, values (or low, high, levels: up then down), months."""
 
     def bad(key: str, message: str) -> None:
@@ -430,7 +430,7 @@ def _path(table: Any, problems: S._Problems) -> LevelPath | None:
         )
         return None
     months = table.get("months", 24)
-    if not S._integer(months) or months < 1:
+    if not P.is_integer(months) or months < 1:
         bad("months", f"key 'months': value {months!r}; allowed: an integer >= 1")
         return None
     if "values" in table:
@@ -440,7 +440,7 @@ def _path(table: Any, problems: S._Problems) -> LevelPath | None:
             return None
     else:
         low, high, levels = table.get("low"), table.get("high"), table.get("levels", 5)
-        if not (S._number(low) and S._number(high) and S._integer(levels) and levels >= 2):
+        if not (P.is_number(low) and P.is_number(high) and P.is_integer(levels) and levels >= 2):
             bad("low", "give values = [...], or low, high and levels (>= 2): up, then down")
             return None
         up = [float(f"{low + (high - low) * i / (levels - 1):.12g}") for i in range(levels)]
@@ -452,7 +452,7 @@ def _path(table: Any, problems: S._Problems) -> LevelPath | None:
     return LevelPath(name, tuple(float(v) for v in values), months)
 
 
-def _outputs(tables: Any, problems: S._Problems) -> tuple[Output, ...]:
+def _outputs(tables: Any, problems: S.Problems) -> tuple[Output, ...]:
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         problems.add(
             "key 'outputs' is missing; allowed: one or more [[outputs]] tables with metric and "
@@ -484,11 +484,11 @@ def _outputs(tables: Any, problems: S._Problems) -> tuple[Output, ...]:
             bad("stat", f"key 'stat': value {stat!r}; allowed: one of {', '.join(STATS)}")
             continue
         last = table.get("last", 12)
-        if not S._integer(last) or last < 1:
+        if not P.is_integer(last) or last < 1:
             bad("last", f"key 'last': value {last!r}; allowed: an integer >= 1")
             continue
         shock = table.get("shock_start")
-        if shock is not None and (not S._integer(shock) or shock < 1):
+        if shock is not None and (not P.is_integer(shock) or shock < 1):
             bad("shock_start", f"key 'shock_start': value {shock!r}; allowed: an integer >= 1")
             continue
         outputs.append(Output(metric, stat, last, shock))
@@ -499,7 +499,7 @@ def _outputs(tables: Any, problems: S._Problems) -> tuple[Output, ...]:
     return tuple(outputs)
 
 
-def _check_consistency(ex: Experiment, problems: S._Problems) -> None:
+def _check_consistency(ex: Experiment, problems: S.Problems) -> None:
     if ex.path is not None and ex.path.steps > ex.steps:
         problems.add(
             f"the path needs {ex.path.steps} months ({len(ex.path.values)} levels x "

@@ -67,15 +67,20 @@ class Store:
         self._next = 0
 
     # ------------------------------------------------------------------ creating, reopening
-    @classmethod
-    def create(cls, folder: Path, ex: Experiment, design: pd.DataFrame, source: str) -> Store:
-        """A new store in ``folder`` (which must be absent or empty)."""
+    @staticmethod
+    def check_new(folder: Path) -> None:
+        """Fail unless ``folder`` is absent or empty (before any work starts)."""
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise StoreError(
                 "the folder exists and is not empty; allowed: a new or empty folder, or "
                 "--resume to continue the sweep it holds",
                 folder,
             )
+
+    @classmethod
+    def create(cls, folder: Path, ex: Experiment, design: pd.DataFrame, source: str) -> Store:
+        """A new store in ``folder`` (which must be absent or empty)."""
+        cls.check_new(folder)
         store = cls(folder)
         store.runs_dir.mkdir(parents=True, exist_ok=True)
         if ex.timeseries:

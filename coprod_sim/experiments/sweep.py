@@ -70,15 +70,22 @@ def run(
     ``on_progress(done, failed, todo)`` is called as results arrive.
     """
     design = D.runs(ex)
-    store = Store.reopen(folder, ex) if resume else Store.create(folder, ex, design, source)
-    done_before = store.done_ids() if resume else set()
+    if resume:
+        store = Store.reopen(folder, ex)
+        done_before = store.done_ids()
+    else:
+        Store.check_new(folder)
+        done_before = set()
     todo = design[~design["run_id"].isin(done_before)]
     done = failed = 0
     if on_progress:
         on_progress(0, 0, len(todo))
     if todo.empty:  # a finished sweep: nothing to start workers for
         return Summary(len(design), len(done_before), 0, 0, 0.0, "nothing left to run")
+    # The executor first: a scheduler that cannot be reached leaves no folder behind.
     with open_executor(workers, scheduler) as (executor, n_workers, description):
+        if not resume:
+            store = Store.create(folder, ex, design, source)
         started = time.perf_counter()
         tasks = _tasks(ex, todo, batch_size(len(todo), n_workers))
         pending: set[Future] = set()
