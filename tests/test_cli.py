@@ -91,7 +91,7 @@ def test_report_is_offline_with_six_figures_and_bands(run_dir):
     assert _figures(html) == 6
     assert _offline(html)
     assert "Small test" in html and "Does the CLI work?" in html
-    assert "5th" in html or "95" in html  # the band across replications is explained
+    assert "5th to 95th percentile across replications" in html  # the band is explained
 
 
 def test_resolved_scenario_reproduces_the_run_bit_for_bit(run_dir, tmp_path):
