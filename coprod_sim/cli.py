@@ -12,7 +12,9 @@ and output folders are replaced atomically (:func:`coprod_sim.runs.staged_output
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
+import socket
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -474,6 +476,52 @@ def analyze(
             )
         runs.write_atomic(folder / "analysis.html", analysis.render(folder))
     console.print(f"Wrote {folder / 'analysis.html'}", markup=False, highlight=False)
+
+
+DASHBOARD_APP = "coprod_sim.dashboard.app"
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port outside 1-65535 or already taken, before Solara prints a traceback."""
+    if not 1 <= port <= 65535:
+        raise P.ParameterError([f"--port: value {port} is not allowed; allowed: 1 to 65535"])
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            # As the server will (uvicorn): a port in TIME_WAIT after a restart is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as err:
+        raise P.ParameterError(
+            [
+                f"--host {host!r} --port {port}: cannot listen there ({err.strerror}); "
+                "allowed: a free port on an address of this machine, e.g. --port "
+                f"{port + 1 if port < 65535 else 8765}"
+            ]
+        ) from None
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port to serve the dashboard on.")] = 8765,
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: all)."),
+    ] = "127.0.0.1",
+) -> None:
+    """Start the interactive dashboard (Solara) on the baseline scenario; open the address it
+    prints in a browser. It works offline. Stop it with Ctrl-C."""
+    with _clean_errors():
+        _check_port(host, port)
+    console.print(
+        f"coprod-sim dashboard on http://{host}:{port}/ (Ctrl-C stops it)",
+        markup=False,
+        highlight=False,
+    )
+    command = [sys.executable, "-m", "solara", "run", DASHBOARD_APP, "--host", host]
+    command += ["--port", str(port), "--production", "--no-open", "--log-level", "warning"]
+    command += ["--no-check-version"]  # never call out to the internet (offline councils)
+    # Solara's own command serves the app; exec hands it this process (and Ctrl-C).
+    os.execv(sys.executable, command)
 
 
 def _progress_runs() -> Progress:

@@ -88,6 +88,7 @@ TRUST: dict[str, str] = {
     "trust_staff_in_citizens": "trust: staff in citizens",
     "trust_commissioners": "trust: commissioners",
     "trust_politicians_in_commissioners": "trust: politicians in commissioners",
+    "expects_response": "citizens expect their voice to be acted on",
 }
 EFFICACY: dict[str, str] = {
     "self_efficacy_citizens": "self-efficacy: citizens",
@@ -108,6 +109,12 @@ RESILIENCE: dict[str, str] = {
     "resilience_provider": "provider link",
     "resilience_commissioner": "commissioner link",
 }
+BURDEN: dict[str, str] = {
+    "usual_suspects_share": "places held by usual suspects",
+    "burnout_share": "burnt out (citizens)",
+    "exploited_share": "feel exploited (citizens)",
+}
+"""Who carries the load: the dark side of co-production (MODEL.md 4.8)."""
 GROUPS: tuple[tuple[str, str], ...] = (
     ("education", "education"),
     ("age_band", "age band"),
@@ -118,6 +125,9 @@ GROUPS: tuple[tuple[str, str], ...] = (
 """Citizen attributes of the 'who takes part' bars: (snapshot column, axis label)."""
 
 _HEIGHT = 460
+
+BY_GROUP = "participation_by_group"
+"""``meta`` of the 'who takes part' bars (lines carry their metric's name as ``meta``)."""
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -215,6 +225,7 @@ def _add_series(
             mode="lines",
             line={"color": colour, "dash": dash, "width": width},
             name=name,
+            meta=metric,  # lets the dashboard update the line in place, month by month
             legendgroup=group,
             legendgrouptitle_text=group_title,
             showlegend=showlegend,
@@ -343,9 +354,11 @@ def trust_and_efficacy(ts: pd.DataFrame) -> go.Figure:
     """Trust and self-efficacy by role, in two panels.
 
     Left: citizens' trust in staff and in each other, staff trust in citizens, commissioners'
-    trust and politicians' trust in commissioners. Right: the self-efficacy of citizens, staff,
-    commissioners and politicians. Both feed willingness (the virtuous circle) and both fall
-    after shocks and scandals, so they are the early warnings of a stalling ecosystem.
+    trust, politicians' trust in commissioners, and citizens' expectation that their voice is
+    acted on (which falls when consultation gets no feedback). Right: the self-efficacy of
+    citizens, staff, commissioners and politicians. Both feed willingness (the virtuous
+    circle) and both fall after shocks and scandals, so they are the early warnings of a
+    stalling ecosystem.
     """
     fig = make_subplots(
         rows=1,
@@ -458,9 +471,11 @@ def inequality(agents: pd.DataFrame, ts: pd.DataFrame) -> go.Figure:
     Top: grouped bars of the share of citizens holding any co-production place at the final
     month, by education, age band, employment, vulnerability and digital access (one bar per
     scenario; with several replications the bar is the mean and the error bar spans the 5th-95th
-    percentile across replications). Bottom: the education gap in participation and the share of
-    places held by 'usual suspects' (citizens with two or more places), month by month. They
-    show whether co-production reaches beyond those already well served (governance value).
+    percentile across replications). Bottom: the education gap in participation, and the burden:
+    the share of places held by 'usual suspects' (citizens with two or more places), the share
+    of citizens burnt out and the share who feel exploited, month by month. They show whether
+    co-production reaches beyond those already well served (governance value) and who carries
+    its load (the dark side).
     """
     fig = make_subplots(
         rows=2,
@@ -469,7 +484,7 @@ def inequality(agents: pd.DataFrame, ts: pd.DataFrame) -> go.Figure:
         subplot_titles=[
             "Taking part at the final month, by group",
             "Education gap in participation",
-            "Places held by 'usual suspects'",
+            "Burden: usual suspects, burnout, feeling exploited",
         ],
         row_heights=[0.55, 0.45],
         vertical_spacing=0.16,
@@ -507,6 +522,7 @@ def inequality(agents: pd.DataFrame, ts: pd.DataFrame) -> go.Figure:
                 marker_color=colour,
                 error_y=error,
                 name=name,
+                meta=BY_GROUP,
                 legendgroup=group,
                 legendgrouptitle_text=title,
                 hovertemplate=f"{prefix}%{{x}}: %{{y:.3f}}<extra></extra>",
@@ -515,10 +531,10 @@ def inequality(agents: pd.DataFrame, ts: pd.DataFrame) -> go.Figure:
             col=1,
         )
     _plot_metrics(fig, ts, {"participation_gap_education": "education gap"}, row=2, col=1, offset=1)
-    _plot_metrics(fig, ts, {"usual_suspects_share": "usual suspects"}, row=2, col=2, offset=2)
+    _plot_metrics(fig, ts, BURDEN, row=2, col=2, offset=2)
     fig.update_yaxes(title_text="share of citizens", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text=metrics.UNITS["participation_gap_education"], row=2, col=1)
-    fig.update_yaxes(title_text="share of places", rangemode="tozero", row=2, col=2)
+    fig.update_yaxes(title_text="share", rangemode="tozero", row=2, col=2)
     fig.update_xaxes(title_text="month", row=2)
     fig = _layout(fig, "Who takes part", ts, height=640)
     fig.update_layout(barmode="group", hovermode="closest")
@@ -768,9 +784,10 @@ _CAPTIONS: tuple[str, ...] = (
     "Who takes part. Top: the share of citizens holding any co-production place at the final "
     "month (self-organised community action included), by education, age band, employment, "
     "vulnerability and digital access. Bottom: the participation gap between citizens with "
-    "high and low education (positive: the better educated take part more) and the share of "
-    "places held by 'usual suspects' with two or more places. Wide or widening gaps mean that "
-    "co-production risks serving best those already well served.",
+    "high and low education (positive: the better educated take part more); and the burden: "
+    "the share of places held by 'usual suspects' with two or more places, and the shares of "
+    "citizens burnt out and feeling exploited. Wide or widening gaps mean that co-production "
+    "risks serving best those already well served; rising burden is its dark side.",
 )
 
 _FIGURE_TITLES: tuple[str, ...] = (

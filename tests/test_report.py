@@ -67,7 +67,7 @@ def frames() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
 SERIES = {
     "participation_by_co": (report.participation_by_co, 4, 8),
     "willingness_vs_participation": (report.willingness_vs_participation, 1, 2),
-    "trust_and_efficacy": (report.trust_and_efficacy, 2, 9),
+    "trust_and_efficacy": (report.trust_and_efficacy, 2, 10),
     "performance_and_value": (report.performance_and_value, 2, 5),
     "resilience": (report.resilience, 1, 5),
 }
@@ -182,8 +182,8 @@ def test_inequality_panels_and_traces(frames, key, scenarios, reps):
     assert _panels(fig) == 3
     bars = [t for t in fig.data if t.type == "bar"]
     assert len(bars) == scenarios
-    assert len(_lines(fig)) == 2 * scenarios
-    assert len(_bands(fig)) == (2 * scenarios if reps > 1 else 0)
+    assert len(_lines(fig)) == 4 * scenarios  # education gap; usual suspects, burnout, exploited
+    assert len(_bands(fig)) == (4 * scenarios if reps > 1 else 0)
     for bar in bars:
         assert len(bar.y) == 3 + 4 + 2 + 2 + 2
         assert (bar.error_y.array is not None) == (reps > 1)

@@ -1,0 +1,726 @@
+"""The Solara dashboard: scenarios, levers, a live run, compare and a guided workshop.
+
+Run it with ``coprod dashboard`` or ``solara run app.py``. Each browser tab gets its own
+:class:`~coprod_sim.dashboard.session.Session` (Solara's reactive variables are per tab).
+CSS classes ``cs-*`` name the parts of the page for users' style sheets and for the browser
+tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import solara
+import solara.lab
+from solara.alias import rv as v
+
+from .. import params as P
+from .. import report
+from .. import scenario as S
+from . import session as SS
+from . import views as V
+from . import workshop as W
+from .widgets import Figure, FrameClock, LiveFigure, UploadField
+
+TITLE = "coprod-sim: co-production of public services"
+
+GROUP_TITLES: dict[str, str] = {
+    "population": "Population",
+    "barriers": "Barriers",
+    "risk": "Risk appetites",
+    "levers": "Policy levers",
+    "shocks": "Shocks (scheduled)",
+    "network": "Social network",
+    "run": "Run length and cycles",
+    "behaviour": "Behaviour (researchers)",
+}
+"""Titles of the schema's parameter groups, in the schema's order."""
+
+SPEEDS: dict[str, float] = {"slow": 0.8, "normal": 0.3, "fast": 0.15, "fastest": 0.25}
+"""Seconds per redraw while playing: one month each, except at 'fastest', where as many months
+as fit run between redraws. A redraw never comes sooner than the browser can draw it, so the
+page never falls behind the model."""
+
+MONTHS_PER_REDRAW: dict[str, int] = {"fastest": 12}
+"""Most months between two redraws at a speed (default 1)."""
+
+
+@functools.cache
+def presets() -> dict[str, S.Scenario]:
+    """The preset scenarios, read once per server."""
+    return SS.preset_scenarios()
+
+
+def _warm_up() -> None:
+    """Build the baseline's charts once when the server starts: plotly's validators are
+    slow the first time (about a second), and the first visitor should not wait for them."""
+    sess = SS.Session(presets()[SS.BASELINE])
+    ts, agents = sess.timeseries(), sess.agents()
+    for view in V.VIEWS:
+        V.live_figure(view, ts, agents, sess.horizon)
+    V.network_figure(sess.model, V.network_layout(sess.model), "participation")
+    W.causal_loop_figure()
+
+
+_warm_up()
+
+
+# ----------------------------------------------------------------------------- page state
+# Reactive variables are per browser tab in a Solara server.
+session: solara.Reactive[SS.Session | None] = solara.reactive(None)
+run_id = solara.reactive(0)  # a new model: rebuild every chart
+tick = solara.reactive(0)  # a new month: refresh every chart
+drawn = solara.reactive(0)  # the last tick the browser has painted
+playing = solara.reactive(False)
+speed = solara.reactive("normal")
+message = solara.reactive("")  # the last problem with the user's input
+notice = solara.reactive("")  # the last thing that happened (loaded, shock started, ...)
+colour_by = solara.reactive("participation")
+selected: solara.Reactive[tuple[str, int] | None] = solara.reactive(None)
+tab = solara.reactive(0)
+step_index = solara.reactive(0)
+
+
+def _session() -> SS.Session:
+    if session.value is None:
+        session.value = SS.Session(presets()[SS.BASELINE])
+    return session.value
+
+
+def _changed(what: str = "") -> None:
+    """After a new model: redraw everything and forget the inspected agent."""
+    selected.value = None
+    message.value = ""
+    notice.value = what
+    run_id.value += 1
+    tick.value += 1
+
+
+def _attempt(action: Callable[[], Any], done: str = "") -> bool:
+    """Run an action on the session; show a :class:`DashboardError` instead of raising."""
+    try:
+        action()
+    except SS.DashboardError as err:
+        message.value = str(err)
+        return False
+    _changed(done)
+    return True
+
+
+def load_scenario(name: str, settings: dict[str, Any] | None = None) -> bool:
+    """Switch the page to a preset (with optional settings), stopped at month 0."""
+    playing.value = False
+    return _attempt(lambda: _session().load(presets()[name], settings), f"Loaded {name}.")
+
+
+# ----------------------------------------------------------------------------- sidebar
+
+
+def _label(spec: P.ParamSpec) -> str:
+    unit = "" if spec.unit in ("level", "switch") else f" ({spec.unit})"
+    return spec.name.replace("_", " ") + unit
+
+
+def _step(spec: P.ParamSpec) -> float:
+    span = float(spec.high) - float(spec.low)
+    return 0.01 if span <= 1 else round(span / 100, 6)
+
+
+@solara.component
+def ParameterControl(spec: P.ParamSpec, value: Any, edited: bool) -> None:
+    """One control, made from the parameter's definition in the schema."""
+
+    def set_value(new: Any) -> None:
+        _attempt(lambda: _session().set_value(spec.name, new), f"{spec.name} = {new}")
+
+    label = _label(spec) + (" •" if edited else "")
+    classes = [f"cs-param-{spec.name}", "cs-param"]
+    with solara.Column(gap="0px", classes=classes):
+        if spec.type is bool:
+            solara.Checkbox(label=label, value=bool(value), on_value=set_value)
+        elif spec.choices is not None:
+            solara.Select(label=label, values=list(spec.choices), value=value, on_value=set_value)
+        elif spec.type is int:
+            span = spec.high - spec.low
+            high = min(spec.high, SS.MAX_CITIZENS) if spec.name == "n_citizens" else spec.high
+            if span <= 240:
+                solara.SliderInt(
+                    label, value=int(value), min=int(spec.low), max=int(high), on_value=set_value
+                )
+            else:
+                solara.InputInt(
+                    label, value=int(value), on_value=set_value, continuous_update=False
+                )
+        elif float(spec.high) - float(spec.low) <= 10:
+            solara.SliderFloat(
+                label,
+                value=float(value),
+                min=float(spec.low),
+                max=float(spec.high),
+                step=_step(spec),
+                on_value=set_value,
+            )
+        else:
+            solara.InputFloat(
+                label, value=float(value), on_value=set_value, continuous_update=False
+            )
+        cap = " Here at most 20,000." if spec.name == "n_citizens" else ""
+        solara.Text(
+            f"{spec.help}{cap} Allowed: {spec.allowed}. Source: {spec.source}.",
+            style={"font-size": "0.75rem", "color": "#666", "line-height": "1.2"},
+            classes=["cs-help"],
+        )
+
+
+@solara.component
+def ParameterPanels() -> None:
+    """Every parameter of the schema, grouped; the first four groups are open."""
+    run_id.value  # re-render when the settings change  # noqa: B018
+    sess = _session()
+    values = sess.values
+    for k, group in enumerate(P.GROUPS):
+        specs = P.by_group(group)
+        edited = sum(1 for s in specs if s.name in sess.edits)
+        title = GROUP_TITLES.get(group, group) + (f" ({edited} changed)" if edited else "")
+        with (
+            solara.Details(title, expand=k in (1, 3)),
+            solara.Column(gap="6px", classes=[f"cs-group-{group}"]),
+        ):
+            for spec in specs:
+                ParameterControl(spec, values[spec.name], spec.name in sess.edits)
+
+
+@solara.component
+def ScenarioPicker() -> None:
+    run_id.value  # noqa: B018
+    sess = _session()
+    names = list(presets())
+    current = sess.scenario.name if sess.scenario.name in presets() else None
+
+    def pick(name: str | None) -> None:
+        if name:
+            load_scenario(name)
+
+    solara.Select(
+        label="Scenario",
+        values=names,
+        value=current,
+        on_value=pick,
+        classes=["cs-scenario-picker"],
+    )
+    sc = sess.scenario
+    with solara.Column(gap="2px", classes=["cs-scenario-info"]):
+        solara.Markdown(f"**{sc.title or sc.name}**")
+        if sc.question:
+            solara.Markdown(f"*Question:* {sc.question}")
+        if sess.edits:
+            solara.Text(
+                f"Changed here: {', '.join(sorted(sess.edits))}", style={"font-size": "0.8rem"}
+            )
+
+    def set_seed(value: int) -> None:
+        _attempt(lambda: _session().set_seed(value), f"Seed {value}.")
+
+    solara.InputInt("Seed (integer)", value=sess.seed, on_value=set_seed, classes=["cs-seed"])
+    solara.Button(
+        "Reset to the scenario's values",
+        on_click=lambda: _attempt(_session().reset_values, "Back to the scenario's values."),
+        disabled=not sess.edits,
+        outlined=True,
+        classes=["cs-reset-values"],
+    )
+
+
+@solara.component
+def ImportExport() -> None:
+    run_id.value  # noqa: B018
+    sess = _session()
+    stem = (sess.scenario.name or "scenario").replace(" ", "_")
+    with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
+        with solara.Column(classes=["cs-download-csv"]):
+            solara.FileDownload(
+                sess.csv,
+                filename=f"{stem}_timeseries.csv",
+                label="Time series (CSV)",
+                mime_type="text/csv",
+            )
+        with solara.Column(classes=["cs-download-toml"]):
+            solara.FileDownload(
+                sess.toml,
+                filename=f"{stem}.toml",
+                label="Settings (TOML)",
+                mime_type="application/toml",
+            )
+
+    def uploaded(name: str, size: int, text: str | None) -> None:
+        def read() -> bytes:
+            return (text or "").encode("utf-8")
+
+        def load() -> None:
+            scenario = SS.read_upload(name, size, read)
+            playing.value = False
+            _session().load(scenario)
+
+        _attempt(load, f"Loaded {name}.")
+
+    UploadField(
+        label=f"Upload a scenario (.toml, at most {SS.MAX_UPLOAD_BYTES // 1024} KB)",
+        max_bytes=SS.MAX_UPLOAD_BYTES,
+        on_file=uploaded,
+    )
+
+
+@solara.component
+def Sidebar() -> None:
+    with solara.Column(gap="10px", classes=["cs-sidebar"]):
+        ScenarioPicker()
+        ImportExport()
+        solara.Text(
+            "Changing a setting restarts the run at month 0 on the same seed, so the "
+            "difference you see is the setting's.",
+            style={"font-size": "0.8rem", "color": "#444"},
+        )
+        ParameterPanels()
+
+
+# ----------------------------------------------------------------------------- run tab
+
+
+def _wait_for_browser(frame: int, timeout: float = 2.0) -> None:
+    """Hold the next month until the browser has painted ``frame`` (or ``timeout`` s): a
+    slow browser slows the run instead of falling ever further behind it."""
+    deadline = time.perf_counter() + timeout
+    while drawn.value < frame and playing.value and time.perf_counter() < deadline:
+        time.sleep(0.01)
+
+
+@solara.component
+def RunBar() -> None:
+    """Play, pause, one step, reset, the speed and the current month."""
+    tick.value  # noqa: B018
+    sess = _session()
+
+    def loop() -> None:
+        # Runs in a thread, so the page stays responsive: step, then redraw every chart.
+        while playing.value:
+            started = time.perf_counter()
+            current = _session()
+            if current is not sess or current.finished:
+                break
+            budget = SPEEDS.get(speed.value, 0.3)
+            for _ in range(MONTHS_PER_REDRAW.get(speed.value, 1)):
+                current.step()
+                if current.finished or time.perf_counter() - started > budget / 2:
+                    break
+            tick.value += 1
+            pause = budget - (time.perf_counter() - started)
+            if pause > 0:
+                time.sleep(pause)
+            _wait_for_browser(tick.value - 1)
+        playing.value = False
+
+    solara.lab.use_task(loop, dependencies=[playing.value, run_id.value], prefer_threaded=True)
+
+    def one_step() -> None:
+        _session().step()
+        tick.value += 1
+
+    def reset() -> None:
+        playing.value = False
+        _attempt(_session().reset, "Reset to month 0.")
+
+    with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            icon_name="mdi-pause" if playing.value else "mdi-play",
+            color="primary",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=sess.finished and not playing.value,
+            classes=["cs-play"],
+        )
+        solara.Button(
+            "Step",
+            icon_name="mdi-skip-next",
+            on_click=one_step,
+            disabled=playing.value or sess.finished,
+            classes=["cs-step"],
+        )
+        solara.Button("Reset", icon_name="mdi-restore", on_click=reset, classes=["cs-reset"])
+        solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["cs-speed"])
+        solara.Text(
+            f"Month {sess.month} of {sess.horizon}",
+            style={"font-size": "1.2rem", "font-weight": "600"},
+            classes=["cs-month"],
+        )
+        solara.Text(sess.label, style={"color": "#555"}, classes=["cs-run-label"])
+
+
+@solara.component
+def Messages() -> None:
+    if message.value:
+        solara.Error(message.value, classes=["cs-error"])
+    elif notice.value:
+        solara.Info(notice.value, dense=True, classes=["cs-notice"])
+
+
+@solara.component
+def ViewCard(view: V.View) -> None:
+    sess = _session()
+    built = solara.use_ref(None)
+
+    def build() -> go.Figure:
+        agents = sess.agents() if view.uses_agents else pd.DataFrame()
+        built.current = V.live_figure(view, sess.timeseries(), agents, sess.horizon)
+        return built.current
+
+    def refresh() -> list:
+        if built.current is None:
+            return []
+        state = sess.model.state if view.uses_agents else None
+        return V.refresh(built.current, sess.series(), state)
+
+    with solara.Card(classes=[f"cs-view-{view.key}", "cs-view"], margin=0):
+        LiveFigure(build, refresh, build_key=run_id.value, refresh_key=tick.value)
+        if view.key == "resilience":
+            ShockButtons()
+
+
+@solara.component
+def ShockButtons() -> None:
+    def shock(kind: str) -> None:
+        try:
+            event = _session().shock_now(kind)
+        except SS.DashboardError as err:
+            message.value = str(err)
+            return
+        notice.value = f"Month {event.start}: {event.note}."
+
+    with solara.Row(gap="6px", style={"flex-wrap": "wrap", "align-items": "center"}):
+        solara.Text("Shock now:")
+        for kind, spec in SS.SHOCKS_NOW.items():
+            solara.Button(
+                spec.label,
+                on_click=functools.partial(shock, kind),
+                outlined=True,
+                color="error",
+                classes=[f"cs-shock-{kind}"],
+            )
+
+
+@solara.component
+def NetworkCard() -> None:
+    sess = _session()
+    layout = solara.use_memo(lambda: V.network_layout(sess.model), [run_id.value])
+
+    built = solara.use_ref(None)
+
+    def build() -> go.Figure:
+        built.current = V.network_figure(sess.model, layout, colour_by.value)
+        return built.current
+
+    def refresh() -> list:
+        if built.current is None:
+            return []
+        return V.refresh_network(built.current, sess.model, layout, colour_by.value)
+
+    def click(points: list[dict]) -> None:
+        for point in points:
+            agent = V.drawn_agent(layout, point.get("customdata"))
+            if agent is not None:
+                selected.value = agent
+                return
+
+    with solara.Card(classes=["cs-view-network", "cs-view"], margin=0):
+        solara.ToggleButtonsSingle(value=colour_by, values=list(V.COLOUR_BY), classes=["cs-colour"])
+        LiveFigure(
+            build,
+            refresh,
+            build_key=(run_id.value, colour_by.value),
+            refresh_key=tick.value,
+            on_click=click,
+        )
+        Inspector()
+
+
+@solara.component
+def Inspector() -> None:
+    tick.value  # noqa: B018
+    chosen = selected.value
+    with solara.Column(classes=["cs-inspector"]):
+        if chosen is None:
+            solara.Text("Click a node to see that agent's state.", style={"color": "#555"})
+            return
+        role, index = chosen
+        frame = V.inspect(_session().model, role, index)
+        solara.Markdown(f"**{role.capitalize()} {index}** at month {_session().month}")
+        solara.DataFrame(frame, items_per_page=40)
+
+
+@solara.component
+def RunTab() -> None:
+    RunBar()
+    Messages()
+    with solara.ColumnsResponsive(default=12, large=6, gutters_dense=True):
+        for view in V.VIEWS:
+            ViewCard(view)
+        NetworkCard()
+    Clock()
+
+
+@solara.component
+def Clock() -> None:
+    """The frame clock, in its own component: only it re-renders with the month."""
+    FrameClock(tick.value, on_drawn=drawn.set)
+
+
+# ----------------------------------------------------------------------------- compare tab
+
+compare_mode = solara.reactive("two scenarios")
+compare_a = solara.reactive(SS.BASELINE)
+compare_b = solara.reactive("feedback_loop_closed")
+compare_lever = solara.reactive("staff_training")
+compare_value = solara.reactive(0.8)
+compare_layout = solara.reactive("overlaid")
+compare_progress = solara.reactive(0.0)
+
+
+@solara.lab.task(prefer_threaded=True)
+def run_compare(first: S.Scenario, second: S.Scenario, seed: int) -> Any:
+    """Run both scenarios on the same seed in a thread (the page stays live)."""
+    compare_progress.value = 0.0
+
+    def progress(done: int, total: int) -> None:
+        compare_progress.value = 100.0 * done / total
+
+    return SS.compare(first, second, seed, on_step=progress)
+
+
+def _compare_pair() -> tuple[S.Scenario, S.Scenario]:
+    if compare_mode.value == "two scenarios":
+        return presets()[compare_a.value], presets()[compare_b.value]
+    base = _session().current
+    return base, SS.lever_variant(base, compare_lever.value, compare_value.value)
+
+
+@solara.component
+def CompareTab() -> None:
+    names = list(presets())
+    levers = [p.name for p in P.PARAMETERS if p.changeable and p.type is float]
+    with solara.Column(gap="8px", classes=["cs-compare"]):
+        solara.Markdown(
+            "Run two scenarios, or the current settings against one changed lever, on the "
+            "**same seed** for their whole horizon, then overlay them and read the differences."
+        )
+        solara.ToggleButtonsSingle(
+            value=compare_mode, values=["two scenarios", "a changed lever"], classes=["cs-mode"]
+        )
+        with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+            if compare_mode.value == "two scenarios":
+                solara.Select("First (reference)", values=names, value=compare_a)
+                solara.Select("Second", values=names, value=compare_b)
+            else:
+                solara.Select("Lever", values=levers, value=compare_lever)
+                spec = P.PARAMS_BY_NAME[compare_lever.value]
+                solara.SliderFloat(
+                    "its value",
+                    value=compare_value,
+                    min=float(spec.low),
+                    max=float(spec.high),
+                    step=_step(spec),
+                )
+
+        def start() -> None:
+            try:
+                first, second = _compare_pair()
+            except SS.DashboardError as err:
+                message.value = str(err)
+                return
+            run_compare(first, second, _session().seed)
+
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            solara.Button(
+                "Run both",
+                on_click=start,
+                color="primary",
+                disabled=run_compare.pending,
+                classes=["cs-compare-run"],
+            )
+            solara.ToggleButtonsSingle(value=compare_layout, values=["overlaid", "side by side"])
+        if run_compare.pending:
+            solara.ProgressLinear(value=compare_progress.value)
+            solara.Text(f"Running… {compare_progress.value:.0f}%")
+        if run_compare.error:
+            solara.Error(f"Compare failed: {run_compare.exception}")
+        results = run_compare.value if run_compare.finished else None
+        if results is not None:
+            CompareResults(results)
+
+
+@solara.component
+def CompareResults(results: Any) -> None:
+    ts = results.timeseries
+    labels = [str(s) for s in pd.unique(ts["scenario"])]
+    solara.Markdown(
+        f"Seed {int(ts['seed'].iloc[0])}: **{labels[0]}** (reference) against **{labels[1]}**."
+    )
+    builders = [v for v in V.VIEWS if not v.uses_agents]
+    overlaid = compare_layout.value == "overlaid"
+
+    def figures() -> list[list[go.Figure]]:
+        if overlaid:
+            return [[view.build(ts, results.agents)] for view in builders]
+        return [[view.build(ts[ts["scenario"] == lb], None) for lb in labels] for view in builders]
+
+    rows = solara.use_memo(figures, [id(results), overlaid])
+    with solara.Column(classes=["cs-compare-results"]):
+        if overlaid:
+            with solara.ColumnsResponsive(default=12, large=6):
+                for row in rows:
+                    Figure(row[0])
+        else:
+            for row in rows:
+                with solara.ColumnsResponsive(default=12, large=6):
+                    for fig in row:
+                        Figure(fig)
+        table = report.final_values(ts)
+        diff = [c for c in table.columns if " - " in c]
+        solara.Markdown("**Final values and the difference (second minus first)**")
+        shown = table.copy()
+        for c in shown.columns[2:]:
+            shown[c] = shown[c].round(4)
+        if diff:
+            shown = shown.reindex(shown[diff[0]].abs().sort_values(ascending=False).index)
+        solara.DataFrame(shown, items_per_page=40)
+
+
+# ----------------------------------------------------------------------------- workshop tab
+
+
+@solara.component
+def WorkshopTab() -> None:
+    steps = W.STEPS
+    k = min(step_index.value, len(steps) - 1)
+    step = steps[k]
+    prediction = solara.use_reactive("")
+    loop_figure = solara.use_memo(W.causal_loop_figure, [])
+    solara.use_effect(lambda: prediction.set(""), [k])  # a new step: a new prediction
+    with solara.ColumnsResponsive(default=12, large=6, classes=["cs-workshop"]):
+        with solara.Column(gap="8px"):
+            title = re.sub(r"^\d+\.\s*", "", step.title)
+            solara.Markdown(f"### Step {k + 1} of {len(steps)}: {title}")
+            with solara.Column(classes=["cs-workshop-narrative"]):
+                solara.Markdown(step.narrative)
+            solara.Markdown(f"**Predict, then run.** {step.question}")
+            v.RadioGroup(
+                v_model=prediction.value,
+                on_v_model=prediction.set,
+                class_="cs-prediction",
+                children=[v.Radio(label=choice, value=choice) for choice in step.choices],
+            )
+
+            def load(then_play: bool) -> None:
+                if load_scenario(step.scenario, dict(step.settings)):
+                    tab.value = 0
+                    if then_play:
+                        speed.value = "fast"
+                        playing.value = True
+
+            with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
+                solara.Button(
+                    "Previous",
+                    icon_name="mdi-chevron-left",
+                    on_click=lambda: step_index.set(max(k - 1, 0)),
+                    disabled=k == 0,
+                    classes=["cs-workshop-prev"],
+                )
+                solara.Button(
+                    "Load this step",
+                    outlined=True,
+                    on_click=lambda: load(False),
+                    classes=["cs-workshop-load"],
+                )
+                solara.Button(
+                    "Run it",
+                    icon_name="mdi-play",
+                    color="primary",
+                    on_click=lambda: load(True),
+                    classes=["cs-workshop-run"],
+                )
+                solara.Button(
+                    "Next",
+                    icon_name="mdi-chevron-right",
+                    on_click=lambda: step_index.set(min(k + 1, len(steps) - 1)),
+                    disabled=k == len(steps) - 1,
+                    classes=["cs-workshop-next"],
+                )
+            changes = ", ".join(f"{n} = {v}" for n, v in step.settings.items()) or "none"
+            solara.Text(f"Scenario: {step.scenario}; settings changed: {changes}.")
+            with solara.Details("What to notice (for the facilitator)"):
+                solara.Markdown(step.notice)
+        with solara.Column(classes=["cs-loop-diagram"]):
+            Figure(loop_figure)
+            loops = "\n".join(
+                f"- **{name}**: {' → '.join(nodes)} → {nodes[0]} ({W.loop_polarity(nodes)})"
+                for name, nodes in W.LOOPS.items()
+            )
+            solara.Markdown(
+                "Each arrow is a mechanism in the model (hover for where it is in the code); "
+                "**+** means the two move together, **−** that they move in opposite "
+                "directions. Around a loop the signs multiply: a reinforcing loop (R) "
+                "amplifies change either way, a virtuous or a vicious circle; a balancing loop "
+                f"(B) damps it.\n\n{loops}"
+            )
+
+
+# ----------------------------------------------------------------------------- about tab
+
+
+@solara.component
+def AboutTab() -> None:
+    solara.Markdown(
+        """
+**coprod-sim** simulates the co-production of public services: citizens, frontline staff,
+commissioners and politicians, each with motivation, trust and self-efficacy, on a social
+network, under barriers, risk appetites, policy levers and shocks (Loeffler and Bovaird).
+
+- **Run**: pick a scenario on the left, press *Play*, move a lever and watch the run restart
+  with it. *Shock now* starts a shock at the next month.
+- **Compare**: two scenarios, or one changed lever, on the same seed.
+- **Workshop**: a guided sequence for facilitators (see `docs/workshop.md`).
+
+The model is stylised and its defaults are set by hand from the chapters, not calibrated: read
+the numbers as directions and sizes, not forecasts. Every mechanism is traced to its source in
+`docs/ODD.md`. Interactive runs are limited to 20,000 citizens; use `coprod run` or
+`coprod sweep` for larger ones.
+"""
+    )
+
+
+# ----------------------------------------------------------------------------- page
+
+
+@solara.component
+def Page() -> None:
+    _session()
+    solara.Title(TITLE)
+    with solara.Sidebar():
+        Sidebar()
+    with solara.lab.Tabs(value=tab, lazy=True):
+        with solara.lab.Tab("Run", classes=["cs-tab-run"]):
+            RunTab()
+        with solara.lab.Tab("Compare", classes=["cs-tab-compare"]):
+            Messages()
+            CompareTab()
+        with solara.lab.Tab("Workshop", classes=["cs-tab-workshop"]):
+            WorkshopTab()
+        with solara.lab.Tab("About", classes=["cs-tab-about"]):
+            AboutTab()
+
+
+__all__ = ["Page"]

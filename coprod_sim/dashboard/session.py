@@ -1,0 +1,382 @@
+"""The dashboard's state and actions, without any user interface.
+
+A :class:`Session` holds what one browser tab works on: the scenario it started from, the
+settings the user has changed, the seed, and the live :class:`CoproductionModel`. Every
+action of the page (step, reset, change a setting, shock now, upload, export, compare) is a
+method or function here, so the logic is tested without a browser and the Solara components
+stay thin.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import params as P
+from .. import runs
+from .. import scenario as S
+from ..model import CoproductionModel
+from ..submodels.events import Event
+
+MAX_CITIZENS = 20_000
+"""Interactive runs stop at this many citizens: beyond it a month takes long enough that the
+page stops feeling live. Bigger runs belong to ``coprod run`` and ``coprod sweep``."""
+
+MAX_UPLOAD_BYTES = 256 * 1024
+"""Largest scenario file the page accepts (a preset is about 2 KB)."""
+
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class ShockNow:
+    """A shock the "shock now" buttons start at the next month (MODEL.md §6, shocks)."""
+
+    kind: str
+    label: str
+    share: float
+    duration: int
+    note: str
+
+
+SHOCKS_NOW: dict[str, ShockNow] = {
+    s.kind: s
+    for s in (
+        # Professional unavailability: half the staff away for six months, as in the
+        # resilience_chain study (000@53719; ODD 7.10).
+        ShockNow(
+            "unavailability",
+            "Staff unavailable",
+            0.5,
+            6,
+            "half the frontline staff unavailable for 6 months (dashboard)",
+        ),
+        # A budget cut that stays: austerity substitution, pattern P8 (000@136220-136480).
+        ShockNow("budget_cut", "Budget cut", 0.3, 0, "30% budget cut from now on (dashboard)"),
+        # A call for volunteers: 20% of citizens asked to step forward, pattern P7 (002@60710).
+        ShockNow(
+            "volunteer_call",
+            "Call for volunteers",
+            0.2,
+            0,
+            "a call for volunteers reaching 20% of citizens (dashboard)",
+        ),
+    )
+}
+
+
+class DashboardError(ValueError):
+    """Bad input from the page: the message names the input, the value and what is allowed."""
+
+
+def preset_scenarios() -> dict[str, S.Scenario]:
+    """Every preset scenario, loaded, by name (the baseline first)."""
+    out: dict[str, S.Scenario] = {}
+    names = sorted(S.presets(), key=lambda n: (n != BASELINE, n))
+    for name in names:
+        out[name] = S.load(name)
+    return out
+
+
+def check_size(values: Mapping[str, Any], source: str = "dashboard") -> None:
+    """Refuse interactive runs above :data:`MAX_CITIZENS` with a message saying what to do."""
+    n = values.get("n_citizens", P.PARAMS_BY_NAME["n_citizens"].default)
+    if n > MAX_CITIZENS:
+        raise DashboardError(
+            f"{source}: key 'n_citizens': value {n:,} is too many for an interactive run; "
+            f"allowed here: at most {MAX_CITIZENS:,} citizens. Run larger populations with "
+            f"`coprod run SCENARIO --set n_citizens={n}` (the engine handles 1,000,000)."
+        )
+
+
+def check_seed(seed: Any) -> int:
+    """The seed as an ``int`` in ``[0, MAX_SEED]``; text from a field is converted."""
+    text = str(seed).strip()
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= S.MAX_SEED:
+        raise DashboardError(
+            f"seed: value {text!r} is not allowed; allowed: an integer in [0, {S.MAX_SEED}]"
+        )
+    return value
+
+
+@dataclass
+class Session:
+    """One tab's scenario, settings, seed and live model.
+
+    ``edits`` are the parameters the user changed from ``scenario``; ``shocks`` the shocks
+    started with the "shock now" buttons during the current run (they go into the exported
+    scenario so that the run can be reproduced).
+    """
+
+    scenario: S.Scenario
+    seed: int = 0
+    edits: dict[str, Any] = field(default_factory=dict)
+    shocks: list[Event] = field(default_factory=list)
+    model: CoproductionModel | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.model is None:
+            self.reset()
+
+    # ---------------------------------------------------------------------------- settings
+    @property
+    def values(self) -> dict[str, Any]:
+        """The parameter values in force: the scenario's with the user's edits."""
+        return {**self.scenario.parameters(), **self.edits}
+
+    @property
+    def current(self) -> S.Scenario:
+        """The current settings as a scenario (seed, scenario events, shocks started now)."""
+        return self.scenario.replace(
+            rng=self.seed, events=(*self.scenario.events, *self.shocks), **self.edits
+        )
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Change one parameter and restart the run from month 0 on the same seed.
+
+        Raises :class:`DashboardError` (the model keeps running as before) when the value is
+        out of range or too big for an interactive run.
+        """
+        spec = P.PARAMS_BY_NAME.get(name)
+        if spec is None:
+            raise DashboardError(f"unknown parameter {name!r}{P.suggest(name)}")
+        edits = dict(self.edits)
+        if value == self.scenario.parameters()[name]:
+            edits.pop(name, None)
+        else:
+            edits[name] = value
+        self._validate({**self.scenario.parameters(), **edits})
+        self.edits = edits
+        self.reset()
+
+    def set_seed(self, seed: Any) -> None:
+        """Change the seed (text or int) and restart the run."""
+        self.seed = check_seed(seed)
+        self.reset()
+
+    def load(self, scenario: S.Scenario, settings: Mapping[str, Any] | None = None) -> None:
+        """Switch to another scenario (its seed too), optionally with some settings changed."""
+        edits = dict(settings or {})
+        self._validate({**scenario.parameters(), **edits}, source=scenario.name or "scenario")
+        self.scenario = scenario
+        self.seed = int(scenario.rng) if scenario.rng is not None else 0
+        self.edits = {k: v for k, v in edits.items() if scenario.parameters()[k] != v}
+        self.reset()
+
+    def reset_values(self) -> None:
+        """Back to the scenario's own values."""
+        self.edits = {}
+        self.reset()
+
+    @staticmethod
+    def _validate(values: Mapping[str, Any], source: str = "dashboard") -> None:
+        try:
+            P.validate(values, source=source)
+        except P.ParameterError as err:
+            raise DashboardError("; ".join(err.problems)) from err
+        check_size(values, source)
+
+    # ---------------------------------------------------------------------------- running
+    def reset(self) -> None:
+        """A new model at month 0 with the current settings and seed (shocks started now are
+        forgotten)."""
+        with self.lock:
+            self.shocks = []
+            self.model = CoproductionModel(scenario=self.current, rng=self.seed)
+
+    @property
+    def month(self) -> int:
+        return self.model.steps
+
+    @property
+    def horizon(self) -> int:
+        return int(self.model.params.steps)
+
+    @property
+    def finished(self) -> bool:
+        return self.month >= self.horizon
+
+    def step(self, months: int = 1) -> None:
+        """Advance up to ``months`` months (never past the horizon)."""
+        with self.lock:
+            for _ in range(months):
+                if self.finished:
+                    break
+                self.model.step()
+
+    def shock_now(self, kind: str) -> Event:
+        """Start a shock of ``kind`` (a key of :data:`SHOCKS_NOW`) at the next month."""
+        spec = SHOCKS_NOW.get(kind)
+        if spec is None:
+            raise DashboardError(
+                f"shock: value {kind!r} is not allowed; allowed: {', '.join(SHOCKS_NOW)}"
+            )
+        with self.lock:
+            start = self.month + 1
+            if start > self.horizon:
+                raise DashboardError(
+                    f"shock: the run has reached its horizon (month {self.horizon}); "
+                    "reset or raise 'steps' to shock it"
+                )
+            event = Event(spec.kind, start, spec.duration, spec.share, note=spec.note)
+            # The engine keys events by position, so appending starts it like a scheduled one.
+            self.model.events.append(event)
+            self.shocks.append(event)
+        return event
+
+    # ---------------------------------------------------------------------------- outputs
+    def series(self) -> dict[str, np.ndarray]:
+        """Every metric so far as arrays (month 0 first), cheaply, for live redraws."""
+        model_vars = self.model.datacollector.model_vars
+        return {name: np.asarray(values, dtype=float) for name, values in model_vars.items()}
+
+    def timeseries(self) -> pd.DataFrame:
+        """The run so far as a tidy frame: scenario, replication, seed, month, every metric."""
+        frame = self.model.metrics_frame().reset_index()
+        frame.insert(0, "seed", self.seed)
+        frame.insert(0, "replication", 0)
+        frame.insert(0, "scenario", self.label)
+        return frame
+
+    def agents(self) -> pd.DataFrame:
+        """Every agent's current state (one row per agent), tagged like :meth:`timeseries`."""
+        frame = self.model.agent_snapshot()
+        frame.insert(0, "replication", 0)
+        frame.insert(0, "scenario", self.label)
+        return frame
+
+    @property
+    def label(self) -> str:
+        name = self.scenario.name or "scenario"
+        return f"{name} (changed)" if self.edits else name
+
+    def csv(self) -> bytes:
+        """The time series so far as CSV bytes (for the download button)."""
+        buffer = io.StringIO()
+        self.timeseries().to_csv(buffer, index=False)
+        return buffer.getvalue().encode("utf-8")
+
+    def toml(self) -> bytes:
+        """The current settings as a scenario file that ``coprod run`` and the upload accept."""
+        sc = self.current
+        if self.edits or self.shocks:
+            changed = ", ".join(sorted(self.edits)) or "none"
+            sc = sc.replace(
+                description=(
+                    f"{sc.description.strip()}\n\nChanged in the dashboard: {changed}"
+                    + (f"; {len(self.shocks)} shock(s) started by hand" if self.shocks else "")
+                    + "."
+                ).strip()
+            )
+        return S.dumps(sc, command="coprod dashboard", origin=self.scenario.name).encode("utf-8")
+
+
+# -------------------------------------------------------------------------------- upload
+
+
+def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
+    """Validate an uploaded scenario file.
+
+    ``read`` is called only once the declared ``size`` is within :data:`MAX_UPLOAD_BYTES`.
+    ``extends`` may name a preset only: an uploaded file must never make the server read one
+    of its own files. Raises :class:`DashboardError` with the file, key, value and what is
+    allowed.
+    """
+    label = Path(name or "upload.toml").name  # the browser sends a name, never a server path
+    if size > MAX_UPLOAD_BYTES:
+        raise DashboardError(
+            f"{label}: the file is {size:,} bytes; allowed: at most {MAX_UPLOAD_BYTES:,} bytes "
+            "(a scenario file is a few KB)"
+        )
+    data = read()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DashboardError(f"{label}: the file is larger than {MAX_UPLOAD_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DashboardError(
+            f"{label}: not UTF-8 text (byte {err.start}); allowed: a TOML scenario file"
+        ) from err
+    try:
+        parent = tomllib.loads(text).get("extends")
+    except tomllib.TOMLDecodeError:
+        parent = None  # the loader reports the syntax error with its line and column
+    presets = S.presets()
+    if parent is not None and (
+        not isinstance(parent, str) or parent.removesuffix(".toml") not in presets
+    ):
+        raise DashboardError(
+            f"{label}: key 'extends': value {parent!r} is not allowed in an upload; allowed: a "
+            f"preset name ({', '.join(presets)})"
+        )
+    try:
+        scenario = S.loads(text, source=label, base_dir=S.presets_dir())
+    except P.ParameterError as err:
+        raise DashboardError(str(err)) from err
+    check_size(scenario.parameters(), label)
+    return scenario
+
+
+# -------------------------------------------------------------------------------- compare
+
+
+def lever_variant(base: S.Scenario, name: str, value: Any) -> S.Scenario:
+    """``base`` with one parameter changed, named after the change (for compare)."""
+    spec = P.PARAMS_BY_NAME.get(name)
+    if spec is None:
+        raise DashboardError(f"compare: unknown parameter {name!r}{P.suggest(name)}")
+    try:
+        P.validate({**base.parameters(), name: value}, source="compare")
+    except P.ParameterError as err:
+        raise DashboardError("; ".join(err.problems)) from err
+    return base.replace(name=f"{base.name or 'scenario'}, {name}={value}", **{name: value})
+
+
+def compare(
+    first: S.Scenario,
+    second: S.Scenario,
+    seed: int,
+    on_step: Callable[[int, int], None] | None = None,
+) -> runs.Results:
+    """Run two scenarios on the same seed for their horizons (one replication each).
+
+    ``on_step(done, total)`` reports progress in months.
+    """
+    for sc in (first, second):
+        check_size(sc.parameters(), sc.name or "compare")
+    total = first.steps + second.steps
+    done = 0
+
+    def tick(_label: str, _replication: int) -> None:
+        nonlocal done
+        done += 1
+        if on_step is not None:
+            on_step(done, total)
+
+    return runs.run_all([first, second], seed=seed, replications=1, on_step=tick)
+
+
+__all__ = [
+    "MAX_CITIZENS",
+    "MAX_UPLOAD_BYTES",
+    "SHOCKS_NOW",
+    "DashboardError",
+    "Session",
+    "compare",
+    "lever_variant",
+    "preset_scenarios",
+    "read_upload",
+]

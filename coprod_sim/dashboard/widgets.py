@@ -1,0 +1,271 @@
+"""Small Solara building blocks: a live plotly chart and a scenario-file upload field."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import ipyvue
+import numpy as np
+import plotly
+import plotly.graph_objects as go
+import solara
+import solara.server.settings
+import traitlets
+
+_PLOTLY_ASSETS = Path(plotly.__file__).parent / "package_data"
+# Serve the plotly.js that ships with the plotly package as a static asset, so that charts work
+# offline: /static/assets/plotly.min.js.
+if str(_PLOTLY_ASSETS) not in solara.server.settings.assets.extra_locations:
+    solara.server.settings.assets.extra_locations.append(str(_PLOTLY_ASSETS))
+
+
+class PlotlyView(anywidget.AnyWidget):
+    """A plotly chart for a live page: the figure is sent once, then each month only a small
+    ``patch`` of new data, which the browser applies with ``Plotly.restyle``.
+
+    plotly's ``FigureWidget`` costs far more per update: it validates every change in Python,
+    resends its 5 MB JavaScript bundle with every chart, and echoes every redraw back to the
+    server. Here plotly.js (the copy that ships with the plotly package, so it works offline)
+    is loaded once per page from ``/static/assets/plotly.min.js``, and nothing comes back but
+    clicks.
+    """
+
+    _esm = """
+function loadPlotly() {
+  if (window.Plotly) { return Promise.resolve(window.Plotly); }
+  if (!window.__coprodPlotly) {
+    const root = (window.solara && window.solara.rootPath) || "";
+    window.__coprodPlotly = new Promise((resolve, reject) => {
+      // The page has an AMD loader (require.js): hide it, or plotly registers with it
+      // instead of setting window.Plotly.
+      const define = window.define;
+      window.define = undefined;
+      const script = document.createElement("script");
+      script.src = root + "/static/assets/plotly.min.js";
+      script.onload = () => { window.define = define; resolve(window.Plotly); };
+      script.onerror = (err) => { window.define = define; reject(err); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__coprodPlotly;
+}
+
+async function render({ model, el }) {
+  const Plotly = await loadPlotly();
+  const div = document.createElement("div");
+  div.style.width = "100%";
+  el.appendChild(div);
+  const config = { responsive: true, displaylogo: false };
+  let ready = Promise.resolve();
+  let clicks = false;
+  const draw = () => {
+    const figure = model.get("figure") || {};
+    ready = ready
+      .then(() => Plotly.react(div, figure.data || [], figure.layout || {}, config))
+      .then(() => {
+        if (!clicks) {
+          clicks = true;
+          div.on("plotly_click", (event) => model.send({
+            event: "click",
+            points: event.points.map((p) => ({
+              curve: p.curveNumber, index: p.pointIndex, customdata: p.customdata ?? null,
+            })),
+          }));
+        }
+      });
+  };
+  const apply = () => {
+    const patch = model.get("patch");
+    if (!patch || !patch.ops) { return; }
+    for (const op of patch.ops) {
+      ready = ready.then(() => Plotly.restyle(div, op.update, op.traces));
+    }
+  };
+  draw();
+  model.on("change:figure", draw);
+  model.on("change:patch", apply);
+  // Follow the card's width (Solara never tells a chart that its container resized).
+  const resize = () => { ready = ready.then(() => Plotly.Plots.resize(div)); };
+  const observer = new ResizeObserver(resize);
+  observer.observe(el);
+  return () => { observer.disconnect(); Plotly.purge(div); };
+}
+export default { render };
+"""
+    figure = traitlets.Dict().tag(sync=True)
+    patch = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+
+
+def figure_json(fig: go.Figure) -> dict:
+    """A figure as plain JSON data, with plain lists (not plotly's base64 arrays, so that
+    the chart's ``data`` in the page holds ordinary arrays) and ``None`` for NaN."""
+    return _plain(fig.to_plotly_json())
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready data: numpy arrays and scalars to lists and numbers, NaN to ``None``."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            return [None if x != x else x for x in value.tolist()]
+        return [_plain(x) for x in value.tolist()] if value.dtype == object else value.tolist()
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:  # plotly's base64 typed array
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if "shape" in value:
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return _plain(array)
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+Patch = list[tuple[dict[str, Any], list[int]]]
+"""Restyle operations: (update, trace indices), as ``Plotly.restyle(div, update, traces)``."""
+
+
+@solara.component
+def LiveFigure(
+    build: Callable[[], go.Figure],
+    refresh: Callable[[], Patch],
+    build_key: Any,
+    refresh_key: Any,
+    on_click: Callable[[list[dict]], None] | None = None,
+) -> solara.Element:
+    """A plotly chart built when ``build_key`` changes and patched in place with
+    ``refresh()`` when ``refresh_key`` changes; ``on_click(points)`` gets clicked points
+    (``curve``, ``index``, ``customdata``)."""
+
+    clicked = solara.use_ref(on_click)
+    clicked.current = on_click  # the latest callback, without reconnecting
+
+    def message(_widget: Any, content: dict, _buffers: Any) -> None:
+        if content.get("event") == "click" and clicked.current is not None:
+            clicked.current(list(content.get("points") or []))
+
+    element = PlotlyView.element()
+
+    def connect() -> Callable[[], None]:
+        widget = solara.get_widget(element)
+        widget.on_msg(message)
+        return lambda: widget.on_msg(message, remove=True)
+
+    def rebuild() -> None:
+        solara.get_widget(element).figure = figure_json(build())
+
+    def update() -> None:
+        ops = refresh()
+        if ops:
+            ops_json = [{"update": _plain(u), "traces": list(t)} for u, t in ops]
+            solara.get_widget(element).patch = {"ops": ops_json, "key": repr(refresh_key)}
+
+    solara.use_effect(connect, [])
+    solara.use_effect(rebuild, [build_key])
+    solara.use_effect(update, [refresh_key])
+    return element
+
+
+@solara.component
+def Figure(fig: go.Figure) -> solara.Element:
+    """A plotly chart that does not change (like ``solara.FigurePlotly``, lighter to load)."""
+    return LiveFigure(lambda: fig, list, build_key=id(fig), refresh_key=0)
+
+
+class _UploadField(ipyvue.VueTemplate):
+    """A file field that reads the chosen file in the browser and sends its name, size and
+    text (never a path). Files over ``max_bytes`` are not read: only name and size go."""
+
+    template = traitlets.Unicode(
+        """
+<template>
+  <label class="cs-upload">
+    <span class="cs-upload-label">{{ label }}</span>
+    <input type="file" accept=".toml,text/plain,application/toml" class="cs-upload-input"
+           @change="pick" />
+  </label>
+</template>
+<script>
+module.exports = {
+  methods: {
+    pick(event) {
+      const input = event.target;
+      const file = input.files && input.files[0];
+      if (!file) { return; }
+      const send = (text) => {
+        this.picked = {name: file.name, size: file.size, text: text, nonce: Date.now()};
+        input.value = '';
+      };
+      if (file.size > this.max_bytes) { send(null); } else { file.text().then(send); }
+    }
+  }
+}
+</script>
+<style>
+.cs-upload { display: block; cursor: pointer; }
+.cs-upload-label { display: block; font-size: .85rem; margin-bottom: 2px; }
+.cs-upload-input { font-size: .85rem; max-width: 100%; }
+</style>
+"""
+    ).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    max_bytes = traitlets.Int(0).tag(sync=True)
+    picked = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+
+
+@solara.component
+def UploadField(
+    label: str, max_bytes: int, on_file: Callable[[str, int, str | None], None]
+) -> solara.Element:
+    """A file field; ``on_file(name, size, text)`` gets the file (``text`` is ``None`` when
+    the file is over ``max_bytes``)."""
+
+    def picked(value: dict | None) -> None:
+        if value:
+            on_file(str(value.get("name") or ""), int(value.get("size") or 0), value.get("text"))
+
+    return _UploadField.element(label=label, max_bytes=max_bytes, on_picked=picked)
+
+
+class _FrameClock(ipyvue.VueTemplate):
+    """Reports back which redraw the browser has painted (two animation frames after the
+    redraw's messages), so that playing never runs ahead of what the page can draw."""
+
+    template = traitlets.Unicode(
+        """
+<template>
+  <span class="cs-frame" :data-frame="frame" :data-drawn="drawn" style="display: none"></span>
+</template>
+<script>
+module.exports = {
+  watch: {
+    frame(value) {
+      requestAnimationFrame(() => requestAnimationFrame(() => { this.drawn = value; }));
+    }
+  }
+}
+</script>
+"""
+    ).tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)
+    drawn = traitlets.Int(0).tag(sync=True)
+
+
+@solara.component
+def FrameClock(frame: int, on_drawn: Callable[[int], None]) -> solara.Element:
+    """Place it after the charts: ``frame`` is sent after their redraws (effects run in
+    order), and ``on_drawn(frame)`` is called once the browser has painted it."""
+    element = _FrameClock.element(on_drawn=on_drawn)
+
+    def send() -> None:
+        solara.get_widget(element).frame = frame
+
+    solara.use_effect(send, [frame])
+    return element

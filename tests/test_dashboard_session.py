@@ -1,0 +1,286 @@
+"""The dashboard's logic without a browser: session actions, uploads, exports, compare, views.
+
+The browser tests (tests/browser) drive the same actions through the page.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from coprod_sim import metrics, report
+from coprod_sim import params as P
+from coprod_sim import scenario as S
+from coprod_sim.dashboard import session as SS
+from coprod_sim.dashboard import views as V
+from coprod_sim.model import CoproductionModel
+
+
+@pytest.fixture
+def sess() -> SS.Session:
+    return SS.Session(S.load("baseline"))
+
+
+def _run(sess: SS.Session, months: int) -> dict[str, np.ndarray]:
+    sess.step(months)
+    return sess.series()
+
+
+def test_starts_on_the_baseline_at_month_0(sess):
+    assert sess.scenario.name == "baseline"
+    assert sess.seed == 0
+    assert sess.month == 0
+    assert sess.horizon == 120
+    assert sess.label == "baseline"
+    sess.step(3)
+    assert sess.month == 3
+    assert len(sess.series()["resilience_chain"]) == 4
+
+
+def test_step_stops_at_the_horizon(sess):
+    sess.set_value("steps", 4)
+    sess.step(10)
+    assert sess.month == 4 and sess.finished
+
+
+def test_a_changed_setting_restarts_on_the_same_seed_and_matches_a_fresh_model(sess):
+    sess.step(5)
+    sess.set_value("staff_training", 0.9)
+    assert sess.month == 0
+    assert sess.label == "baseline (changed)"
+    got = _run(sess, 12)["participation_any"]
+    model = CoproductionModel(scenario=S.load("baseline").replace(staff_training=0.9), rng=0)
+    for _ in range(12):
+        model.step()
+    np.testing.assert_array_equal(got, model.metrics_frame()["participation_any"].to_numpy())
+    sess.set_value("staff_training", S.load("baseline").staff_training)
+    assert sess.edits == {}  # back to the scenario's value: no longer an edit
+
+
+def test_bad_settings_are_refused_and_the_run_goes_on(sess):
+    sess.step(2)
+    model = sess.model
+    with pytest.raises(SS.DashboardError, match=r"staff_training.*\[0, 1\]"):
+        sess.set_value("staff_training", 7)
+    with pytest.raises(SS.DashboardError, match="at most 20,000"):
+        sess.set_value("n_citizens", 20_001)
+    with pytest.raises(SS.DashboardError, match="did you mean 'staff_training'"):
+        sess.set_value("staff_trainin", 0.5)
+    assert sess.model is model and sess.month == 2 and sess.edits == {}
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "1.5", str(S.MAX_SEED + 1)])
+def test_bad_seeds_are_refused(sess, bad):
+    with pytest.raises(SS.DashboardError, match="seed: value"):
+        sess.set_seed(bad)
+    assert sess.seed == 0
+
+
+def test_seed_from_text(sess):
+    sess.set_seed(" 12 ")
+    assert sess.seed == 12 and sess.model.scenario.rng == 12
+
+
+def test_shock_now_starts_next_month_and_dips_the_provider_link(sess):
+    control = SS.Session(S.load("baseline"))
+    sess.step(6)
+    control.step(6)
+    event = sess.shock_now("unavailability")
+    assert event.start == 7 and event.share == 0.5
+    sess.step(3)
+    control.step(3)
+    shocked, calm = sess.series(), control.series()
+    assert shocked["resilience_provider"][-1] < calm["resilience_provider"][-1] - 0.1
+    assert shocked["resilience_chain"][-1] <= calm["resilience_chain"][-1]
+    assert any("unavailability starts" in line for line in sess.model.state.events_log)
+
+
+def test_shock_now_refuses_unknown_kinds_and_finished_runs(sess):
+    with pytest.raises(SS.DashboardError, match="allowed: unavailability"):
+        sess.shock_now("meteor")
+    sess.set_value("steps", 2)
+    sess.step(2)
+    with pytest.raises(SS.DashboardError, match="horizon"):
+        sess.shock_now("budget_cut")
+
+
+def test_exported_toml_loads_back_and_reproduces_the_run_with_its_shock(sess):
+    sess.set_value("charter", True)
+    sess.step(4)
+    sess.shock_now("budget_cut")
+    sess.step(4)
+    text = sess.toml().decode()
+    loaded = S.loads(text, source="exported.toml")
+    assert loaded.parameters() == sess.values
+    assert loaded.charter is True
+    assert [e.kind for e in loaded.events] == ["budget_cut"]
+    assert "Changed in the dashboard: charter" in loaded.description
+    again = CoproductionModel(scenario=loaded)
+    for _ in range(8):
+        again.step()
+    np.testing.assert_array_equal(
+        again.metrics_frame()["paid_staff"].to_numpy(), sess.series()["paid_staff"]
+    )
+
+
+def test_exported_csv_is_the_tidy_time_series(sess):
+    sess.step(5)
+    frame = pd.read_csv(io.BytesIO(sess.csv()))
+    assert len(frame) == 6
+    assert list(frame.columns[:4]) == ["scenario", "replication", "seed", "month"]
+    assert set(metrics.CANONICAL) <= set(frame.columns)
+    assert frame["month"].tolist() == list(range(6))
+
+
+# ------------------------------------------------------------------------------ uploads
+
+
+def _upload(text: str | bytes, name: str = "mine.toml") -> S.Scenario:
+    data = text.encode() if isinstance(text, str) else text
+    return SS.read_upload(name, len(data), lambda: data)
+
+
+def test_a_good_upload_loads():
+    sc = _upload('title = "Mine"\nextends = "baseline"\n[parameters]\nstaff_training = 0.7\n')
+    assert sc.title == "Mine" and sc.staff_training == 0.7
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read():
+    def never() -> bytes:
+        raise AssertionError("read an oversized file")
+
+    with pytest.raises(SS.DashboardError, match=r"big\.toml.*at most 262,144 bytes"):
+        SS.read_upload("big.toml", SS.MAX_UPLOAD_BYTES + 1, never)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("[parameters]\nstaff_training = 7\n", r"mine\.toml.*staff_training.*\[0, 1\]"),
+        ("[parameters\n", r"mine\.toml.*line 1"),
+        ("[parameters]\nstaf_training = 0.5\n", "did you mean 'staff_training'"),
+        ('extends = "../../etc/passwd"\n', r"key 'extends'.*allowed: a preset name"),
+        ('extends = "/etc/hosts"\n', r"key 'extends'.*allowed: a preset name"),
+        ("[parameters]\nn_citizens = 50000\n", "at most 20,000"),
+    ],
+)
+def test_bad_uploads_name_the_file_key_and_allowed_values(text, pattern):
+    with pytest.raises(SS.DashboardError, match=pattern):
+        _upload(text)
+
+
+def test_a_binary_upload_is_refused():
+    with pytest.raises(SS.DashboardError, match="not UTF-8"):
+        _upload(b"\xff\xfe\x00bad")
+
+
+def test_an_upload_name_is_never_a_path():
+    with pytest.raises(SS.DashboardError, match=r"^passwd\.toml"):
+        _upload("[parameters]\nstaff_training = 7\n", name="/etc/passwd.toml")
+
+
+# ------------------------------------------------------------------------------ compare
+
+
+def test_compare_runs_both_on_the_same_seed():
+    a = S.load("baseline").replace(steps=6)
+    b = SS.lever_variant(a, "staff_training", 0.9)
+    assert b.name == "baseline, staff_training=0.9"
+    seen = []
+    results = SS.compare(a, b, seed=3, on_step=lambda d, t: seen.append((d, t)))
+    ts = results.timeseries
+    assert sorted(ts["scenario"].unique()) == sorted(["baseline", "baseline, staff_training=0.9"])
+    assert set(ts["seed"]) == {3}
+    assert seen[-1] == (12, 12)
+
+
+def test_compare_refuses_a_bad_lever():
+    with pytest.raises(SS.DashboardError, match=r"\[0, 1\]"):
+        SS.lever_variant(S.load("baseline"), "staff_training", 3.0)
+
+
+# ------------------------------------------------------------------------------ views
+
+
+def _apply(fig: go.Figure, ops: list) -> None:
+    """Apply restyle operations as plotly.js does in the browser."""
+    for update, traces in ops:
+        for key, values in update.items():
+            for i, value in zip(traces, values, strict=True):
+                fig.data[i].update({key: value} if "." not in key else {"marker": {"color": value}})
+
+
+def test_live_views_refresh_in_place(sess):
+    ts, agents = sess.timeseries(), sess.agents()
+    figures = [V.live_figure(v, ts, agents, sess.horizon) for v in V.VIEWS]
+    before = figures[-1].data[0].y  # the 'who takes part' bars
+    sess.step(24)
+    for view, fig in zip(V.VIEWS, figures, strict=True):
+        state = sess.model.state if view.uses_agents else None
+        _apply(fig, V.refresh(fig, sess.series(), state))
+        lines = [t for t in fig.data if isinstance(t.meta, str) and t.meta in sess.series()]
+        assert lines, view.key
+        for trace in lines:
+            assert len(trace.y) == 25
+            np.testing.assert_allclose(trace.y, np.round(sess.series()[trace.meta], 5))
+        assert fig.layout.xaxis.range == (0, 120)
+    bars = figures[-1].data[0].y
+    assert not np.array_equal(bars, before)
+    # the same numbers as the report's pandas version
+    table = report.participation_by_group(sess.agents())
+    np.testing.assert_allclose(bars, np.round(table["share"].to_numpy(), 5))
+
+
+def test_network_draws_everyone_when_small_and_a_stated_sample_when_large():
+    small = SS.Session(S.load("baseline"))
+    layout = V.network_layout(small.model)
+    assert len(layout.citizens) == 1000 and layout.note == "all 1,000 citizens"
+    big = SS.Session(S.load("baseline").replace(n_citizens=5000))
+    layout = V.network_layout(big.model)
+    assert len(layout.citizens) <= V.MAX_NODES
+    assert "sample of" in layout.note and "5,000" in layout.note
+    hood = big.model.state.citizens.neighbourhood
+    for h in np.unique(hood[layout.citizens]):  # whole neighbourhoods
+        assert np.isin(np.flatnonzero(hood == h), layout.citizens).all()
+    again = V.network_layout(SS.Session(S.load("baseline").replace(n_citizens=5000)).model)
+    np.testing.assert_array_equal(layout.xy, again.xy)  # seeded
+
+
+def test_network_figure_has_one_trace_per_role_with_inspectable_points(sess):
+    layout = V.network_layout(sess.model)
+    fig = V.network_figure(sess.model, layout, "self_efficacy")
+    roles = [t.meta for t in fig.data[1:]]
+    assert roles == list(V.ROLE_STYLE)
+    assert all(isinstance(t, go.Scattergl) for t in fig.data)
+    citizens = fig.data[1]
+    assert citizens.customdata[5].tolist() == ["citizen", 5]
+    sess.step(12)
+    _apply(fig, V.refresh_network(fig, sess.model, layout, "self_efficacy"))
+    np.testing.assert_allclose(
+        fig.data[1].marker.color, np.round(sess.model.state.citizens.self_efficacy, 4)
+    )
+    assert V.drawn_agent(layout, ["staff", 3]) == ("staff", 3)
+    assert V.drawn_agent(layout, None) is None
+    assert V.drawn_agent(layout, ["mayor", 1]) is None
+
+
+@pytest.mark.parametrize("role", list(V.AGENT_CLASS))
+def test_inspector_reads_the_agent_through_mesa(sess, role):
+    frame = V.inspect(sess.model, role, 0)
+    names = set(frame["attribute"])
+    assert {"motivation", "trust", "self_efficacy", "risk_appetite"} <= names
+    assert not names & {"random", "rng", "scenario"}
+    value = frame.set_index("attribute").loc["self_efficacy", "value"]
+    arrays = getattr(sess.model.state, V.AGENT_CLASS[role]._role)
+    assert value == round(float(arrays.self_efficacy[0]), 3)
+
+
+def test_every_parameter_group_has_a_panel():
+    from coprod_sim.dashboard import app
+
+    assert tuple(app.GROUP_TITLES) == P.GROUPS
+    assert {p.group for p in P.PARAMETERS} <= set(app.GROUP_TITLES)
