@@ -325,3 +325,33 @@ def test_report_of_damaged_outputs_exits_2(tmp_path):
     result = runner.invoke(app, ["report", str(out)])
     assert result.exit_code == 2 and "cannot read the saved outputs" in result.output
     assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------------------ dashboard
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "-5"])
+def test_dashboard_refuses_a_port_out_of_range(port):
+    result = runner.invoke(app, ["dashboard", "--port", port])
+    assert result.exit_code == 2
+    assert "--port" in result.output and "1 to 65535" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_dashboard_refuses_a_port_in_use():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["dashboard", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"--port {port}" in result.output and "cannot listen there" in result.output
+    assert "allowed: a free port" in result.output
+
+
+def test_dashboard_refuses_an_address_not_on_this_machine():
+    result = runner.invoke(app, ["dashboard", "--host", "192.0.2.1", "--port", "8765"])
+    assert result.exit_code == 2
+    assert "--host '192.0.2.1'" in result.output

@@ -149,6 +149,13 @@ def test_a_good_upload_loads():
     assert sc.title == "Mine" and sc.staff_training == 0.7
 
 
+def test_an_upload_of_an_edited_preset_does_not_pass_for_the_preset():
+    sess = SS.Session(S.load("baseline"))
+    sess.set_value("staff_training", 1.0)
+    sc = _upload(sess.toml(), name="baseline.toml")
+    assert sc.name == "baseline (uploaded)" and sc.staff_training == 1.0
+
+
 def test_an_oversized_upload_is_refused_before_it_is_read():
     def never() -> bytes:
         raise AssertionError("read an oversized file")
@@ -255,6 +262,14 @@ def test_network_figure_has_one_trace_per_role_with_inspectable_points(sess):
     fig = V.network_figure(sess.model, layout, "self_efficacy")
     roles = [t.meta for t in fig.data[1:]]
     assert roles == list(V.ROLE_STYLE)
+    counts = {t.meta: len(t.x) for t in fig.data[1:]}
+    s = sess.model.state
+    assert counts == {
+        "citizen": s.citizens.n,
+        "staff": s.staff.n,  # every staff member serves someone drawn
+        "commissioner": s.commissioners.n,
+        "politician": s.politicians.n,
+    }
     assert all(isinstance(t, go.Scattergl) for t in fig.data)
     citizens = fig.data[1]
     assert citizens.customdata[5].tolist() == ["citizen", 5]

@@ -47,7 +47,7 @@ SPEEDS: dict[str, float] = {"slow": 0.8, "normal": 0.3, "fast": 0.15, "fastest":
 as fit run between redraws. A redraw never comes sooner than the browser can draw it, so the
 page never falls behind the model."""
 
-MONTHS_PER_REDRAW: dict[str, int] = {"fastest": 12}
+MONTHS_PER_REDRAW: dict[str, int] = {"fastest": 6}
 """Most months between two redraws at a speed (default 1)."""
 
 
@@ -465,7 +465,6 @@ def Inspector() -> None:
 @solara.component
 def RunTab() -> None:
     RunBar()
-    Messages()
     with solara.ColumnsResponsive(default=12, large=6, gutters_dense=True):
         for view in V.VIEWS:
             ViewCard(view)
@@ -496,7 +495,10 @@ def run_compare(first: S.Scenario, second: S.Scenario, seed: int) -> Any:
     compare_progress.value = 0.0
 
     def progress(done: int, total: int) -> None:
-        compare_progress.value = 100.0 * done / total
+        # Every 5%: each change re-renders the progress bar.
+        percent = 100.0 * done / total
+        if done == total or percent - compare_progress.value >= 5:
+            compare_progress.value = percent
 
     return SS.compare(first, second, seed, on_step=progress)
 
@@ -553,13 +555,19 @@ def CompareTab() -> None:
             )
             solara.ToggleButtonsSingle(value=compare_layout, values=["overlaid", "side by side"])
         if run_compare.pending:
-            solara.ProgressLinear(value=compare_progress.value)
-            solara.Text(f"Running… {compare_progress.value:.0f}%")
+            CompareProgress()
         if run_compare.error:
             solara.Error(f"Compare failed: {run_compare.exception}")
         results = run_compare.value if run_compare.finished else None
         if results is not None:
             CompareResults(results)
+
+
+@solara.component
+def CompareProgress() -> None:
+    """In its own component: only it re-renders as the runs progress."""
+    solara.ProgressLinear(value=compare_progress.value)
+    solara.Text(f"Running… {compare_progress.value:.0f}%")
 
 
 @solara.component
@@ -711,11 +719,11 @@ def Page() -> None:
     solara.Title(TITLE)
     with solara.Sidebar():
         Sidebar()
+    Messages()  # above the tabs: an upload's problem shows whichever tab is open
     with solara.lab.Tabs(value=tab, lazy=True):
         with solara.lab.Tab("Run", classes=["cs-tab-run"]):
             RunTab()
         with solara.lab.Tab("Compare", classes=["cs-tab-compare"]):
-            Messages()
             CompareTab()
         with solara.lab.Tab("Workshop", classes=["cs-tab-workshop"]):
             WorkshopTab()

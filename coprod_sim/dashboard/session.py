@@ -327,6 +327,8 @@ def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
     except P.ParameterError as err:
         raise DashboardError(str(err)) from err
     check_size(scenario.parameters(), label)
+    if scenario.name in presets:  # an edited copy of a preset must not pass for the preset
+        scenario = scenario.replace(name=f"{scenario.name} (uploaded)")
     return scenario
 
 

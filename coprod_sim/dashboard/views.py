@@ -213,10 +213,10 @@ def network_layout(model: CoproductionModel, limit: int = MAX_NODES) -> NetworkL
     ex = np.column_stack([xy[a, 0], xy[b, 0], np.full(len(a), np.nan)]).ravel()
     ey = np.column_stack([xy[a, 1], xy[b, 1], np.full(len(a), np.nan)]).ravel()
 
-    team = s.static["team_of_citizen"][drawn]
+    serves = s.citizens.caseload_staff[drawn]  # the staff member whose caseload holds them
     staff_xy = np.full((s.staff.n, 2), np.nan)
-    for j in np.unique(team):
-        staff_xy[j] = xy[team == j].mean(axis=0) * 0.97
+    for j in np.unique(serves):
+        staff_xy[j] = xy[serves == j].mean(axis=0) * 0.97
     commissioner_xy = np.full((s.commissioners.n, 2), np.nan)
     for c in range(s.commissioners.n):
         mine = (s.staff.commissioner == c) & ~np.isnan(staff_xy[:, 0])
@@ -241,16 +241,16 @@ def _colours(model: CoproductionModel, layout: NetworkLayout, colour_by: str) ->
             "politician": s.politicians.self_efficacy,
         }
     active = (s.citizens.initiative_of >= 0).any(axis=0).astype(float)
-    team = s.static["team_of_citizen"]
+    serves = s.citizens.caseload_staff
     # Staff and commissioners: the share of the citizens they serve who take part.
-    per_team = np.bincount(team, weights=active, minlength=s.staff.n) / np.maximum(
-        np.bincount(team, minlength=s.staff.n), 1
+    per_staff = np.bincount(serves, weights=active, minlength=s.staff.n) / np.maximum(
+        np.bincount(serves, minlength=s.staff.n), 1
     )
-    per_comm = np.bincount(s.staff.commissioner, weights=per_team, minlength=s.commissioners.n)
+    per_comm = np.bincount(s.staff.commissioner, weights=per_staff, minlength=s.commissioners.n)
     per_comm /= np.maximum(np.bincount(s.staff.commissioner, minlength=s.commissioners.n), 1)
     return {
         "citizen": active[layout.citizens],
-        "staff": per_team,
+        "staff": per_staff,
         "commissioner": per_comm,
         "politician": np.full(s.politicians.n, float(active.mean())),
     }

@@ -39,17 +39,12 @@ function loadPlotly() {
   if (window.Plotly) { return Promise.resolve(window.Plotly); }
   if (!window.__coprodPlotly) {
     const root = (window.solara && window.solara.rootPath) || "";
-    window.__coprodPlotly = new Promise((resolve, reject) => {
-      // The page has an AMD loader (require.js): hide it, or plotly registers with it
-      // instead of setting window.Plotly.
-      const define = window.define;
-      window.define = undefined;
-      const script = document.createElement("script");
-      script.src = root + "/static/assets/plotly.min.js";
-      script.onload = () => { window.define = define; resolve(window.Plotly); };
-      script.onerror = (err) => { window.define = define; reject(err); };
-      document.head.appendChild(script);
-    });
+    // Run plotly.js with 'define' shadowed: the page's AMD loader (require.js) must not see
+    // it (plotly would register there instead of setting window.Plotly), and hiding the
+    // global 'define' for a while would break other scripts loading meanwhile.
+    window.__coprodPlotly = fetch(root + "/static/assets/plotly.min.js")
+      .then((response) => response.text())
+      .then((code) => { new Function("define", code)(undefined); return window.Plotly; });
   }
   return window.__coprodPlotly;
 }
