@@ -39,6 +39,7 @@ from pathlib import Path
 from time import perf_counter, sleep, thread_time
 
 import numpy as np
+from _harness import Row, progress  # benchmarks/ is on sys.path when run as a script
 
 try:  # only for the browser's CPU time; the harness works without it
     import psutil
@@ -74,28 +75,7 @@ FULL = Plan()
 QUICK = Plan(warm_loads=2, warmup_steps=2, steps=10, server_steps=20, play_seconds=3.0)
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of the results table; ``ok`` is None for rows without a target."""
-
-    figure: str
-    value: str
-    target: str = ""
-    ok: bool | None = None
-
-    @property
-    def status(self) -> str:
-        if self.ok is None:
-            return "info" if not self.target else "skip"
-        return "ok" if self.ok else "MISS"
-
-
 # ---------------------------------------------------------------------------- helpers
-def progress(message: str) -> None:
-    """Progress goes to stderr so stdout holds only the report."""
-    print(f"  ... {message}", file=sys.stderr, flush=True)
-
-
 def ms_stats(values: list[float]) -> tuple[float, float, float]:
     """Median, 90th percentile and maximum."""
     a = np.asarray(values, dtype=float)

@@ -28,6 +28,7 @@ from time import perf_counter
 
 import numpy as np
 import scipy.sparse as sp
+from _harness import Row, progress  # benchmarks/ is on sys.path when run as a script
 
 from coprod_sim import CoproductionModel
 
@@ -63,28 +64,7 @@ FULL = Plan()
 QUICK = Plan(steps=10, repeats=1, build_repeats=1, small_steps=50, run_big=False)
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of the results table; ``ok`` is None for rows without a target."""
-
-    figure: str
-    value: str
-    target: str = ""
-    ok: bool | None = None
-
-    @property
-    def status(self) -> str:
-        if self.ok is None:
-            return "info" if not self.target else "skip"
-        return "ok" if self.ok else "MISS"
-
-
 # ---------------------------------------------------------------------------- helpers
-def progress(message: str) -> None:
-    """Progress goes to stderr so stdout holds only the report."""
-    print(f"  ... {message}", file=sys.stderr, flush=True)
-
-
 def timed(func: Callable[[], object]) -> float:
     """Wall-clock seconds taken by ``func()``."""
     start = perf_counter()

@@ -78,6 +78,7 @@ run_id = solara.reactive(0)  # a new model: rebuild every chart
 tick = solara.reactive(0)  # a new month: refresh every chart
 drawn = solara.reactive(0)  # the last tick the browser has painted
 playing = solara.reactive(False)
+loop_generation = solara.reactive(0)  # the playing loop that may run (no component reads it)
 speed = solara.reactive("normal")
 message = solara.reactive("")  # the last problem with the user's input
 notice = solara.reactive("")  # the last thing that happened (loaded, shock started, ...)
@@ -242,21 +243,15 @@ def ImportExport() -> None:
     run_id.value  # noqa: B018
     sess = _session()
     stem = (sess.scenario.name or "scenario").replace(" ", "_")
+    downloads = (
+        ("csv", sess.csv, f"{stem}_timeseries.csv", "Time series (CSV)", "text/csv"),
+        ("toml", sess.toml, f"{stem}.toml", "Settings (TOML)", "application/toml"),
+    )
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
-        with solara.Column(classes=["cs-download-csv"]):
-            solara.FileDownload(
-                sess.csv,
-                filename=f"{stem}_timeseries.csv",
-                label="Time series (CSV)",
-                mime_type="text/csv",
-            )
-        with solara.Column(classes=["cs-download-toml"]):
-            solara.FileDownload(
-                sess.toml,
-                filename=f"{stem}.toml",
-                label="Settings (TOML)",
-                mime_type="application/toml",
-            )
+        for kind, data, filename, label, mime in downloads:
+            with solara.Column(classes=[f"cs-download-{kind}"]):
+                # The bytes are made only when the button is pressed.
+                solara.FileDownload(data, filename=filename, label=label, mime_type=mime)
 
     def uploaded(name: str, size: int, text: str | None) -> None:
         def read() -> bytes:
@@ -307,11 +302,14 @@ def RunBar() -> None:
     sess = _session()
 
     def loop() -> None:
-        # Runs in a thread, so the page stays responsive: step, then redraw every chart.
-        while playing.value:
+        # Runs in a thread, so the page stays responsive: step, then redraw every chart. A
+        # newer loop (Play pressed again before this one noticed the pause) replaces it.
+        loop_generation.value += 1
+        mine = loop_generation.value
+        while playing.value and loop_generation.value == mine:
             started = time.perf_counter()
             current = _session()
-            if current is not sess or current.finished:
+            if current.finished:
                 break
             budget = SPEEDS.get(speed.value, 0.3)
             for _ in range(MONTHS_PER_REDRAW.get(speed.value, 1)):
@@ -323,9 +321,12 @@ def RunBar() -> None:
             if pause > 0:
                 time.sleep(pause)
             _wait_for_browser(tick.value - 1)
-        playing.value = False
+        if loop_generation.value == mine:
+            playing.value = False
 
-    solara.lab.use_task(loop, dependencies=[playing.value, run_id.value], prefer_threaded=True)
+    # Only Play and Pause start and stop the loop: a new model (a changed lever) is picked up
+    # by the running loop, which reads the session afresh each month.
+    solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
     def one_step() -> None:
         _session().step()
