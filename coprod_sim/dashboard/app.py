@@ -595,8 +595,10 @@ def CompareResults(results: Any) -> None:
         else:
             for row in rows:
                 with solara.ColumnsResponsive(default=12, large=6):
-                    for fig in row:
-                        Figure(fig)
+                    for label, fig in zip(labels, row, strict=True):
+                        with solara.Column():
+                            solara.Markdown(f"**{label}**")
+                            Figure(fig)
         table = report.final_values(ts)
         diff = [c for c in table.columns if " - " in c]
         solara.Markdown("**Final values and the difference (second minus first)**")

@@ -61,11 +61,12 @@ def live_figure(view: View, ts: pd.DataFrame, agents: pd.DataFrame, horizon: int
     free = [
         name for name in fig.layout if name.startswith("yaxis") and fig.layout[name].range is None
     ]
+    for name in free:  # plotly.js would leave matched axes at autorange false, range [0, 4]
+        fig.layout[name].autorange = True
     legend = sum(1 for t in fig.data if t.showlegend is not False)
     fig.update_layout(
         height=min(fig.layout.height or 460, 520) + 18 * ((legend + 2) // 3),
         uirevision="live",
-        meta={"free_y": free},
         # Legends below the plot: a dashboard card is too narrow for one at the side.
         legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0},
         margin={"b": 40},
