@@ -1,4 +1,4 @@
-"""What the benchmark scripts share: a row of the results table, and progress on stderr."""
+"""What the benchmark scripts share: the results table and its rows, and progress on stderr."""
 
 from __future__ import annotations
 
@@ -25,3 +25,18 @@ class Row:
 def progress(message: str) -> None:
     """Progress goes to stderr so stdout holds only the report."""
     print(f"  ... {message}", file=sys.stderr, flush=True)
+
+
+def table(rows: list[Row]) -> list[str]:
+    """The results table as lines: figure, measured value, target and status."""
+    titles = ("figure", "measured", "target", "status")
+    cells = [titles, *((r.figure, r.value, r.target, r.status) for r in rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(titles))]
+
+    aligns = (str.ljust, str.rjust, str.rjust, str.ljust)
+
+    def line(c: tuple[str, ...]) -> str:
+        return "  ".join(a(v, w) for a, v, w in zip(aligns, c, widths, strict=True)).rstrip()
+
+    rule = "-" * len(line(titles))
+    return [rule, line(titles), rule, *(line(c) for c in cells[1:]), rule]

@@ -39,7 +39,7 @@ from pathlib import Path
 from time import perf_counter, sleep, thread_time
 
 import numpy as np
-from _harness import Row, progress  # benchmarks/ is on sys.path when run as a script
+from _harness import Row, progress, table  # benchmarks/ is on sys.path when run as a script
 
 try:  # only for the browser's CPU time; the harness works without it
     import psutil
@@ -683,20 +683,6 @@ up to a frame. CPU per step is summed over the server process and over this harn
 processes (the gpu process rasterises WebGL and composites in software here: no GPU). The
 server-side rows run the same refresh code and JSON encoding in this process, without Solara,
 websocket or browser."""
-
-
-def table(rows: list[Row]) -> list[str]:
-    titles = ("figure", "measured", "target", "status")
-    cells = [titles, *((r.figure, r.value, r.target, r.status) for r in rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(titles))]
-
-    aligns = (str.ljust, str.rjust, str.rjust, str.ljust)
-
-    def line(c: tuple[str, ...]) -> str:
-        return "  ".join(a(v, w) for a, v, w in zip(aligns, c, widths, strict=True)).rstrip()
-
-    rule = "-" * len(line(titles))
-    return [rule, line(titles), rule, *(line(c) for c in cells[1:]), rule]
 
 
 def browser_rows(plan: Plan, chromium: str) -> tuple[list[Row], str]:

@@ -28,7 +28,7 @@ from time import perf_counter
 
 import numpy as np
 import scipy.sparse as sp
-from _harness import Row, progress  # benchmarks/ is on sys.path when run as a script
+from _harness import Row, progress, table  # benchmarks/ is on sys.path when run as a script
 
 from coprod_sim import CoproductionModel
 
@@ -271,20 +271,6 @@ def header(plan: Plan, quick: bool) -> list[str]:
         f"mode      {mode}: warm-up {plan.warmup} steps, {plan.steps} timed steps x "
         f"{plan.repeats} repeats (median), seed {SEED}",
     ]
-
-
-def table(rows: list[Row]) -> list[str]:
-    titles = ("figure", "measured", "target", "status")
-    cells = [titles, *((r.figure, r.value, r.target, r.status) for r in rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(titles))]
-
-    aligns = (str.ljust, str.rjust, str.rjust, str.ljust)
-
-    def line(c: tuple[str, ...]) -> str:
-        return "  ".join(a(v, w) for a, v, w in zip(aligns, c, widths, strict=True)).rstrip()
-
-    rule = "-" * len(line(titles))
-    return [rule, line(titles), rule, *(line(c) for c in cells[1:]), rule]
 
 
 def run(plan: Plan) -> list[Row]:
