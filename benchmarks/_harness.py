@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import sys
 from dataclasses import dataclass
 
@@ -40,3 +41,15 @@ def table(rows: list[Row]) -> list[str]:
 
     rule = "-" * len(line(titles))
     return [rule, line(titles), rule, *(line(c) for c in cells[1:]), rule]
+
+
+def cpu_model() -> str:
+    """The CPU's model name, for the report header."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"

@@ -39,7 +39,12 @@ from pathlib import Path
 from time import perf_counter, sleep, thread_time
 
 import numpy as np
-from _harness import Row, progress, table  # benchmarks/ is on sys.path when run as a script
+from _harness import (  # benchmarks/ is on sys.path when run as a script
+    Row,
+    cpu_model,
+    progress,
+    table,
+)
 
 try:  # only for the browser's CPU time; the harness works without it
     import psutil
@@ -642,17 +647,6 @@ def server_rows(plan: Plan) -> list[Row]:
 
 
 # ---------------------------------------------------------------------------- report
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def header(plan: Plan, quick: bool, browser_version: str, load_start: float) -> list[str]:
     from coprod_sim import scenario
 

@@ -28,7 +28,12 @@ from time import perf_counter
 
 import numpy as np
 import scipy.sparse as sp
-from _harness import Row, progress, table  # benchmarks/ is on sys.path when run as a script
+from _harness import (  # benchmarks/ is on sys.path when run as a script
+    Row,
+    cpu_model,
+    progress,
+    table,
+)
 
 from coprod_sim import CoproductionModel
 
@@ -246,17 +251,6 @@ def limit_rows(plan: Plan, ours: float) -> list[Row]:
 
 
 # ---------------------------------------------------------------------------- report
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def header(plan: Plan, quick: bool) -> list[str]:
     versions = ", ".join(
         f"{name} {version(name)}" for name in ("numpy", "scipy", "mesa", "coprod-sim")

@@ -153,6 +153,16 @@ class NetworkLayout:
     total: int  # citizens in the model
 
     @property
+    def positions(self) -> dict[str, np.ndarray]:
+        """Positions by role (NaN for an agent not drawn), in the order of ROLE_STYLE."""
+        return {
+            "citizen": self.xy,
+            "staff": self.staff_xy,
+            "commissioner": self.commissioner_xy,
+            "politician": self.politician_xy,
+        }
+
+    @property
     def note(self) -> str:
         n = len(self.citizens)
         if n == self.total:
@@ -276,23 +286,13 @@ def network_figure(model: CoproductionModel, layout: NetworkLayout, colour_by: s
             showlegend=False,
         )
     )
-    positions = {
-        "citizen": layout.xy,
-        "staff": layout.staff_xy,
-        "commissioner": layout.commissioner_xy,
-        "politician": layout.politician_xy,
-    }
-    indices = {
-        "citizen": layout.citizens,
-        "staff": np.arange(len(layout.staff_xy)),
-        "commissioner": np.arange(len(layout.commissioner_xy)),
-        "politician": np.arange(len(layout.politician_xy)),
-    }
+    positions = layout.positions
     drawn = _shown(layout)
     for role, style in ROLE_STYLE.items():
         xy = positions[role]
         shown = drawn[role]
-        idx = indices[role][shown]
+        # citizens: the sample's indices; other roles: all of them, those drawn
+        idx = layout.citizens if role == "citizen" else np.flatnonzero(shown)
         fig.add_trace(
             go.Scattergl(
                 x=np.round(xy[shown, 0], 3),
@@ -350,12 +350,7 @@ def refresh_network(
 def _shown(layout: NetworkLayout) -> dict[str, np.ndarray]:
     """Which agents of each role are drawn (staff whose citizens are all outside a sample
     are not)."""
-    return {
-        "citizen": np.ones(len(layout.citizens), dtype=bool),
-        "staff": ~np.isnan(layout.staff_xy[:, 0]),
-        "commissioner": ~np.isnan(layout.commissioner_xy[:, 0]),
-        "politician": ~np.isnan(layout.politician_xy[:, 0]),
-    }
+    return {role: ~np.isnan(xy[:, 0]) for role, xy in layout.positions.items()}
 
 
 def drawn_agent(layout: NetworkLayout, customdata: Any) -> tuple[str, int] | None:
