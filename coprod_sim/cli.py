@@ -33,6 +33,7 @@ from . import params as P
 from . import report, runs
 from . import scenario as S
 from ._version import __version__
+from .validation import runner as runner_defaults
 
 app = typer.Typer(
     help=(
@@ -377,6 +378,28 @@ def rebuild_report(
     console.print(f"Wrote {folder / 'report.html'}", markup=False, highlight=False)
 
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(help="Local worker processes (default: one per core; 0 = in this process)."),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(help="A Dask scheduler address, e.g. tcp://10.0.0.5:8786, instead."),
+]
+
+
+def _check_executor(workers: int | None, scheduler: str | None) -> None:
+    """Refuse a negative worker count, or workers and a scheduler together."""
+    if workers is not None and workers < 0:
+        raise P.ParameterError(
+            [f"--workers: value {workers} is not allowed; allowed: an integer >= 0"]
+        )
+    if workers is not None and scheduler is not None:
+        raise P.ParameterError(
+            ["--workers and --scheduler: both given; allowed: one of them (Dask has its own)"]
+        )
+
+
 @app.command()
 def sweep(
     experiment: Annotated[
@@ -387,14 +410,8 @@ def sweep(
             show_default=False,
         ),
     ],
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Local worker processes (default: one per core; 0 = in this process)."),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="A Dask scheduler address, e.g. tcp://10.0.0.5:8786, instead."),
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: results/<experiment name>).")
     ] = None,
@@ -413,14 +430,7 @@ def sweep(
 
     stored = "the runs finished so far are stored; continue with the same command and --resume"
     with _clean_errors(stored), runs.terminate_as_interrupt():
-        if workers is not None and workers < 0:
-            raise P.ParameterError(
-                [f"--workers: value {workers} is not allowed; allowed: an integer >= 0"]
-            )
-        if workers is not None and scheduler is not None:
-            raise P.ParameterError(
-                ["--workers and --scheduler: both given; allowed: one of them (Dask has its own)"]
-            )
+        _check_executor(workers, scheduler)
         ex = spec.load(experiment)
         folder = out or Path("results") / ex.name
         total = spec.n_runs(ex)
@@ -476,6 +486,95 @@ def analyze(
             )
         runs.write_atomic(folder / "analysis.html", analysis.render(folder))
     console.print(f"Wrote {folder / 'analysis.html'}", markup=False, highlight=False)
+
+
+@app.command()
+def validate(
+    replications: Annotated[
+        int, typer.Option(help="Replications of each preset (at least 2, for the intervals).")
+    ] = runner_defaults.REPLICATIONS,
+    citizens: Annotated[
+        int,
+        typer.Option(
+            help="Citizens in every run (the baseline preset's 1,000 suits the dashboard; the "
+            "survey's subgroups and the rarer modes need more)."
+        ),
+    ] = runner_defaults.CITIZENS,
+    seed: Annotated[int, typer.Option(help="Seed of the first replication.")] = 0,
+    out: Annotated[
+        Path, typer.Option(help="Folder for validation.md and its figures (validation/).")
+    ] = Path("docs"),
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Check the model against the chapters' eight empirical patterns (P1-P8): run the
+    baseline and the contrasting presets, survey the citizens at month 60, print each
+    pattern's statistic with its 95% interval, and write OUT/validation.md with figures.
+    Exit code 1 if any pattern fails."""
+    from .experiments.executors import open_executor
+    from .validation import document, runner
+    from .validation import patterns as PT
+
+    kept = "the previous validation.md and figures were left as they were"
+    with _clean_errors(kept), runs.terminate_as_interrupt():
+        if replications < 2:
+            raise P.ParameterError(
+                [f"--replications: value {replications} is not allowed; allowed: an integer "
+                 ">= 2 (an interval needs two replications)"]
+            )  # fmt: skip
+        _check_executor(workers, scheduler)
+        try:
+            P.validate({"n_citizens": citizens})
+        except P.ParameterError as err:
+            raise P.ParameterError([f"--citizens: {err.problems[0]}"]) from None
+        parameters: dict[str, Any] = {"n_citizens": citizens}
+        _check_docs_folder(out)
+        jobs = runner.jobs(replications, seed, parameters)
+        console.print(
+            f"Validating against P1-P8: {len(runner.HORIZON)} presets x {replications} "
+            f"replications = {len(jobs)} runs"
+        )
+        with (
+            open_executor(workers, scheduler) as (executor, _, description),
+            _progress() as progress,
+        ):
+            task = progress.add_task(f"runs ({description})", total=len(jobs))
+            evidence = runner.collect(
+                replications, seed, parameters, executor, lambda job: progress.advance(task)
+            )
+        checks = evidence.checks()
+        page = document.write(out, evidence, checks, _command())
+    console.print(_pattern_table(checks))
+    verdict = PT.verdicts(checks)
+    failed = [p for p, ok in verdict.items() if not ok]
+    summary = f"{len(verdict) - len(failed)} of {len(verdict)} patterns pass"
+    summary += f"; failed: {', '.join(failed)}" if failed else ""
+    console.print(f"{summary}. Wrote {page} and {out / document.FIGURES}/", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _check_docs_folder(out: Path) -> None:
+    """Fail before any run if OUT cannot take validation.md and its figures."""
+    if out.exists() and not out.is_dir():
+        raise P.ParameterError([f"--out {out}: it is a file, not a folder; allowed: a folder"])
+    existing = next((p for p in (out, *out.absolute().parents) if p.exists()), None)
+    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
+        raise P.ParameterError(
+            [f"--out {out}: {existing} cannot be written; allowed: a folder you can write to"]
+        )
+
+
+def _pattern_table(checks: list) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, title="Patterns at the baseline (month 60 survey)")
+    for name in ("check", "statistic", "source", "expected", "observed [95% interval]", ""):
+        table.add_column(name, overflow="fold")
+    for c in checks:
+        mark = "[green]pass[/green]" if c.passed else "[red]FAIL[/red]"
+        table.add_row(
+            c.check, escape(c.label), c.source, escape(c.expected), escape(c.observed), mark
+        )
+    return table
 
 
 DASHBOARD_APP = "coprod_sim.dashboard.app"

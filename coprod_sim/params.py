@@ -302,7 +302,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     _level(
         "staff_time_shortage",
-        0.6,
+        0.8,
         "barriers",
         "Organisation: cuts staff slack for co-production ('a much more important barrier "
         "than shortage of finance').",
@@ -831,7 +831,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     _p(
         "willingness_intercept",
         float,
-        0.4,
+        0.35,
         "behaviour",
         "log-odds",
         "Intercept of the willingness index (baseline propensity).",
@@ -842,7 +842,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     _p(
         "efficacy_weight_individual",
         float,
-        3.0,
+        1.1,
         "behaviour",
         "log-odds per level",
         "Weight of self-efficacy in willingness for individual modes.",
@@ -853,13 +853,61 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     _p(
         "efficacy_weight_collective",
         float,
-        5.0,
+        7.0,
         "behaviour",
         "log-odds per level",
         "Weight of self-efficacy in willingness for collective modes (stronger, P2).",
         "000@17073",
         0.0,
         20.0,
+    ),
+    _p(
+        "shortfall_weight",
+        float,
+        6.6,
+        "behaviour",
+        "log-odds per level",
+        "Weight of the perceived service shortfall in willingness: a shortfall prompts "
+        "co-production (P3).",
+        "000@12607",
+        0.0,
+        20.0,
+    ),
+    _p(
+        "performance_efficacy_gain",
+        float,
+        0.012,
+        "behaviour",
+        "level per month per level",
+        "Monthly rise of self-efficacy with good service performance as the citizen sees it "
+        "(fall with a shortfall): the other half of the performance paradox (P3).",
+        "000@12949",
+        0.0,
+        1.0,
+    ),
+    _p(
+        "age_weight",
+        float,
+        2.7,
+        "behaviour",
+        "multiplier",
+        "Strength of age in willingness: older citizens more willing for individual modes, "
+        "less for collective ones (P4); 0 removes age.",
+        "000@6969",
+        0.0,
+        5.0,
+    ),
+    _p(
+        "voice_record_weight",
+        float,
+        0.6,
+        "behaviour",
+        "level per share acted on",
+        "How much the council's record of acting on co-assessment shapes what citizens expect "
+        "of the next consultation (word of mouth about being heard, P6).",
+        "000@17862",
+        0.0,
+        1.0,
     ),
     _p(
         "peer_weight",
@@ -930,7 +978,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     _p(
         "relaxation",
         float,
-        0.01,
+        0.015,
         "behaviour",
         "per month",
         "Slow relaxation of levels back toward their starting values.",
@@ -985,7 +1033,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     _p(
         "interest_decay",
         float,
-        0.15,
+        0.17,
         "behaviour",
         "per month",
         "Monthly loss of interest of a volunteer waiting to be matched.",

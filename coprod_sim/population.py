@@ -16,6 +16,7 @@ import numpy as np
 from . import network as network_mod
 from .state import (
     CO_DELIVERY,
+    NEVER,
     NO_INITIATIVE,
     PILOT,
     SCALED,
@@ -155,6 +156,8 @@ def build_citizens(p: SimpleNamespace, n_staff: int, rng: np.random.Generator):
         experience=zeros.copy(),
         rest=np.zeros(n, dtype=np.int16),
         unanswered=zeros.copy(),
+        last_individual=np.full(n, NEVER, dtype=np.int32),
+        last_collective=np.full(n, NEVER, dtype=np.int32),
         initiative_of=np.full((4, n), NO_INITIATIVE, dtype=np.int32),
         waiting=np.zeros(n, dtype=bool),
         willingness=zeros.copy(),
@@ -375,5 +378,8 @@ def build(params, rng: np.random.Generator) -> State:
         "volunteers_matched": 0.0,
         "voice_acted": 0.0,
         "voice_rounds": 0.0,
+        # What citizens believe of the council's record of acting on consultation: an even
+        # chance before they have heard anything (the record is learnt, 000@17862).
+        "voice_record": 0.5,
     }
     return state

@@ -27,6 +27,8 @@ PILOT, SCALED, STOPPED = range(3)
 STAR_STEPS: tuple[str, ...] = ("off", "map", "focus", "people", "market", "grow", "done")
 
 NO_INITIATIVE = -1
+NEVER = -(10**6)
+"""The month stored in ``last_individual`` / ``last_collective`` for never."""
 
 
 @dataclass
@@ -62,6 +64,10 @@ class Citizens:
     experience: np.ndarray  # float months of co-production
     rest: np.ndarray  # int16 months of burnout rest left
     unanswered: np.ndarray  # float: months willing but never offered
+    # the last month the citizen co-produced individually / collectively (NEVER = not yet):
+    # what a survey asks as "in the last 12 months" (coprod validate)
+    last_individual: np.ndarray  # int32
+    last_collective: np.ndarray  # int32
     # co-production: the initiative held in each of the Four Co's (-1 = none), shape (4, N)
     initiative_of: np.ndarray
     # crisis volunteers waiting to be matched (P7)

@@ -95,7 +95,9 @@ def test_shock_now_starts_next_month_and_dips_the_provider_link(sess):
     control.step(3)
     shocked, calm = sess.series(), control.series()
     assert shocked["resilience_provider"][-1] < calm["resilience_provider"][-1] - 0.1
-    assert shocked["resilience_chain"][-1] <= calm["resilience_chain"][-1]
+    # the chain is the weakest link: over the shock months it is no stronger than without the
+    # shock (one month alone is at the mercy of the community link's noise at 1,000 citizens)
+    assert shocked["resilience_chain"][-3:].mean() < calm["resilience_chain"][-3:].mean()
     assert any("unavailability starts" in line for line in sess.model.state.events_log)
 
 

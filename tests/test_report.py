@@ -251,9 +251,10 @@ def test_final_values_means_sd_and_differences(frames):
     np.testing.assert_allclose(table["B: mean"], means.loc["B"])
     np.testing.assert_allclose(table["A: sd"], sds.loc["A"])
     np.testing.assert_allclose(table["B - A"], means.loc["B"] - means.loc["A"])
-    # the staff shock hit B: its provider link fell at some point, A's did not
-    assert ts[ts["scenario"] == "B"]["resilience_provider"].min() < 0.99
-    assert ts[ts["scenario"] == "A"]["resilience_provider"].min() > 0.99
+    # the staff shock hit B: its provider link fell by about the share away; A's only wobbled
+    # with co-production's month-to-month contribution
+    assert ts[ts["scenario"] == "B"]["resilience_provider"].min() < 0.85
+    assert ts[ts["scenario"] == "A"]["resilience_provider"].min() > 0.97
 
 
 def test_final_values_uses_each_runs_last_month(frames):

@@ -433,107 +433,120 @@ def test_causal_loop_figure():
 
 def test_step_1_willing_but_not_asked():
     f = step_frames(0)
-    assert within(at(f, "willingness", 0), 0.72, 0.77)
+    assert within(at(f, "willingness", 0), 0.765, 0.815)
     early = mean(f, "participation_any", 0, 24)
-    assert within(early, 0.05, 0.09) and np.all(early < 0.1)  # fewer than one in ten
+    assert within(early, 0.045, 0.065) and np.all(early < 0.1)  # fewer than one in ten
     ratio = [(x.loc[0:60, "willingness"] / x.loc[0:60, "participation_any"]).min() for x in f]
-    assert min(ratio) > 4.0
-    assert within(mean(f, "offers", 1, 120), 25.0, 35.0)
+    assert min(ratio) > 5.0
+    assert within(mean(f, "offers", 1, 120), 18.0, 23.0)
     last = at(f, "participation_any", 120)
-    assert within(last, 0.16, 0.23) and np.all(last > early)
-    assert within(at(f, "willingness", 120), 0.85, 0.9)
-    assert within(at(f, "willingness", 120) / last, 3.9, 5.1)
-    delivery = mean(f, "participation_co_delivery", 60, 120)
+    assert within(last, 0.105, 0.165) and np.all(last > early)
+    assert within(at(f, "willingness", 120), 0.87, 0.895)
+    assert within(at(f, "willingness", 120) / last, 5.3, 8.1)
+    delivery = mean(f, "participation_co_delivery", 0, 120)  # over the ten years
     for mode in ("co_commissioning", "co_design", "co_assessment"):
-        assert np.all(delivery > mean(f, f"participation_{mode}", 60, 120))
+        assert np.all(delivery > mean(f, f"participation_{mode}", 0, 120))
 
 
 def test_step_2_the_virtuous_circle_takes_off():
     f = step_frames(1)
-    assert within(mean(f, "offers", 13, 23), 15.0, 22.0)
-    assert np.all(at(f, "offers", 24) >= 60.0)
-    assert within(mean(f, "offers", 49, 72), 33.0, 46.0)
+    assert within(mean(f, "offers", 13, 23), 15.0, 27.5)
+    assert within(at(f, "offers", 24), 45.0, 100.0)
+    settled = mean(f, "offers", 49, 72)
+    assert within(settled, 39.0, 46.0)
+    assert np.all(settled < mean(f, "offers", 25, 36))  # the offers settle lower ...
     before, after = mean(f, "participation_any", 13, 24), mean(f, "participation_any", 61, 72)
-    assert within(before, 0.05, 0.09) and within(after, 0.21, 0.30)
-    assert np.all(after > 2.5 * before)  # keeps climbing long after the offers settle
+    year_after = mean(f, "participation_any", 25, 36)
+    assert within(before, 0.03, 0.065) and within(year_after, 0.11, 0.17)
+    assert within(after, 0.215, 0.28)
+    assert np.all(after > 3.5 * before)
+    assert np.all(after > year_after + 0.05)  # ... yet participation keeps climbing
     se = {m: at(f, "self_efficacy_citizens", m) for m in (24, 48, 72)}
-    assert within(se[24], 0.46, 0.51) and within(se[72], 0.63, 0.71)
+    assert within(se[24], 0.515, 0.545) and within(se[72], 0.725, 0.785)
     assert np.all(se[72] > se[48]) and np.all(se[48] > se[24])
-    assert within(at(f, "willingness", 72), 0.86, 0.93)
+    assert within(at(f, "willingness", 72), 0.89, 0.91)
     trust = {m: at(f, "trust_citizens_in_staff", m) for m in (0, 24, 72)}
     assert np.all(trust[24] < trust[0]) and np.all(trust[72] > trust[24])
-    assert within(trust[72], 0.54, 0.58)
+    assert within(trust[72], 0.535, 0.59)
     without = step_frames(1, events=())  # the same town without the month-24 change
-    assert within(at(without, "self_efficacy_citizens", 72), 0.51, 0.60)
-    assert np.all(at(without, "self_efficacy_citizens", 72) < se[72])
+    se_without = at(without, "self_efficacy_citizens", 72)
+    assert within(se_without, 0.625, 0.695)
+    assert np.all(se_without < se[72]) and np.all(se_without > se[24])  # rises more slowly
 
 
 def test_step_3_asked_but_not_heard():
     f = step_frames(2)
     expects = {m: at(f, "expects_response", m) for m in (0, 60, 120)}
     assert within(expects[0], 0.59, 0.61)
-    assert within(expects[60], 0.53, 0.58) and within(expects[120], 0.49, 0.575)
+    assert within(expects[60], 0.385, 0.425) and within(expects[120], 0.315, 0.345)
     last20 = np.array([x.loc[101:120, "expects_response"].max() for x in f])
     assert np.all(last20 < expects[60])  # keeps sliding
     assessing = mean(f, "participation_co_assessment", 60, 120)
-    assert within(assessing, 0.005, 0.03)
+    assert within(assessing, 0.008, 0.014)  # about 1 in 100
+    later = mean(_frames("feedback_loop_closed"), "participation_co_assessment", 60, 120)
+    assert within(later, 0.025, 0.07) and np.all(later > assessing)
     closed = step_frames(2, feedback_loop_closed=0.9)
-    heard = mean(closed, "participation_co_assessment", 60, 120)
-    assert within(heard, 0.02, 0.08) and np.all(heard > assessing)
+    assert within(mean(closed, "expects_response", 60, 120), 0.795, 0.825)
     trust_low = np.array([x["trust_citizens_in_staff"].min() for x in f])
-    assert within(trust_low, 0.465, 0.505)
+    assert within(trust_low, 0.495, 0.515)
+    assert within(at(f, "trust_citizens_in_staff", 0), 0.525, 0.54)
     assert np.all(trust_low < at(f, "trust_citizens_in_staff", 0))
-    assert within(at(f, "participation_any", 120), 0.175, 0.235)
-    assert within(at(f, "self_efficacy_citizens", 120), 0.605, 0.665)
+    assert within(at(f, "participation_any", 120), 0.115, 0.165)
+    assert np.all(at(f, "participation_any", 120) > at(f, "participation_any", 0))
+    assert within(at(f, "self_efficacy_citizens", 120), 0.715, 0.755)
     assert np.all(at(f, "self_efficacy_citizens", 120) > at(f, "self_efficacy_citizens", 0))
 
 
 def test_step_4_the_weakest_link():
     f = step_frames(3)
-    assert np.all(at(f, "resilience_provider", 62) >= 0.99)
+    assert within(at(f, "resilience_provider", 62), 0.985, 1.0)
     assert within(mean(f, "resilience_provider", 63, 68), 0.69, 0.73)
     assert np.all(at(f, "resilience_provider", 69) == 1.0)
     perf_before = at(f, "service_performance", 62)
-    assert within(perf_before, 0.82, 0.86)
+    assert within(perf_before, 0.81, 0.835)
     assert within(mean(f, "service_performance", 63, 68), 0.57, 0.61)
     assert np.all(at(f, "service_performance", 69) >= 0.99 * perf_before)
     chain = at(f, "resilience_chain", 62)
-    assert within(chain, 0.13, 0.27)
-    lowest = np.array([x.loc[63:68, "resilience_chain"].min() for x in f])
-    assert np.all(lowest >= chain - 0.01)
+    assert within(chain, 0.02, 0.18)
+    during = [x.loc[63:68, "resilience_chain"] for x in f]
+    assert np.all(np.array([d.min() for d in during]) >= chain - 0.01)  # it does not drop
+    assert np.any(np.array([d.max() for d in during]) > chain + 0.02)  # some seeds: it rises
     links = ["resilience_user", "resilience_community", "resilience_provider"]
     links.append("resilience_commissioner")
     for x in f:
         weakest = set(x.loc[63:68, links].idxmin(axis=1))
         assert weakest <= {"resilience_community", "resilience_user"}
-    assert within(at(f, "volunteers_signed_up", 63), 120.0, 140.0)
+    assert within(at(f, "volunteers_signed_up", 63), 125.0, 145.0)
     assert within(at(f, "volunteers_matched", 63), 3.0, 4.0)
-    assert within(at(f, "volunteers_matched", 120), 40.0, 48.0)
+    assert within(at(f, "volunteers_matched", 120), 36.0, 45.0)
     assert np.all(at(f, "volunteers_waiting", 84) < 2.0)  # the rest gave up
     wider = step_frames(3, matching_capacity=20.0)
     assert np.all(at(wider, "volunteers_matched", 63) == 20.0)
-    assert within(at(wider, "volunteers_matched", 120), 84.0, 96.0)
+    assert within(at(wider, "volunteers_matched", 120), 82.0, 91.0)
 
 
 def test_step_5_austerity_and_substitution():
     f, usual = step_frames(4), _frames("baseline")
-    assert within(mean(f, "co_delivery_volunteers", 13, 23), 15.0, 45.0)
+    assert within(mean(f, "co_delivery_volunteers", 13, 23), 27.0, 42.0)
     late, late_usual = (mean(x, "co_delivery_volunteers", 97, 120) for x in (f, usual))
-    assert within(late, 170.0, 270.0) and within(late_usual, 75.0, 120.0)
-    assert np.all(late > 1.5 * late_usual) and late.sum() > 1.8 * late_usual.sum()
+    assert within(late, 180.0, 265.0) and within(late_usual, 33.0, 118.0)
+    assert np.all(late > 2.0 * late_usual)  # twice as many or more
+    assert 2.5 < late.sum() / late_usual.sum() < 3.5  # about three times over seeds 0-3
     assert np.all(at(f, "paid_staff", 120) == pytest.approx(0.8))
-    assert within(at(f, "staff_resistance", 23), 0.3, 0.33)
+    before = at(f, "staff_resistance", 23)
+    assert within(before, 0.31, 0.33)
     resist = mean(f, "staff_resistance", 97, 120)
-    assert within(resist, 0.6, 0.66) and np.all(resist > mean(usual, "staff_resistance", 97, 120))
-    assert within(at(f, "exploited_share", 120), 0.07, 0.14)
+    assert within(resist, 0.59, 0.69) and np.all(resist > 1.8 * before)
+    assert np.all(resist > mean(usual, "staff_resistance", 97, 120))
+    assert within(at(f, "exploited_share", 120), 0.07, 0.16)
     assert np.all(at(usual, "exploited_share", 120) < 0.01)
-    assert within(at(f, "service_performance", 23), 0.81, 0.83)
-    assert within(mean(f, "service_performance", 97, 120), 0.65, 0.7)
-    assert within(mean(usual, "service_performance", 97, 120), 0.845, 0.875)
+    assert within(at(f, "service_performance", 23), 0.80, 0.825)
+    assert within(mean(f, "service_performance", 97, 120), 0.655, 0.695)
+    assert within(mean(usual, "service_performance", 97, 120), 0.825, 0.86)
     economic = mean(f, "economic_value", 97, 120)
     assert np.all(economic > mean(usual, "economic_value", 97, 120))
-    assert within(mean(f, "user_value", 97, 120), 0.655, 0.685)
-    assert within(mean(usual, "user_value", 97, 120), 0.845, 0.865)
+    assert within(mean(f, "user_value", 97, 120), 0.655, 0.69)
+    assert within(mean(usual, "user_value", 97, 120), 0.815, 0.86)
 
 
 # ------------------------------------------------------------------ the facilitator's guide
@@ -562,22 +575,34 @@ def test_guide_follows_the_steps_and_cites_the_odd_sources():
 
 def test_guide_claims_the_compare_tab_and_the_stalled_circle():
     """The guide's extra experiments: the feedback_loop_closed preset against
-    consultation_without_feedback (Compare tab), and the main loop stalling."""
+    consultation_without_feedback (Compare tab), feedback_loop_closed set to 0.9, trust in the
+    business-as-usual town, and the main loop stalling."""
     closed = _frames("feedback_loop_closed")
     unheard = step_frames(2)
     expects = mean(closed, "expects_response", 60, 120)
-    assert within(expects, 0.585, 0.635)
-    assert within(mean(unheard, "expects_response", 60, 120), 0.505, 0.575)
+    assert within(expects, 0.73, 0.765)
+    assert np.all(expects > at(closed, "expects_response", 0))  # climbs above its start
+    assert within(mean(unheard, "expects_response", 60, 120), 0.34, 0.37)
     assert np.all(expects > mean(unheard, "expects_response", 60, 120))
+    # feedback_loop_closed 0.9 from the start: more co-assessment on average (about two and a
+    # half times), but not in every seed.
     heard = mean(step_frames(2, feedback_loop_closed=0.9), "participation_co_assessment", 60, 120)
     assessing = mean(unheard, "participation_co_assessment", 60, 120)
-    assert np.all(heard > assessing) and 2.5 < heard.mean() / assessing.mean() < 4.0
-    stalled = _frames("baseline", (("knowledge_domain", "chaotic"), ("staff_feedback", 0.0)))
+    assert 2.3 < heard.mean() / assessing.mean() < 3.0
+    assert np.sum(heard > assessing) == len(SEEDS) - 1
     usual = _frames("baseline")
-    assert within(mean(stalled, "participation_any", 24, 120), 0.055, 0.085)
-    assert within(mean(usual, "participation_any", 24, 120), 0.125, 0.165)
-    assert within(at(stalled, "self_efficacy_citizens", 120), 0.49, 0.51)
-    assert within(at(usual, "self_efficacy_citizens", 120), 0.62, 0.65)
-    assert within(at(stalled, "trust_citizens_in_staff", 120), 0.44, 0.46)
+    trust = at(usual, "trust_citizens_in_staff", 0)
+    assert np.all(at(usual, "trust_citizens_in_staff", 120) < trust)  # trust slips in step 1
+    stalled = _frames("baseline", (("knowledge_domain", "chaotic"), ("staff_feedback", 0.0)))
+    assert within(mean(stalled, "participation_any", 24, 120), 0.045, 0.07)
+    assert within(mean(usual, "participation_any", 24, 120), 0.085, 0.125)
+    se_stalled = at(stalled, "self_efficacy_citizens", 120)
+    assert within(se_stalled, 0.63, 0.655)
+    assert np.all(se_stalled > at(stalled, "self_efficacy_citizens", 0) + 0.15)  # still rises
+    assert within(at(usual, "self_efficacy_citizens", 120), 0.705, 0.74)
+    assert within(at(stalled, "trust_citizens_in_staff", 120), 0.465, 0.48)
+    assert np.all(
+        at(stalled, "trust_citizens_in_staff", 120) < at(stalled, "trust_citizens_in_staff", 0)
+    )
     stops = at(stalled, "initiatives_stopped", 120) / at(usual, "initiatives_stopped", 120)
-    assert within(stops, 1.6, 2.5)
+    assert within(stops, 1.2, 2.25)

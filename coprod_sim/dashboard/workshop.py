@@ -82,7 +82,7 @@ STEPS: tuple[WorkshopStep, ...] = (
             "of blame, so places are scarce."
         ),
         question=(
-            "About three residents in four say they would be willing to give some time. What "
+            "Nearly four residents in five say they would be willing to give some time. What "
             "share of residents do you think actually co-produce in the first two years?"
         ),
         choices=(
@@ -94,17 +94,17 @@ STEPS: tuple[WorkshopStep, ...] = (
         settings=_settings(),
         notice=(
             "Answer: fewer than one in ten. In the chart 'Willing, and taking part', "
-            "willingness starts at about 0.75 (0.73-0.76 across seeds 0-3), but only 6-8% of "
+            "willingness starts at about 0.78 (0.77-0.81 across seeds 0-3), but only 5-6% of "
             "residents take part on average in the first two years (participation_any), and "
-            "in every month of the "
-            "first five years more than four times as many residents are willing as take part. "
+            "in every month of the first five years more than five times as many residents are "
+            "willing as take part. "
             "This is the gap of the German survey (78% willing, 7% had co-produced; pattern P1). "
-            "The bottleneck is opportunity, not willingness: staff make only about 30 offers "
+            "The bottleneck is opportunity, not willingness: staff make only about 20 offers "
             "per 1,000 residents a month (metric offers), so most willing residents are never "
-            "asked. Participation creeps up to about 0.17-0.22 by month 120 while willingness "
-            "rises to about 0.87: after ten years willingness is still four to five times "
-            "participation. In 'Participation in the Four Co's', co-delivery is the commonest "
-            "way of taking part (participation_co_delivery; pattern P5)."
+            "asked. Participation creeps up to about 0.11-0.16 by month 120 while willingness "
+            "rises to about 0.88: after ten years willingness is still five to eight times "
+            "participation. In 'Participation in the Four Co's', co-delivery is, over the ten "
+            "years, the commonest way of taking part (participation_co_delivery; pattern P5)."
         ),
         sources=("000@14153", "000@14357", "000@14545", "000@122354", "000@23459"),
     ),
@@ -131,14 +131,16 @@ STEPS: tuple[WorkshopStep, ...] = (
             "Answer: it keeps climbing. Watch 'Willing, and taking part' and 'Trust and "
             "self-efficacy' (participation_any, willingness, self_efficacy_citizens, "
             "trust_citizens_in_staff), and the metric offers. Offers jump in "
-            "month 24 (from about 15-20 to 65-107 per 1,000 residents) and then settle at about "
-            "35-45 a month, yet participation goes on rising: from 5-9% in the year before the "
-            "change to 22-29% in the last year (months 61-72). Why: residents who take part "
-            "have successes that staff now make visible, so their self-efficacy rises (0.47-0.50 "
-            "in month 24, 0.64-0.70 in month 72, against 0.52-0.59 in the same town without the "
-            "change); higher self-efficacy raises willingness (to 0.87-0.92), and willing "
+            "month 24 (from about 15-27 to 48-97 per 1,000 residents) and then settle at about "
+            "40-45 a month, yet participation goes on rising: from 3-6% in the year before the "
+            "change to 12-16% in the year after it and 22-27% in the last year (months 61-72). "
+            "Why: residents who take part "
+            "have successes that staff now make visible, so their self-efficacy rises (0.52-0.54 "
+            "in month 24, 0.73-0.78 in month 72, against 0.63-0.69 in the same town without the "
+            "change, where it rises more slowly); higher self-efficacy raises willingness (to "
+            "about 0.90), and willing "
             "residents accept more offers, stay longer and bring in neighbours. Trust in staff, "
-            "which slipped in the first two years, turns up (0.55-0.57 in month 72) as "
+            "which slipped in the first two years, turns up (0.54-0.59 in month 72) as "
             "residents' successes and assessments are acted on. This is the loop marked R in "
             "the diagram: co-production -> successful outcomes -> self-efficacy -> willingness "
             "-> co-production."
@@ -151,7 +153,8 @@ STEPS: tuple[WorkshopStep, ...] = (
             "Now a council that asks residents for their views (surveys, inspections, citizen "
             "panels: 'co-assessment') but acts on them only once in twenty times and does not "
             "report back. Everything else is the business-as-usual town of step 1. Residents "
-            "who give their views learn, month by month, whether anyone listens."
+            "who give their views learn, month by month, whether anyone listens, and word gets "
+            "round."
         ),
         question=(
             "Over ten years, what happens to residents' expectation that their views will be "
@@ -169,17 +172,22 @@ STEPS: tuple[WorkshopStep, ...] = (
             "expects_response; co-assessment is in 'Participation in the Four Co's' "
             "(participation_co_assessment) and trust in staff in 'Trust and self-efficacy' "
             "(trust_citizens_in_staff). The average expectation "
-            "of a response falls from 0.60 to about 0.54-0.57 by month 60 and to about 0.50-0.57 "
+            "of a response falls from 0.60 to about 0.39-0.42 by month 60 and to about 0.32-0.34 "
             "by month 120, lower in the last 20 months than in month 60 in every seed. "
-            "Co-assessors who wait in vain expect nothing the next time, and are likelier to "
-            "leave or to turn down the next invitation (pattern P6), so co-assessment stays "
-            "small: about 1-3 residents in 100 in years 6-10, against 2-8 in 100 when the loop "
-            "is closed (set feedback_loop_closed to 0.9 and run again). Trust in staff slips "
-            "from 0.53 to a low of about 0.47-0.50: unheard co-assessors lose trust, and so do "
+            "Co-assessors who wait in vain expect nothing the next time, and word gets round: "
+            "the council's record of ignoring what it is told lowers the expectation of "
+            "residents who were never asked, too. Those asked are likelier to leave or to turn "
+            "down the next invitation (pattern P6), so co-assessment stays small: about 1 "
+            "resident in 100 in years 6-10, against 3-7 in 100 when the same council closes the "
+            "loop from month 24 (the preset feedback_loop_closed; compare the two in the "
+            "Compare tab). Set feedback_loop_closed to 0.9 and run again, and the expectation "
+            "climbs instead, to about 0.80-0.82 in years 6-10. Trust in staff slips "
+            "from 0.53 to a low of about 0.50-0.51: unheard co-assessors lose trust, and so do "
             "willing residents who wait more than six months for a place. This is the trust "
             "loop running backwards, a vicious circle. Yet overall participation and "
-            "self-efficacy still grow (to about 0.18-0.23 and 0.61-0.66 by month 120), because "
-            "successes in co-delivery keep the main loop turning: a vicious circle in one part "
+            "self-efficacy still grow (to about 0.12-0.16 and 0.72-0.75 by month 120), because "
+            "successes in co-delivery keep the main loop turning (and a service that meets most "
+            "needs lifts everyone's self-efficacy a little): a vicious circle in one part "
             "of the system can hide inside a virtuous one."
         ),
         sources=("003@139090", "000@17862", "002@22476", "002@21863"),
@@ -199,26 +207,28 @@ STEPS: tuple[WorkshopStep, ...] = (
         ),
         choices=(
             "It drops by about 30% too, like the service's output",
-            "It hardly moves: it was already held down by a weaker link",
+            "It does not drop: it was already held down by a weaker link",
             "It collapses to zero until the staff return",
         ),
         scenario="pandemic",
         settings=_settings(),
         notice=(
-            "Answer: it hardly moves. Watch 'The resilience chain' (the resilience_* lines) "
+            "Answer: it does not drop. Watch 'The resilience chain' (the resilience_* lines) "
             "and 'Performance and public value' (service_performance). In months 63-68 the "
-            "provider link falls from 1.0 to about "
-            "0.71 and service performance from about 0.83 to about 0.59; both are back to "
-            "their pre-shock level in month 69, when staff return. But resilience_chain stays "
-            "within 0.01 of its pre-shock level (0.14-0.26 across seeds): the weakest link all "
+            "provider link falls from about 1.0 (0.99-1.0) to about "
+            "0.71 and service performance from about 0.82 to about 0.59; both are back to "
+            "their pre-shock level in month 69, when staff return. But resilience_chain never "
+            "falls more than 0.01 below its pre-shock level (0.03-0.17 across seeds), and in "
+            "some seeds it even rises: the weakest link all "
             "along is the community or the user link (collective co-production times trust "
             "between residents; vulnerable residents' own and their neighbours' co-production), "
             "which the shock does not weaken. A stronger system needs its weakest link "
-            "strengthened, not only the one that broke. Meanwhile about 125-135 per 1,000 "
+            "strengthened, not only the one that broke. Meanwhile about 130-140 per 1,000 "
             "residents sign up as volunteers; only 3-4 per 1,000 get a task in the first month "
-            "and about 44 per 1,000 in all, and the rest give up waiting (volunteers_signed_up, "
-            "volunteers_matched; pattern P7). Try matching_capacity = 20: then 20 per 1,000 "
-            "get a task in the first month and about 90 per 1,000 in all."
+            "and about 37-44 per 1,000 in all, and the rest give up waiting "
+            "(volunteers_signed_up, volunteers_matched; pattern P7). Try matching_capacity = "
+            "20: then 20 per 1,000 get a task in the first month and about 83-90 per 1,000 in "
+            "all."
         ),
         sources=("000@49502", "001@21637", "000@53719", "000@55688", "002@60710", "000@98274"),
     ),
@@ -238,26 +248,27 @@ STEPS: tuple[WorkshopStep, ...] = (
         choices=(
             "Fewer: there is less money to support co-production",
             "About the same",
-            "About twice as many",
+            "Twice as many or more",
         ),
         scenario="austerity",
         settings=_settings(),
         notice=(
-            "Answer: about twice as many, and that is not simply good news. Watch "
+            "Answer: twice as many or more (about three times as many over seeds 0-3), and that "
+            "is not simply good news. Watch "
             "'Participation in the Four Co's' (co-delivery), 'Performance and public value', "
             "and the metrics co_delivery_volunteers, paid_staff, staff_resistance and "
             "exploited_share. Volunteers in co-delivery rise "
-            "from about 20-40 per 1,000 residents before the cuts to about 175-265 per 1,000 in "
-            "the last two years (80-115 in business as usual), while paid staff fall by a fifth "
+            "from about 30-40 per 1,000 residents before the cuts to about 185-260 per 1,000 in "
+            "the last two years (35-115 in business as usual), while paid staff fall by a fifth "
             "(paid_staff 0.80: one post in twenty goes with each cut). Staff resistance to "
-            "co-production doubles, from about 0.31 before the cuts to about 0.63 in the last "
-            "two years, as staff fear for their jobs; about one resident in ten feels "
-            "exploited, 'dumped' on, by month 120 (0.08-0.13, against almost none in business "
-            "as usual); and service performance falls from about 0.82 before the cuts to about "
-            "0.66-0.69 in the last two years (0.85-0.87 in business as usual), because "
+            "co-production roughly doubles, from about 0.32 before the cuts to about 0.60-0.68 "
+            "in the last two years, as staff fear for their jobs; about one resident in ten "
+            "feels exploited, 'dumped' on, by month 120 (0.08-0.15, against almost none in "
+            "business as usual); and service performance falls from about 0.81 before the cuts "
+            "to about 0.66-0.69 in the last two years (0.83-0.85 in business as usual), because "
             "volunteers do not make up for the lost staff. Public value is a balance: "
             "economic_value looks better than in business as usual (volunteers are cheaper), "
-            "while user_value falls (0.66-0.68 in the last two years, against 0.85-0.86). This "
+            "while user_value falls (0.66-0.68 in the last two years, against 0.82-0.85). This "
             "is pattern P8: UK libraries in 2010-16 doubled their volunteers while paid staff "
             "fell by a quarter."
         ),
@@ -376,8 +387,8 @@ LOOP_LINKS: tuple[LoopLink, ...] = (
         SELF_EFFICACY,
         WILLINGNESS,
         +1,
-        "Self-efficacy enters the willingness index with weight efficacy_weight_individual (3) "
-        "for individual places and efficacy_weight_collective (5) for collective ones.",
+        "Self-efficacy enters the willingness index with weight efficacy_weight_individual "
+        "(1.1) for individual places and efficacy_weight_collective (7) for collective ones.",
         "coprod_sim/submodels/participation.py: kind_index",
         "7.1",
         "000@10384",
@@ -387,7 +398,8 @@ LOOP_LINKS: tuple[LoopLink, ...] = (
         CO_PRODUCTION,
         +1,
         "An offered place is accepted with probability offer_willingness x ability, and the "
-        "less willing leave sooner (exit probability + 0.15 x (1 - willingness)).",
+        "less willing participants are for the kind of place they hold (individual or "
+        "collective), the sooner they leave (exit probability + 0.15 x (1 - that willingness)).",
         "coprod_sim/submodels/participation.py: _accept_offers",
         "7.1",
         "000@122354",
@@ -471,8 +483,8 @@ LOOP_LINKS: tuple[LoopLink, ...] = (
         WILLINGNESS,
         -1,
         "Residents perceive their team's performance: better performance lowers the perceived "
-        "shortfall, which enters the willingness index with weight 1.5 (a shortfall prompts "
-        "co-production).",
+        "shortfall, which enters the willingness index with weight shortfall_weight (6.6; a "
+        "shortfall prompts co-production).",
         "coprod_sim/submodels/participation.py: base_index",
         "7.1",
         "000@12607",

@@ -33,9 +33,12 @@ from ._common import clip01
 from ._membership import citizen_codes, place_codes, release_citizens
 
 VICARIOUS_GAIN = 0.03
-PERFORMANCE_GAIN = 0.002
 BASE_MOTIVATION = 0.55
 FATIGUE_RECOVERY = 0.15
+
+
+EXPECTATION_DRIFT = 0.03
+"""Monthly drift of citizens' expectation of a response toward the council's record."""
 
 
 def update_neighbourhood_signals(state: State) -> None:
@@ -80,7 +83,7 @@ def _citizens(state: State) -> None:
     vicarious = VICARIOUS_GAIN * (1.0 + pol.peer_support) * state.neighbour_success
     se += (
         vicarious * (1.0 - se)
-        + PERFORMANCE_GAIN * (0.5 - c.shortfall)
+        + pol.performance_efficacy_gain * (0.5 - c.shortfall)
         + rate * (c.self_efficacy0 - se)
     )
     se[part] += d_part
@@ -146,7 +149,11 @@ def _citizens(state: State) -> None:
     voice = heard | unheard
     voiced = part[voice]
     er_voice = er[voiced] + 0.2 * (heard[voice] - er[voiced])
-    er += 0.01 * (0.6 - er)
+    # Everyone else's expectation drifts toward what the council's record leads them to
+    # expect (0.6 before anything is known): "they wait in vain and therefore do not respond
+    # the next time they are asked" (003@139090) spreads by word of mouth (000@17862).
+    expected = 0.6 + state.policy.voice_record_weight * (state.totals["voice_record"] - 0.5)
+    er += EXPECTATION_DRIFT * (expected - er)
     er[voiced] = er_voice
     clip01(er)
     target = 0.5 + 0.4 * pol.information_provision - 0.4 * pol.poor_communication

@@ -36,6 +36,10 @@ PRODUCTIVITY_DECAY = 0.05
 PRODUCTIVITY_CAP = 1.15
 
 
+VOICE_RECORD_RATE = 0.05
+"""Monthly rate at which the council's record of acting on co-assessment becomes known."""
+
+
 def quality(state: State, members_capability: np.ndarray, community_trust: np.ndarray):
     """Expected result of each initiative before noise."""
     ini, st = state.initiatives, state.staff
@@ -75,6 +79,13 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     acted = assess & (rng.random(n) < pol.feedback_loop_closed)
     state.totals["voice_rounds"] += float(assess.sum())
     state.totals["voice_acted"] += float(acted.sum())
+    if assess.any():
+        # Word gets round whether consultation is acted on; a badly done consultation becomes
+        # a barrier for the whole community, not only for those consulted (000@17862).
+        record = state.totals["voice_record"]
+        state.totals["voice_record"] = record + VOICE_RECORD_RATE * (
+            acted.sum() / assess.sum() - record
+        )
 
     # Per-participant episodes (a citizen active in several modes averages them). Arrays
     # are over the participants only (``ep["participants"]``): most citizens had no episode.

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
-from ._membership import active_entries, changed
+from ._membership import COLLECTIVE, INDIVIDUAL, active_entries, changed, citizen_codes, place_codes
 
 AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
 """Age raises individual co-production (000@6969) ..."""
@@ -61,13 +61,14 @@ def base_index(state: State) -> np.ndarray:
     """The terms of the willingness index that do not depend on the mode."""
     c, pol = state.citizens, state.policy
     z = 1.5 * c.motivation
-    z += 1.5 * c.shortfall
+    z += pol.shortfall_weight * c.shortfall
     z += c.sat_info
     z += pol.peer_weight * peer_response(state)
     z += 0.8 * state.static["knows_and_cares"]
     z -= 3.0 * c.fatigue
     z -= 2.0 * c.exploited
-    z += pol.willingness_intercept - 0.75 - 0.375 - 0.5
+    # centred on the starting levels (motivation 0.5, shortfall 0.25, information 0.5)
+    z += pol.willingness_intercept - 0.75 - 0.25 * pol.shortfall_weight - 0.5
     return z
 
 
@@ -79,13 +80,13 @@ def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)
             base
             + pol.efficacy_weight_collective * (c.self_efficacy[idx] - 0.5)
             + 1.5 * (c.generalised_trust[idx] - 0.5)
-            + AGE_COLLECTIVE[c.age_band[idx]]
+            + pol.age_weight * AGE_COLLECTIVE[c.age_band[idx]]
         )
     return (
         base
         + pol.efficacy_weight_individual * (c.self_efficacy[idx] - 0.5)
         + 1.5 * (c.trust[idx] - 0.5)
-        + AGE_INDIVIDUAL[c.age_band[idx]]
+        + pol.age_weight * AGE_INDIVIDUAL[c.age_band[idx]]
     )
 
 
@@ -298,15 +299,19 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
     clip01(c.trust)
 
 
-def _exits(state: State, rng: np.random.Generator) -> None:
+def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     c, pol = state.citizens, state.policy
     mode, cit, k = active_entries(state)
     if cit.size == 0:
         state.flows["exits"] = 0.0
         return
     # Citizens with a strong sense of self-efficacy persist (000@17487): the less willing
-    # they are now, the sooner they leave.
-    p = pol.exit_rate + 0.15 * (1.0 - c.willingness[cit]) + 0.1 * (c.exploited[cit] > 0.6)
+    # they are now for the kind of place they hold (individual or collective, where
+    # self-efficacy weighs more), the sooner they leave.
+    collective = state.initiatives.collective[k]
+    b = base[cit] + state.static["best_fit"][cit]
+    held = np.where(collective, kind_index(state, b, True, cit), kind_index(state, b, False, cit))
+    p = pol.exit_rate + 0.15 * (1.0 - logistic(held)) + 0.1 * (c.exploited[cit] > 0.6)
     # Co-assessors who waited in vain do not respond the next time (003@139090).
     p = p + np.where(mode == CO_ASSESSMENT, 0.3 * (1.0 - c.expects_response[cit]) ** 2, 0.0)
     leave = rng.random(cit.size) < p
@@ -336,6 +341,17 @@ def seed_existing(state: State, rng: np.random.Generator, fill: float = 0.6) -> 
     ini.places[: ini.n] = saved
     active = (c.initiative_of >= 0).any(axis=0)
     c.experience[active] = rng.integers(0, 25, int(active.sum()))
+    record_coproduction(state)
+
+
+def record_coproduction(state: State) -> None:
+    """Remember the month each citizen last co-produced individually and collectively (with a
+    public body; self-organisation alone is not co-production, 003@14749), so that a survey
+    can ask about "the last 12 months" as the chapters' surveys did (000@14357)."""
+    c = state.citizens
+    flags = citizen_codes(place_codes(state))
+    c.last_individual[(flags & INDIVIDUAL) > 0] = state.month
+    c.last_collective[(flags & COLLECTIVE) > 0] = state.month
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:
@@ -343,7 +359,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     c = state.citizens
     base = base_index(state)
     c.willingness = general_willingness(state, base)
-    _exits(state, rng)
+    _exits(state, base, rng)
     _accept_offers(state, base, rng)
     _peer_joins(state, rng)
     _community_action(state, rng)
@@ -353,3 +369,4 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     idle = (c.initiative_of < 0).all(axis=0)
     waiting = idle & (c.willingness > 0.5)
     c.unanswered = np.where(waiting, c.unanswered + 1.0, c.unanswered * 0.8)
+    record_coproduction(state)

@@ -1,0 +1,330 @@
+"""The pattern statistics of `coprod validate` on synthetic data whose answer is known.
+
+Each survey pattern is checked twice: on a survey with the effect built in (it must pass) and on
+one without it (it must fail). The time-series patterns get tidy frames built by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod_sim.validation import patterns as PT
+from coprod_sim.validation.survey import ATTITUDES, COLUMNS
+
+N = 6000
+
+
+def synthetic_survey(
+    seed: int = 1,
+    *,
+    individual: dict[str, float] | None = None,
+    collective: dict[str, float] | None = None,
+    efficacy_on_performance: float = 0.0,
+    willing: float = 0.8,
+) -> pd.DataFrame:
+    """A survey whose co-production answers follow logistic models with known coefficients
+    (per scale point of an attitude, per age band, for being employed)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "respondent": np.arange(N),
+            "age": rng.integers(0, 4, N),
+            "education": rng.integers(0, 3, N),
+            "employed": rng.random(N) < 0.6,
+            "female": rng.random(N) < 0.5,
+            "vulnerable": rng.random(N) < 0.15,
+            "neighbourhood": rng.integers(0, 8, N),
+        }
+    )
+    for name in ATTITUDES:
+        frame[name] = rng.integers(1, 6, N)
+    noise = rng.normal(0.0, 0.8, N)
+    efficacy = 3.0 + efficacy_on_performance * (frame["perceived_performance"] - 3.0) + noise
+    frame["self_efficacy"] = np.clip(np.rint(efficacy), 1, 5).astype(int)
+
+    def answers(coefs: dict[str, float] | None) -> np.ndarray:
+        z = np.full(N, -1.5)
+        for name, b in (coefs or {}).items():
+            x = frame[name].astype(float)
+            z += b * (x - x.mean())
+        return (rng.random(N) < 1.0 / (1.0 + np.exp(-z))).astype(int)
+
+    frame["individual"] = answers(individual)
+    frame["collective"] = answers(collective)
+    frame["any"] = frame["individual"] | frame["collective"]
+    frame["willing"] = (rng.random(N) < willing).astype(int)
+    for col in ("employed", "female", "vulnerable"):
+        frame[col] = frame[col].astype(int)
+    return frame[list(COLUMNS)]
+
+
+def passed(checks: list[PT.Check]) -> dict[str, bool]:
+    return {c.check: c.passed for c in checks}
+
+
+# ------------------------------------------------------------------------------------- P2
+
+
+def test_p2_fails_when_self_efficacy_has_no_effect() -> None:
+    survey = synthetic_survey(individual={"trust_in_staff": 0.3}, collective={"age": -0.2})
+    result = passed(PT.p2(survey))
+    assert result == {"P2a": False, "P2b": False, "P2c": False}
+    assert not PT.verdicts(PT.p2(survey))["P2"]
+    or_individual = PT.p2(survey)[0]
+    assert or_individual.low < 1.0 < or_individual.high
+
+
+def test_p2_passes_with_the_effect_built_in() -> None:
+    survey = synthetic_survey(individual={"self_efficacy": 0.3}, collective={"self_efficacy": 0.7})
+    checks = PT.p2(survey)
+    assert passed(checks) == {"P2a": True, "P2b": True, "P2c": True}
+    # the odds ratios recover the built-in coefficients
+    assert checks[0].low < math.exp(0.3) < checks[0].high
+    assert checks[1].low < math.exp(0.7) < checks[1].high
+    assert checks[2].low < math.exp(0.4) < checks[2].high
+
+
+def test_p2_fails_when_the_effect_is_no_stronger_for_collective() -> None:
+    survey = synthetic_survey(individual={"self_efficacy": 0.5}, collective={"self_efficacy": 0.5})
+    assert passed(PT.p2(survey)) == {"P2a": True, "P2b": True, "P2c": False}
+
+
+# ------------------------------------------------------------------------------------- P3
+
+
+def test_p3_passes_with_a_shortfall_effect_and_an_efficacy_link() -> None:
+    survey = synthetic_survey(
+        individual={"perceived_performance": -0.3}, efficacy_on_performance=0.3
+    )
+    assert passed(PT.p3(survey)) == {"P3a": True, "P3b": True}
+
+
+def test_p3_fails_without_them() -> None:
+    survey = synthetic_survey(individual={"perceived_performance": 0.3})
+    assert passed(PT.p3(survey)) == {"P3a": False, "P3b": False}
+
+
+# ------------------------------------------------------------------------------------- P4
+
+
+def test_p4_passes_with_the_age_and_employment_effects() -> None:
+    survey = synthetic_survey(individual={"age": 0.3}, collective={"age": -0.3, "employed": -0.7})
+    assert passed(PT.p4(survey)) == {"P4a": True, "P4b": True, "P4c": True}
+
+
+def test_p4_fails_with_the_signs_reversed() -> None:
+    survey = synthetic_survey(individual={"age": -0.3}, collective={"age": 0.3, "employed": 0.5})
+    assert passed(PT.p4(survey)) == {"P4a": False, "P4b": False, "P4c": False}
+
+
+# ------------------------------------------------------------------------------------- P1
+
+
+def test_p1_gap() -> None:
+    rng = np.random.default_rng(5)
+    wide = synthetic_survey(willing=0.78)
+    wide["any"] = (rng.random(N) < 0.12).astype(int)  # the German survey's 70-78% vs 7-12%
+    narrow = synthetic_survey(willing=0.78)
+    narrow["any"] = (rng.random(N) < 0.2).astype(int)  # ratio 3.9: not 4x
+    assert PT.p1(wide)[0].passed
+    assert not PT.p1(narrow)[0].passed
+
+
+def test_share_ratio_interval_covers_the_truth() -> None:
+    """Over many synthetic surveys, the 95% interval covers the true ratio about 95% of the
+    time (checked at 80 surveys: at least 68 must cover)."""
+    rng = np.random.default_rng(7)
+    covered = 0
+    for _ in range(80):
+        a = (rng.random(2000) < 0.6).astype(int)
+        b = (rng.random(2000) < 0.15).astype(int)
+        _, low, high = PT.share_ratio(pd.DataFrame({"a": a, "b": b}), "a", "b")
+        covered += low < 4.0 < high
+    assert covered >= 68
+
+
+def test_a_survey_without_co_producers_fails_with_a_reason() -> None:
+    survey = synthetic_survey()
+    survey["individual"] = 0
+    survey["any"] = survey["collective"]
+    checks = PT.p2(survey)
+    assert not checks[0].passed and "nobody" in checks[0].note
+    assert checks[0].observed.startswith("n/a")
+
+
+# ------------------------------------------------------------------------ time-series patterns
+
+
+def series(rows: list[dict]) -> pd.DataFrame:
+    """Tidy series from (scenario, replication, month, values) rows."""
+    return pd.DataFrame(rows)
+
+
+def mode_rows(delivery: float, design: float, assessment: float, commissioning: float):
+    rng = np.random.default_rng(3)
+    return [
+        {
+            "scenario": "baseline",
+            "replication": r,
+            "month": PT.SURVEY_MONTH,
+            "participation_co_delivery": delivery + 0.002 * rng.standard_normal(),
+            "participation_co_design": design + 0.002 * rng.standard_normal(),
+            "participation_co_assessment": assessment + 0.002 * rng.standard_normal(),
+            "participation_co_commissioning": commissioning + 0.001 * rng.standard_normal(),
+        }
+        for r in range(6)
+    ]
+
+
+def test_p5() -> None:
+    assert passed(PT.p5(series(mode_rows(0.08, 0.02, 0.03, 0.005)))) == {
+        "P5a": True,
+        "P5b": True,
+    }
+    assert passed(PT.p5(series(mode_rows(0.02, 0.05, 0.03, 0.04)))) == {
+        "P5a": False,
+        "P5b": False,
+    }
+
+
+def feedback_rows(decay: float, closed_level: float):
+    rows = []
+    for r in range(6):
+        for month in range(0, PT.P6_AFTER + 1):
+            wobble = 0.001 * np.sin(month + r)
+            rows.append(
+                {
+                    "scenario": PT.NO_FEEDBACK,
+                    "replication": r,
+                    "month": month,
+                    "participation_co_assessment": 0.02 * decay ** (month / 12) + wobble,
+                    "participation_any": 0.1,
+                }
+            )
+            rows.append(
+                {
+                    "scenario": PT.FEEDBACK,
+                    "replication": r,
+                    "month": month,
+                    "participation_co_assessment": (
+                        0.02 * decay ** (month / 12) if month < 24 else closed_level
+                    )
+                    + wobble,
+                    "participation_any": 0.1,
+                }
+            )
+    return rows
+
+
+def test_p6() -> None:
+    assert passed(PT.p6(series(feedback_rows(0.8, 0.02)))) == {"P6a": True, "P6b": True}
+    assert passed(PT.p6(series(feedback_rows(1.0, 0.015)))) == {"P6a": False, "P6b": False}
+
+
+def crisis_rows(signed: float, first: float, matched: float, waiting: float):
+    """Sign-ups, matched in the first month and by the end, and still waiting at the end
+    (everyone not matched in the first month waits at first)."""
+    rows = []
+    for r in range(5):
+        jitter = 1.0 + 0.01 * r
+        for month, done, wait in (
+            (PT.P7_CALL, first, signed - first),
+            (PT.P7_CALL + PT.P7_CRISIS_MONTHS, matched, waiting),
+        ):
+            rows.append(
+                {
+                    "scenario": PT.CRISIS,
+                    "replication": r,
+                    "month": month,
+                    "volunteers_signed_up": signed * jitter,
+                    "volunteers_matched": done * jitter,
+                    "volunteers_waiting": wait * jitter,
+                }
+            )
+    return rows
+
+
+def test_p7() -> None:
+    # 130 sign up, 3.5 matched in month 1, 21 by the end, 20 still waiting: of the 126.5
+    # kept waiting, 17.5 were matched later and 89 gave up
+    assert all(passed(PT.p7(series(crisis_rows(130, 3.5, 21, 20)))).values())
+    # a call that the service can absorb: half matched at once, the rest matched or waiting
+    assert not any(passed(PT.p7(series(crisis_rows(40, 20, 30, 10)))).values())
+
+
+def austerity_rows(volunteers_up: float, exploited_up: float):
+    rows = []
+    for r in range(5):
+        for scenario in (PT.AUSTERITY, PT.BASELINE):
+            cut = scenario == PT.AUSTERITY
+            for month, after in ((PT.P8_BEFORE, False), (PT.P8_AFTER, True)):
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "replication": r,
+                        "month": month,
+                        "paid_staff": 20.0 * (0.75 if cut and after else 1.0),
+                        "co_delivery_volunteers": 50.0
+                        * (volunteers_up if cut and after else 1.0)
+                        * (1 + 0.01 * r),
+                        "staff_resistance": 0.3 + (0.2 if cut and after else 0.0) + 0.01 * r,
+                        "exploited_share": 0.05
+                        + (exploited_up if cut and after else 0.0)
+                        + 0.002 * r * after,
+                    }
+                )
+    return rows
+
+
+def test_p8() -> None:
+    assert all(passed(PT.p8(series(austerity_rows(1.9, 0.05)))).values())
+    result = passed(PT.p8(series(austerity_rows(0.9, 0.0))))
+    assert result == {"P8a": True, "P8b": False, "P8c": True, "P8d": False}
+
+
+# ----------------------------------------------------------------------------- the machinery
+
+
+def test_replicate_mean() -> None:
+    est, _, high = PT.replicate_mean(np.array([1.0, 2.0, 3.0]))
+    assert est == 2.0
+    assert high - est == pytest.approx(4.302653 / math.sqrt(3), rel=1e-5)
+    assert isinstance(PT.replicate_mean(np.array([1.0])), str)
+
+
+def test_a_check_without_a_value_fails_and_margins_have_the_right_sign() -> None:
+    nan = PT._check("P1", "", "x", "000@1", "> 1", 1.0, True, "no data")
+    assert not nan.passed and nan.observed == "n/a (no data)"
+    above = PT._check("P1", "", "x", "000@1", "> 1", 1.0, True, (2.0, 1.5, 2.5), "ratio")
+    below = PT._check("P1", "", "x", "000@1", "< 1", 1.0, False, (2.0, 1.5, 2.5), "ratio")
+    assert above.passed and PT.margin(above) == pytest.approx(math.log(1.5))
+    assert not below.passed and PT.margin(below) == pytest.approx(-math.log(2.5))
+    assert PT.margin(nan) < 0
+
+
+def test_every_check_cites_its_source_and_every_pattern_has_checks() -> None:
+    survey = synthetic_survey(individual={"self_efficacy": 0.3})
+    checks = PT.p1(survey) + PT.p2(survey) + PT.p3(survey) + PT.p4(survey)
+    checks += PT.p5(series(mode_rows(0.08, 0.02, 0.03, 0.005)))
+    checks += PT.p6(series(feedback_rows(0.8, 0.02)))
+    checks += PT.p7(series(crisis_rows(130, 3.5, 21, 20)))
+    checks += PT.p8(series(austerity_rows(1.9, 0.05)))
+    assert sorted({c.pattern for c in checks}) == [f"P{i}" for i in range(1, 9)]
+    assert all("@" in c.source for c in checks)
+    table = PT.table(checks)
+    assert list(table["check"]) == [c.check for c in checks]
+
+
+def test_replicate_ratio_is_the_ratio_of_means_with_a_paired_interval() -> None:
+    top = np.array([2.0, 4.0, 6.0, 8.0])
+    est, low, high = PT.replicate_ratio(top, top / 2.0)
+    # perfectly paired: the ratio is exactly 2 in every replication, so no uncertainty
+    assert est == pytest.approx(2.0) and low == pytest.approx(2.0) and high == pytest.approx(2.0)
+    est, low, high = PT.replicate_ratio(top, np.array([4.0, 1.0, 5.0, 0.5]))
+    assert est == pytest.approx(20.0 / 10.5)
+    assert low < est < high
+    assert isinstance(PT.replicate_ratio(top, np.zeros(4)), str)
