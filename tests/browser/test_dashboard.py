@@ -290,9 +290,10 @@ def test_shock_button_dips_the_resilience_chart(page: Page) -> None:
     shocked = offline_series(at + 3, shock=(at, "unavailability"))
     assert_drawn(provider, shocked["resilience_provider"], "resilience_provider")
     assert_drawn(chain, shocked["resilience_chain"], "resilience_chain")
-    # Against the same run without the shock, the whole chain ends lower.
+    # Against the same run without the shock, the whole chain is lower over the shock months
+    # (one month alone is at the mercy of the community link's noise at 1,000 citizens).
     unshocked = offline_series(at + 3)
-    assert chain[-1] < unshocked["resilience_chain"][-1]
+    assert chain[-3:].mean() < unshocked["resilience_chain"][-3:].mean()
 
 
 def test_compare_shows_two_runs(page: Page) -> None:
