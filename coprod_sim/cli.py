@@ -517,6 +517,10 @@ def validate(
 
     kept = "the previous validation.md and figures were left as they were"
     with _clean_errors(kept), runs.terminate_as_interrupt():
+        if seed < 0:
+            raise P.ParameterError(
+                [f"--seed: value {seed} is not allowed; allowed: an integer >= 0"]
+            )
         if replications < 2:
             raise P.ParameterError(
                 [f"--replications: value {replications} is not allowed; allowed: an integer "
@@ -558,6 +562,15 @@ def _check_docs_folder(out: Path) -> None:
     """Fail before any run if OUT cannot take validation.md and its figures."""
     if out.exists() and not out.is_dir():
         raise P.ParameterError([f"--out {out}: it is a file, not a folder; allowed: a folder"])
+    page, figures = out / "validation.md", out / "validation"
+    if page.exists() and not page.is_file():
+        raise P.ParameterError(
+            [f"--out {out}: {page} is not a file; allowed: a folder whose validation.md is a file"]
+        )
+    if figures.exists() and not figures.is_dir():
+        raise P.ParameterError(
+            [f"--out {out}: {figures} is a file; allowed: a folder whose validation/ is a folder"]
+        )
     existing = next((p for p in (out, *out.absolute().parents) if p.exists()), None)
     if existing is None or not os.access(existing, os.W_OK | os.X_OK):
         raise P.ParameterError(

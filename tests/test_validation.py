@@ -95,6 +95,7 @@ def test_every_pattern_gets_its_runs() -> None:
         (["--citizens", "5"], ["--citizens", "n_citizens", "5"]),
         (["--workers", "-1"], ["--workers", "value -1", "allowed: an integer >= 0"]),
         (["--workers", "1", "--scheduler", "tcp://x:1"], ["both given"]),
+        (["--seed", "-1"], ["--seed", "value -1", "allowed: an integer >= 0"]),
     ],
 )
 def test_bad_options_exit_2_and_leave_the_document(tmp_path: Path, args, expected) -> None:
@@ -107,6 +108,21 @@ def test_bad_options_exit_2_and_leave_the_document(tmp_path: Path, args, expecte
     assert "Traceback" not in result.output
     assert page.read_text() == "earlier document\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["validation.md"]
+
+
+@pytest.mark.parametrize("blocker", ["validation.md/", "validation"])
+def test_an_out_whose_page_or_figures_cannot_be_written_exits_2_before_running(
+    tmp_path: Path, blocker: str
+) -> None:
+    """validation.md is a folder, or validation/ is a file: refused before any run."""
+    if blocker.endswith("/"):
+        (tmp_path / blocker).mkdir()
+    else:
+        (tmp_path / blocker).write_text("a file")
+    result = cli.invoke(app, ["validate", "--out", str(tmp_path), "--replications", "2"])
+    assert result.exit_code == 2, result.output
+    assert f"--out {tmp_path}" in result.output and "allowed:" in result.output
+    assert "Validating" not in result.output  # nothing ran
 
 
 def test_an_out_that_is_a_file_exits_2(tmp_path: Path) -> None:
@@ -123,11 +139,22 @@ def test_an_out_that_is_a_file_exits_2(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_reduced_validation_passes(tmp_path: Path) -> None:
-    """Fewer citizens and replications than the default, as CI affords: every pattern must
-    still hold, the page must list every check, and the figures must be written."""
+    """Fewer citizens and replications than the default, as CI affords, on seeds (50-79) that
+    neither calibration stage used: every pattern must still hold, the page must list every
+    check, and the figures must be written."""
     result = cli.invoke(
         app,
-        ["validate", "--replications", "10", "--citizens", "3000", "--out", str(tmp_path)],
+        [
+            "validate",
+            "--replications",
+            "30",
+            "--citizens",
+            "3000",
+            "--seed",
+            "50",
+            "--out",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "8 of 8 patterns pass" in result.output
@@ -152,3 +179,109 @@ def test_a_failing_pattern_exits_1_and_still_writes_the_document(tmp_path: Path)
     page = (tmp_path / "validation.md").read_text()
     assert "| **FAIL** |" in page
     assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------ the page and its figures
+
+
+def _evidence():
+    return VR.collect(2, 0, {"n_citizens": 300})
+
+
+def test_writing_replaces_the_page_and_figures_together(tmp_path: Path, monkeypatch) -> None:
+    """If the page cannot be put in place, the previous page and figures come back as they
+    were, and no staging files are left behind."""
+    from coprod_sim.validation import document
+
+    evidence = _evidence()
+    checks = evidence.checks()
+    # a cheap export, so that the test does not need a browser
+    monkeypatch.setattr(
+        document, "_export", lambda figs, folder: [_touch(folder / f"{n}.svg") for n, _, _ in figs]
+    )
+    document.write(tmp_path, evidence, checks, "coprod validate")
+    before = (tmp_path / "validation.md").read_text()
+    (tmp_path / "validation" / "marker").write_text("previous figures")
+
+    real_replace = document.os.replace
+
+    def failing_replace(src, dst):
+        if str(dst).endswith("validation.md"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(document.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        document.write(tmp_path, evidence, checks, "coprod validate --seed 1")
+    assert (tmp_path / "validation.md").read_text() == before
+    assert (tmp_path / "validation" / "marker").read_text() == "previous figures"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["validation", "validation.md"]
+
+
+def _touch(path: Path) -> str:
+    path.write_text("<svg/>")
+    return path.name
+
+
+# ---------------------------------------------------------- mechanisms added for the patterns
+
+
+def test_the_councils_record_of_acting_on_feedback_spreads() -> None:
+    """P6's mechanism: the record of acting on co-assessment is learnt from the rounds, and
+    everyone's expectation of a response follows it, not only the co-assessors'."""
+
+    def run(acted: float) -> CoproductionModel:
+        m = CoproductionModel(rng=4, n_citizens=1000, feedback_loop_closed=acted)
+        for _ in range(36):
+            m.step()
+        return m
+
+    deaf, listening = run(0.05), run(0.9)
+    assert deaf.state.totals["voice_record"] < 0.2 < 0.7 < listening.state.totals["voice_record"]
+    never = (deaf.state.citizens.last_individual < 0) & (deaf.state.citizens.last_collective < 0)
+    assert never.sum() > 500
+    c_deaf, c_listening = deaf.state.citizens, listening.state.citizens
+    # citizens who never co-produced still expect less of a council that never listens
+    assert c_deaf.expects_response[never].mean() < c_listening.expects_response[never].mean() - 0.2
+
+
+def test_the_record_does_not_move_without_rounds() -> None:
+    m = CoproductionModel(rng=4, n_citizens=300, initiatives_per_staff=0.0, steps=3)
+    for _ in range(3):
+        m.step()
+    assert m.state.initiatives.n == 0  # no initiative yet, so no co-assessment round
+    assert m.state.totals["voice_record"] == 0.5
+
+
+def test_collective_participants_persist_by_their_collective_willingness() -> None:
+    """The exits of 000@17487: when self-efficacy weighs heavily in collective willingness
+    only, collective participants with low self-efficacy leave more often than those with
+    high self-efficacy, and much more so than for individual places."""
+    from coprod_sim.submodels import participation as PA
+    from coprod_sim.submodels._membership import changed
+
+    m = CoproductionModel(rng=2, n_citizens=4000, efficacy_weight_collective=20.0)
+    for _ in range(6):
+        m.step()
+    state = m.state
+    c, ini = state.citizens, state.initiatives
+    base = PA.base_index(state)
+    mode, cit, k = PA.active_entries(state)
+    collective = ini.collective[k]
+    low = c.self_efficacy[cit] < np.median(c.self_efficacy[cit])
+    held, members = c.initiative_of.copy(), ini.members.copy()
+    left = np.zeros(cit.size)
+    draws = 300
+    for r in range(draws):
+        PA._exits(state, base, np.random.default_rng(r))
+        left += c.initiative_of[mode, cit] < 0
+        c.initiative_of[:], ini.members[:] = held, members
+        changed(state)
+    rate = left / draws
+
+    def gap(kind: np.ndarray) -> float:
+        return rate[kind & low].mean() - rate[kind & ~low].mean()
+
+    assert collective.sum() > 50 and (~collective).sum() > 50
+    assert gap(collective) > 0.03
+    assert gap(collective) > 3 * gap(~collective)

@@ -135,16 +135,48 @@ def test_p1_gap() -> None:
 
 
 def test_share_ratio_interval_covers_the_truth() -> None:
-    """Over many synthetic surveys, the 95% interval covers the true ratio about 95% of the
-    time (checked at 80 surveys: at least 68 must cover)."""
+    """Over many synthetic surveys of one run, the 95% interval covers the true ratio about 95%
+    of the time (80 surveys: at least 68 must cover). The two answers are correlated, as
+    willingness and co-production are, so the covariance term matters: without it the interval
+    is too wide, with its sign flipped too narrow."""
     rng = np.random.default_rng(7)
-    covered = 0
+    covered, widths = 0, []
     for _ in range(80):
         a = (rng.random(2000) < 0.6).astype(int)
-        b = (rng.random(2000) < 0.15).astype(int)
+        # co-producers are mostly among the willing: b = 1 for a quarter of the willing only
+        b = a * (rng.random(2000) < 0.25)
         _, low, high = PT.share_ratio(pd.DataFrame({"a": a, "b": b}), "a", "b")
         covered += low < 4.0 < high
+        widths.append(np.log(high / low))
     assert covered >= 68
+    # the exact log-ratio sd for this design: sqrt((1 - 0.25) / (n * 0.6 * 0.25)) = 0.0500
+    assert np.mean(widths) == pytest.approx(2 * 1.959964 * 0.05, rel=0.05)
+
+
+def test_a_pooled_survey_has_intervals_by_replication() -> None:
+    """Respondents of one run share its state: with a run-level shock in co-production, the
+    pooled survey's intervals (replication intercepts, clustered by replication) must be wider
+    than if the respondents were independent."""
+    rng = np.random.default_rng(11)
+    runs = []
+    for r in range(8):
+        part = synthetic_survey(seed=100 + r, individual={"self_efficacy": 0.3})
+        shock = rng.normal(0.0, 0.8)
+        # each run has its own base rate and its own strength of the effect
+        z = -1.5 + shock + (0.3 + 0.3 * rng.normal()) * (part["self_efficacy"] - 3)
+        part["individual"] = (rng.random(len(part)) < 1 / (1 + np.exp(-z))).astype(int)
+        part["any"] = part["individual"] | part["collective"]
+        part.insert(0, "replication", r)
+        runs.append(part)
+    pooled = pd.concat(runs, ignore_index=True)
+    clustered = PT.logit_odds_ratio(pooled, "individual", "self_efficacy")
+    naive = PT.logit_odds_ratio(pooled.drop(columns="replication"), "individual", "self_efficacy")
+    width = lambda iv: np.log(iv[2] / iv[1])  # noqa: E731
+    assert width(clustered) > 1.5 * width(naive)
+    # P1 of a pooled survey uses the replications' shares
+    est, _, _ = PT.share_ratio(pooled, "willing", "any")
+    shares = pooled.groupby("replication")[["willing", "any"]].mean()
+    assert est == pytest.approx(shares["willing"].mean() / shares["any"].mean())
 
 
 def test_a_survey_without_co_producers_fails_with_a_reason() -> None:
@@ -191,6 +223,28 @@ def test_p5() -> None:
     }
 
 
+def test_p5_reads_years_2_to_5_not_one_month() -> None:
+    """A single month in which co-design overtakes co-delivery does not decide P5a."""
+    rows = []
+    for r in range(6):
+        for month in range(PT.P5_YEAR[0], PT.P5_YEAR[1] + 1):
+            spike = month == PT.SURVEY_MONTH
+            rows.append(
+                {
+                    "scenario": "baseline",
+                    "replication": r,
+                    "month": month,
+                    "participation_co_delivery": 0.06 + 0.001 * r,
+                    "participation_co_design": (0.3 if spike else 0.02) + 0.001 * r,
+                    "participation_co_assessment": 0.01,
+                    "participation_co_commissioning": 0.004,
+                }
+            )
+    frame = series(rows)
+    assert passed(PT.p5(frame))["P5a"]
+    assert not passed(PT.p5(frame[frame["month"] == PT.SURVEY_MONTH]))["P5a"]
+
+
 def feedback_rows(decay: float, closed_level: float):
     rows = []
     for r in range(6):
@@ -233,7 +287,7 @@ def crisis_rows(signed: float, first: float, matched: float, waiting: float):
         jitter = 1.0 + 0.01 * r
         for month, done, wait in (
             (PT.P7_CALL, first, signed - first),
-            (PT.P7_CALL + PT.P7_CRISIS_MONTHS, matched, waiting),
+            (PT.P7_CALL + PT.P7_CRISIS_MONTHS - 1, matched, waiting),
         ):
             rows.append(
                 {
@@ -254,6 +308,11 @@ def test_p7() -> None:
     assert all(passed(PT.p7(series(crisis_rows(130, 3.5, 21, 20)))).values())
     # a call that the service can absorb: half matched at once, the rest matched or waiting
     assert not any(passed(PT.p7(series(crisis_rows(40, 20, 30, 10)))).values())
+    # a call that is over-answered, but whose volunteers mostly wait on: 126.5 kept waiting,
+    # 17.5 matched later, 80 still waiting, so only 29 (23%) gave up
+    checks = PT.p7(series(crisis_rows(130, 3.5, 21, 80)))
+    assert passed(checks) == {"P7a": True, "P7b": True, "P7c": False}
+    assert checks[2].estimate == pytest.approx(29.0 / 126.5)
 
 
 def austerity_rows(volunteers_up: float, exploited_up: float):

@@ -24,7 +24,7 @@ from plotly.subplots import make_subplots
 
 from .. import report
 from .._version import __version__
-from ..runs import terminate_as_interrupt, write_atomic
+from ..runs import _signals_held, terminate_as_interrupt
 from . import patterns as PT
 from .runner import Evidence
 
@@ -118,11 +118,12 @@ def willingness_gap(evidence: Evidence) -> go.Figure:
 
 def modes(evidence: Evidence) -> go.Figure:
     names = ["co_delivery", "co_design", "co_assessment", "co_commissioning"]
-    ts = evidence.series
-    at = ts[(ts["scenario"] == PT.BASELINE) & (ts["month"] == PT.SURVEY_MONTH)]
     means, halves = [], []
     for m in names:
-        interval = PT.replicate_mean(at[f"participation_{m}"])
+        by_replication = PT.mean_over(
+            evidence.series, PT.BASELINE, PT.P5_YEAR, f"participation_{m}"
+        )
+        interval = PT.replicate_mean(by_replication)
         est, low, _ = interval if not isinstance(interval, str) else (np.nan,) * 3
         means.append(est)
         halves.append(est - low)
@@ -135,7 +136,7 @@ def modes(evidence: Evidence) -> go.Figure:
         )
     )
     fig.update_layout(
-        title={"text": "P5: participation by mode at month 60 (mean, 95% interval)", "x": 0.01},
+        title={"text": "P5: participation by mode, months 13-60 (mean, 95% interval)", "x": 0.01},
         template="plotly_white",
         height=400,
         width=980,
@@ -208,7 +209,11 @@ def figures(evidence: Evidence, checks: Sequence[PT.Check]) -> list[tuple[str, s
             "band over replications) and the survey's answers at month 60.",
             willingness_gap(evidence),
         ),
-        ("p5_modes", "P5: the share of citizens in each of the Four Co's.", modes(evidence)),
+        (
+            "p5_modes",
+            "P5: the share of citizens in each of the Four Co's, averaged over years 2-5.",
+            modes(evidence),
+        ),
         (
             "p6_feedback",
             "P6: co-assessment and citizens' expectation of a response, when recommendations "
@@ -298,12 +303,14 @@ def markdown(
         "time (yes with their probability of being willing); and whether they co-produced "
         "individually or collectively in the last 12 months (with a public body).",
         "- **The statistics** (`coprod_sim/validation/patterns.py`): associations by logistic "
-        "regression of co-production on all attitudes and demographics together "
-        "(statsmodels; odds ratios with Wald 95% intervals; the individual-collective contrast "
-        "by a stacked regression with standard errors clustered by respondent); the "
-        "performance-self-efficacy slope by linear regression (HC1); P1 by the delta method; "
-        "the rest from the replications: ratios of means with a delta-method t interval, and "
-        "mean differences with a t interval (paired by seed).",
+        "regression of co-production on all attitudes and demographics together, with one "
+        "intercept per replication (statsmodels; odds ratios; the individual-collective "
+        "contrast by a stacked regression); the performance-self-efficacy slope by linear "
+        "regression. Respondents of one replication share its town, so their errors are "
+        "clustered by replication, with t quantiles: the precision grows with the number of "
+        "replications, not of respondents. Ratios (P1, P5-P7) are ratios of the replications' "
+        "means with a delta-method t interval, and P8's rises are mean differences with a t "
+        "interval (paired by seed).",
         "- **The rule:** a check passes when its whole 95% interval lies on the side the "
         "evidence expects (an association significant at the 5% level, as in the chapters' "
         "surveys, 000@12238); a pattern passes when all its checks pass. No output is "
@@ -347,23 +354,41 @@ def _demote(text: str) -> str:
 
 
 def write(out: Path, evidence: Evidence, checks: Sequence[PT.Check], command: str) -> Path:
-    """Write ``out/validation.md`` and its figures folder ``out/validation/``."""
+    """Write ``out/validation.md`` and its figures folder ``out/validation/`` together.
+
+    Both are prepared beside their targets first (a hidden staging folder and a temporary
+    page); then, with signals held, the old figures folder is moved aside, the new one and the
+    new page are renamed into place, and the old folder is deleted. Any failure before that
+    leaves the previous page and figures untouched; a failure during it puts them back.
+    """
     out.mkdir(parents=True, exist_ok=True)
     figs = figures(evidence, checks)
-    staging = out / f".{FIGURES}.{uuid.uuid4().hex[:12]}.partial"
+    tag = uuid.uuid4().hex[:12]
+    staging = out / f".{FIGURES}.{tag}.partial"
+    page, page_tmp = out / "validation.md", out / f".validation.md.{tag}.partial"
+    target, old = out / FIGURES, out / f".{FIGURES}.{tag}.old"
     staging.mkdir()
     try:
         with terminate_as_interrupt():
             files = _export(figs, staging)
-        target, old = out / FIGURES, out / f".{FIGURES}.{uuid.uuid4().hex[:12]}.old"
-        if target.exists():
-            os.rename(target, old)
-        os.rename(staging, target)
+            text = markdown(evidence, checks, files, [c for _, c, _ in figs], command)
+            page_tmp.write_text(text, encoding="utf-8")
+        with _signals_held():
+            moved = False
+            try:
+                if target.exists():
+                    os.rename(target, old)
+                    moved = True
+                os.rename(staging, target)
+                os.replace(page_tmp, page)
+            except BaseException:
+                if moved:  # put the previous figures back
+                    if target.exists():
+                        shutil.rmtree(target, ignore_errors=True)
+                    os.rename(old, target)
+                raise
         shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    page = out / "validation.md"
-    text = markdown(evidence, checks, files, [c for _, c, _ in figs], command)
-    write_atomic(page, text)
+        page_tmp.unlink(missing_ok=True)
     return page

@@ -9,11 +9,14 @@ tested on data whose answer is known.
 
 - Associations (P2-P4): logistic regressions of co-production in the last 12 months on
   attitudes and demographics (statsmodels), reported as odds ratios per scale point or band;
-  "more strongly with collective" is the interaction in a stacked regression with standard
-  errors clustered by respondent. The self-efficacy-performance link is a linear regression.
-- Ratios and time courses (P1, P5-P8): P1 by the delta method on the survey; the others from
-  the replications: a ratio of means with a delta-method t interval, or a mean difference with
-  a t interval (the same seeds run every scenario, so contrasts are paired).
+  "more strongly with collective" is the interaction in a stacked regression. The
+  self-efficacy-performance link is a linear regression. A survey pooled over replications gets
+  one intercept per replication and standard errors clustered by replication (respondents of
+  one run share its state), with t quantiles; a survey of one run gets respondent-level errors.
+- Ratios and time courses (P1, P5-P8): from the replications, a ratio of means with a
+  delta-method t interval, or a mean difference with a t interval (the same seeds run every
+  scenario, so contrasts are paired); P1 of a survey of one run by the delta method over
+  respondents.
 """
 
 from __future__ import annotations
@@ -132,22 +135,66 @@ def _fit(fitter: Callable[[], object]) -> object | str:
             return f"cannot be fitted: {type(err).__name__}"
 
 
+def _replications(survey: pd.DataFrame) -> np.ndarray | None:
+    """The replication of each respondent, or None for a survey of one run."""
+    if "replication" not in survey or survey["replication"].nunique() < 2:
+        return None
+    return survey["replication"].to_numpy()
+
+
+def _design(survey: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Regressors: a constant, ``columns`` and, for a survey pooled over replications, one
+    intercept per replication (each run is its own town, with its own base rates)."""
+    X = survey[list(columns)].astype(float)
+    X.insert(0, "const", 1.0)
+    groups = _replications(survey)
+    if groups is not None:
+        dummies = pd.get_dummies(groups, prefix="rep", drop_first=True, dtype=float)
+        X = pd.concat([X.reset_index(drop=True), dummies], axis=1)
+    return X
+
+
+def _cluster(survey: pd.DataFrame, fallback: str = "nonrobust") -> dict:
+    """Covariance options: clustered by replication (respondents of one run share its state,
+    so they are not independent; t quantiles with one degree of freedom per cluster less one),
+    or ``fallback`` for a survey of one run."""
+    groups = _replications(survey)
+    if groups is None:
+        return {"cov_type": fallback}
+    return {"cov_type": "cluster", "cov_kwds": {"groups": groups}, "use_t": True}
+
+
+def _interval(fit, term: str, exp: bool) -> tuple[float, float, float] | str:
+    """Estimate and 95% interval of ``term`` (from the fit's own quantiles: t when clustered)."""
+    b = float(fit.params[term])
+    low, high = (float(x) for x in fit.conf_int(alpha=0.05).loc[term])
+    if not all(math.isfinite(v) for v in (b, low, high)):
+        return "the estimate is not finite (separation)"
+    return (math.exp(b), math.exp(low), math.exp(high)) if exp else (b, low, high)
+
+
+def _converged(fit) -> bool:
+    retvals = getattr(fit, "mle_retvals", None) or {}
+    return bool(retvals.get("converged", True))
+
+
 def logit_odds_ratio(
     survey: pd.DataFrame, outcome: str, term: str
 ) -> tuple[float, float, float] | str:
     """The odds ratio of ``term`` in the logistic regression of ``outcome`` on
-    :data:`COVARIATES`, with its 95% Wald interval."""
+    :data:`COVARIATES` (plus one intercept per replication), with its 95% interval."""
     import statsmodels.api as sm
 
     y = survey[outcome].to_numpy(dtype=float)
     if y.min() == y.max():
         return f"nobody or everybody answered yes to {outcome}"
-    X = sm.add_constant(survey[list(COVARIATES)].astype(float), has_constant="add")
-    fit = _fit(lambda: sm.Logit(y, X).fit(disp=0, maxiter=200))
+    X = _design(survey, COVARIATES)
+    fit = _fit(lambda: sm.Logit(y, X).fit(disp=0, maxiter=200, **_cluster(survey)))
     if isinstance(fit, str):
         return fit
-    b, se = float(fit.params[term]), float(fit.bse[term])
-    return _exp_interval(b, se)
+    if not _converged(fit):
+        return "the logistic regression did not converge"
+    return _interval(fit, term, exp=True)
 
 
 def stacked_interaction(
@@ -155,62 +202,69 @@ def stacked_interaction(
 ) -> tuple[float, float, float] | str:
     """How many times larger the odds ratio of ``term`` is for ``second`` than for ``first``.
 
-    Both outcomes are stacked (one row per respondent and outcome), every regressor interacts
-    with the outcome, and standard errors are clustered by respondent because each respondent
-    answers both: the interaction's odds ratio and its 95% interval."""
+    Both outcomes are stacked (one row per respondent and outcome) and every regressor,
+    replication intercepts included, interacts with the outcome, so the interaction of ``term``
+    is the log ratio of the two odds ratios. Each respondent answers both, so standard errors
+    are clustered by respondent, or by replication for a pooled survey (which nests them)."""
     import statsmodels.api as sm
 
-    rows = []
-    for flag, outcome in ((0.0, first), (1.0, second)):
-        part = survey[list(COVARIATES)].astype(float).copy()
-        part.insert(0, "const", 1.0)
-        for name in ["const", *COVARIATES]:
-            part[f"{name}:{second}"] = part[name] * flag
-        part["_y"] = survey[outcome].to_numpy(dtype=float)
-        part["_group"] = np.arange(len(survey))
-        rows.append(part)
-    data = pd.concat(rows, ignore_index=True)
     for outcome in (first, second):
         if survey[outcome].min() == survey[outcome].max():
             return f"nobody or everybody answered yes to {outcome}"
-    X = data.drop(columns=["_y", "_group"])
-    fit = _fit(
-        lambda: sm.Logit(data["_y"], X).fit(
-            disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": data["_group"]}
-        )
-    )
+    base = _design(survey, COVARIATES)
+    parts, ys = [], []
+    for flag, outcome in ((0.0, first), (1.0, second)):
+        part = base.copy()
+        for name in base.columns:
+            part[f"{name}:{second}"] = base[name] * flag
+        parts.append(part)
+        ys.append(survey[outcome].to_numpy(dtype=float))
+    X = pd.concat(parts, ignore_index=True)
+    y = np.concatenate(ys)
+    groups = _replications(survey)
+    if groups is None:
+        options = {
+            "cov_type": "cluster",
+            "cov_kwds": {"groups": np.tile(np.arange(len(survey)), 2)},
+        }
+    else:
+        options = {"cov_type": "cluster", "cov_kwds": {"groups": np.tile(groups, 2)}, "use_t": True}
+    fit = _fit(lambda: sm.Logit(y, X).fit(disp=0, maxiter=200, **options))
     if isinstance(fit, str):
         return fit
-    name = f"{term}:{second}"
-    return _exp_interval(float(fit.params[name]), float(fit.bse[name]))
+    if not _converged(fit):
+        return "the logistic regression did not converge"
+    return _interval(fit, f"{term}:{second}", exp=True)
 
 
 def ols_slope(
     survey: pd.DataFrame, outcome: str, term: str, controls: Sequence[str]
 ) -> tuple[float, float, float] | str:
     """The slope of ``term`` in the linear regression of ``outcome`` on it and ``controls``
-    (heteroscedasticity-robust HC1 interval)."""
+    (plus one intercept per replication), with a 95% interval robust to heteroscedasticity
+    (HC1), or clustered by replication for a pooled survey."""
     import statsmodels.api as sm
 
     if survey[term].nunique() < 2:
         return f"{term} does not vary"
-    X = sm.add_constant(survey[[term, *controls]].astype(float), has_constant="add")
-    fit = _fit(lambda: sm.OLS(survey[outcome].astype(float), X).fit(cov_type="HC1"))
+    X = _design(survey, [term, *controls])
+    y = survey[outcome].astype(float).to_numpy()
+    fit = _fit(lambda: sm.OLS(y, X).fit(**_cluster(survey, fallback="HC1")))
     if isinstance(fit, str):
         return fit
-    b, se = float(fit.params[term]), float(fit.bse[term])
-    return b, b - Z95 * se, b + Z95 * se
-
-
-def _exp_interval(b: float, se: float) -> tuple[float, float, float] | str:
-    if not (math.isfinite(b) and math.isfinite(se)):
-        return "the estimate is not finite (separation)"
-    return math.exp(b), math.exp(b - Z95 * se), math.exp(b + Z95 * se)
+    return _interval(fit, term, exp=False)
 
 
 def share_ratio(survey: pd.DataFrame, top: str, bottom: str) -> tuple[float, float, float] | str:
-    """The ratio of the shares answering yes to ``top`` and to ``bottom``, with a 95% interval
-    by the delta method on the log ratio (both answered by the same respondents)."""
+    """The ratio of the shares answering yes to ``top`` and to ``bottom``, with a 95% interval.
+
+    For a survey pooled over replications: the ratio of the replications' shares
+    (:func:`replicate_ratio`, respondents of one run are not independent). For one run: the
+    delta method on the log ratio over respondents (both answered by the same people)."""
+    groups = _replications(survey)
+    if groups is not None:
+        shares = survey.groupby("replication")[[top, bottom]].mean()
+        return replicate_ratio(shares[top], shares[bottom])
     a = survey[top].to_numpy(dtype=float)
     b = survey[bottom].to_numpy(dtype=float)
     n = a.size
@@ -264,7 +318,7 @@ def _at(series: pd.DataFrame, scenario: str, month: int, metric: str) -> pd.Seri
     return rows.set_index("replication")[metric].sort_index()
 
 
-def _mean_over(
+def mean_over(
     series: pd.DataFrame, scenario: str, months: tuple[int, int], metric: str
 ) -> pd.Series:
     """One metric of one scenario averaged over ``months`` (inclusive), by replication."""
@@ -352,7 +406,7 @@ def p4(survey: pd.DataFrame) -> list[Check]:
 
 def p5(series: pd.DataFrame) -> list[Check]:
     def share(mode: str) -> pd.Series:
-        return _mean_over(series, BASELINE, P5_YEAR, f"participation_{mode}")
+        return mean_over(series, BASELINE, P5_YEAR, f"participation_{mode}")
 
     voice = {m: share(m) for m in ("co_commissioning", "co_design", "co_assessment")}
     largest = max(voice, key=lambda m: voice[m].mean())
@@ -375,11 +429,11 @@ def p5(series: pd.DataFrame) -> list[Check]:
 
 def p6(series: pd.DataFrame) -> list[Check]:
     def share_of_coproduction(months: tuple[int, int]) -> pd.Series:
-        assess = _mean_over(series, NO_FEEDBACK, months, "participation_co_assessment")
-        return _ratio(assess, _mean_over(series, NO_FEEDBACK, months, "participation_any"))
+        assess = mean_over(series, NO_FEEDBACK, months, "participation_co_assessment")
+        return _ratio(assess, mean_over(series, NO_FEEDBACK, months, "participation_any"))
 
-    closed = _mean_over(series, FEEDBACK, P6_LAST_YEAR, "participation_co_assessment")
-    without = _mean_over(series, NO_FEEDBACK, P6_LAST_YEAR, "participation_co_assessment")
+    closed = mean_over(series, FEEDBACK, P6_LAST_YEAR, "participation_co_assessment")
+    without = mean_over(series, NO_FEEDBACK, P6_LAST_YEAR, "participation_co_assessment")
     return [
         _check(
             "P6", "a", "co-assessment's share of co-production, year 5 / year 1, feedback "
@@ -396,13 +450,14 @@ def p6(series: pd.DataFrame) -> list[Check]:
 
 
 def p7(series: pd.DataFrame) -> list[Check]:
-    end = P7_CALL + P7_CRISIS_MONTHS
+    end = P7_CALL + P7_CRISIS_MONTHS - 1  # the crisis's last month (the shock ends after it)
     signed = _at(series, CRISIS, end, "volunteers_signed_up")
     matched_first = _at(series, CRISIS, P7_CALL, "volunteers_matched")
     matched_end = _at(series, CRISIS, end, "volunteers_matched")
     waiting_first = _at(series, CRISIS, P7_CALL, "volunteers_waiting")
     waiting_end = _at(series, CRISIS, end, "volunteers_waiting")
-    # Of those still waiting after the first month, who left the list without a task?
+    # Of those still waiting after the first month, who left the list without a crisis task?
+    # (A few, about 2%, left because they found an ordinary co-delivery place meanwhile.)
     gave_up = waiting_first - waiting_end - (matched_end - matched_first)
     return [
         _check(
@@ -416,7 +471,7 @@ def p7(series: pd.DataFrame) -> list[Check]:
             replicate_ratio(matched_first, signed), "share",
         ),
         _check(
-            "P7", "c", "share of those kept waiting who gave up by the end of the crisis",
+            "P7", "c", "share of those kept waiting who left without a crisis task by its end",
             "000@98274", "> 0.5 (unmatched volunteers lose interest)", 0.5, True,
             replicate_ratio(gave_up, waiting_first), "share",
         ),

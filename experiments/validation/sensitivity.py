@@ -58,8 +58,9 @@ def main() -> int:
     text = f"""# Sensitivity of the patterns
 
 **Method.** Morris elementary effects (SALib) over the {len(ex.axes)} main uncertain
-parameters below, each over the range shown (about half to one and a half times its
-default): {ex.samples} trajectories of {len(ex.axes) + 1} points, {ex.levels} levels, root seed
+parameters below, each over the range shown (mostly about 0.6 to 1.4 times its default; the
+intercept, near zero, wider; `staff_time_shortage`, a level capped at 1, narrower):
+{ex.samples} trajectories of {len(ex.axes) + 1} points, {ex.levels} levels, root seed
 {ex.seed} (`experiments/validation/sensitivity.toml`), {len(scores)} points in all{timing}.
 Each point runs everything `coprod validate` runs ({ex.replications} replications of
 {ex.fixed.get("n_citizens", 1000):,} citizens). The output screened for each pattern is its
