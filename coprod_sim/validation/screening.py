@@ -75,29 +75,35 @@ def screen(
     return pd.DataFrame(rows).sort_values("point").reset_index(drop=True)
 
 
-def best(scores: pd.DataFrame) -> pd.Series:
-    """The best point: the smallest total shortfall, then the largest worst margin."""
-    order = scores.sort_values(["shortfall", "worst_margin"], ascending=[False, False])
-    return order.iloc[0]
+def pattern_worst(scores: pd.DataFrame) -> pd.DataFrame:
+    """Each pattern's worst check margin at every point (columns P1..P8): > 0 where the
+    pattern holds."""
+    return pd.DataFrame(
+        {
+            p: scores[[c for c in scores.columns if c.startswith(p) and c.endswith("_margin")]].min(
+                axis=1
+            )
+            for p in PT.TITLES
+        }
+    )
 
 
-def morris_indices(ex: Experiment, scores: pd.DataFrame) -> pd.DataFrame:
-    """Morris mu* and sigma of every check's margin for every parameter (SALib), tidy."""
+def morris_indices(ex: Experiment, scores: pd.DataFrame, outputs: pd.DataFrame) -> pd.DataFrame:
+    """Morris mu* and sigma (SALib) of every column of ``outputs`` (one row per point of
+    ``scores``, in point order) for every parameter, tidy: output, parameter, mu_star, sigma.
+
+    The engine's :func:`coprod_sim.experiments.analysis.morris_analysis` reads a stored sweep;
+    here the outputs are the patterns' margins, computed per point by :func:`score_point`."""
     from SALib.analyze import morris
 
     problem = D.problem(ex)
     X = scores[problem["names"]].to_numpy(dtype=float)
     out = []
-    for col in [c for c in scores.columns if c.endswith("_margin")]:
-        y = scores[col].to_numpy(dtype=float)
+    for col in outputs.columns:
+        y = outputs[col].to_numpy(dtype=float)
         res = morris.analyze(problem, X, y, num_levels=ex.levels, seed=ex.seed)
         for name, mu_star, sigma in zip(res["names"], res["mu_star"], res["sigma"], strict=True):
             out.append(
-                {
-                    "check": col.removesuffix("_margin"),
-                    "parameter": name,
-                    "mu_star": float(mu_star),
-                    "sigma": float(sigma),
-                }
+                {"output": col, "parameter": name, "mu_star": float(mu_star), "sigma": float(sigma)}
             )
     return pd.DataFrame(out)

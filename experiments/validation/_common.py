@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from coprod_sim import params as P
 from coprod_sim.experiments import spec
 from coprod_sim.experiments.executors import open_executor
-from coprod_sim.validation import patterns as PT
 from coprod_sim.validation import screening
 
 HERE = Path(__file__).resolve().parent
@@ -29,9 +29,19 @@ def run(default_experiment: str) -> tuple[spec.Experiment, pd.DataFrame, float]:
     ap.add_argument("--experiment", default=str(HERE / default_experiment))
     ap.add_argument("--rescore", action="store_true", help="reuse the stored scores")
     args = ap.parse_args()
-    ex = spec.load(args.experiment)
+    # Bad input gets one line and exit code 2 (argparse's error), before anything runs.
+    if args.workers is not None and args.workers < 0:
+        ap.error(f"--workers: value {args.workers} is not allowed; allowed: an integer >= 0")
+    if args.workers is not None and args.scheduler is not None:
+        ap.error("--workers and --scheduler: both given; allowed: one of them")
+    try:
+        ex = spec.load(args.experiment)
+    except P.ParameterError as err:
+        ap.error(str(err))
     path = RESULTS / f"{ex.name}.parquet"
     if args.rescore:
+        if not path.is_file():
+            ap.error(f"--rescore: {path} does not exist; allowed: after a run of this script")
         return ex, pd.read_parquet(path), float("nan")
     RESULTS.mkdir(parents=True, exist_ok=True)
     total = spec.n_points(ex)
@@ -53,13 +63,9 @@ def run(default_experiment: str) -> tuple[spec.Experiment, pd.DataFrame, float]:
     return ex, scores, seconds
 
 
-def holds(scores: pd.DataFrame) -> pd.DataFrame:
+def holds(scores: pd.DataFrame) -> pd.Series:
     """Per pattern: the share of points where it holds (all its checks pass)."""
-    out = {}
-    for pattern in PT.TITLES:
-        cols = [c for c in scores.columns if c.startswith(pattern) and c.endswith("_margin")]
-        out[pattern] = (scores[cols] > 0).all(axis=1).mean()
-    return pd.Series(out, name="holds")
+    return (screening.pattern_worst(scores) > 0).mean().rename("holds")
 
 
 def md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

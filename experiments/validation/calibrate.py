@@ -20,6 +20,7 @@ from _common import HERE, RESULTS, holds, md_table, run
 from coprod_sim import params as P
 from coprod_sim.experiments.spec import load as spec_load
 from coprod_sim.validation import patterns as PT
+from coprod_sim.validation import screening
 
 PREVIOUS: dict[str, float] = {
     "willingness_intercept": 0.4,
@@ -67,13 +68,8 @@ def _param_rows(axes: list, best: pd.Series) -> list[list[str]]:
 
 
 def _holds_rows(scores: pd.DataFrame) -> list[list[str]]:
-    share = holds(scores)
-    rows = []
-    for p in PT.TITLES:
-        cols = [c for c in scores.columns if c.startswith(p) and c.endswith("_margin")]
-        rows.append([p, PT.TITLES[p], f"{100 * share[p]:.0f}%",
-                     _fmt(scores[cols].min(axis=1).median())])  # fmt: skip
-    return rows
+    share, worst = holds(scores), screening.pattern_worst(scores)
+    return [[p, PT.TITLES[p], f"{100 * share[p]:.0f}%", _fmt(worst[p].median())] for p in PT.TITLES]
 
 
 def main() -> int:

@@ -27,29 +27,19 @@ def _fmt(x: float) -> str:
 
 def main() -> int:
     ex, scores, seconds = run("sensitivity.toml")
-    indices = screening.morris_indices(ex, scores)
     share = holds(scores)
-    # A pattern's sensitivity: mu* of its worst check's margin, i.e. of the min over its checks
-    worst = {}
-    for p in PT.TITLES:
-        cols = [c for c in scores.columns if c.startswith(p) and c.endswith("_margin")]
-        scores[f"{p}_worst"] = scores[cols].min(axis=1)
-        worst[p] = f"{p}_worst"
-    from SALib.analyze import morris
-
-    from coprod_sim.experiments import design as D
-
-    problem = D.problem(ex)
-    X = scores[problem["names"]].to_numpy(dtype=float)
+    checks = scores[[c for c in scores.columns if c.endswith("_margin") and c != "worst_margin"]]
+    indices = screening.morris_indices(ex, scores, checks)
+    # A pattern's sensitivity: mu* of its worst check's margin
+    per_pattern = screening.morris_indices(ex, scores, screening.pattern_worst(scores))
     rows, mu_rows = [], []
-    for p, col in worst.items():
-        res = morris.analyze(problem, X, scores[col].to_numpy(dtype=float),
-                             num_levels=ex.levels, seed=ex.seed)  # fmt: skip
-        mu = pd.Series(res["mu_star"], index=res["names"]).sort_values(ascending=False)
-        sigma = pd.Series(res["sigma"], index=res["names"])
-        top = ", ".join(f"`{n}` ({_fmt(mu[n])}; sigma {_fmt(sigma[n])})" for n in mu.index[:3])
+    for p, t in per_pattern.groupby("output", sort=False):
+        t = t.set_index("parameter").sort_values("mu_star", ascending=False)
+        top = ", ".join(
+            f"`{n}` ({_fmt(t.mu_star[n])}; sigma {_fmt(t.sigma[n])})" for n in t.index[:3]
+        )
         rows.append([p, PT.TITLES[p], f"{100 * share[p]:.0f}%", top])
-        mu_rows.append(mu.rename(p))
+        mu_rows.append(t["mu_star"].rename(p))
     mu_table = pd.concat(mu_rows, axis=1).T
     names = list(mu_table.columns)
     grid = [[p, *(_fmt(mu_table.loc[p, n]) for n in names)] for p in mu_table.index]
