@@ -1,0 +1,60 @@
+"""The engine's results are bit-identical to the golden fingerprint (see ``tests/golden.py``).
+
+Performance work (issue 7) must leave every metric of every preset unchanged, to the last bit.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests import golden
+
+
+@pytest.fixture(scope="module")
+def current() -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
+    return golden.fingerprint()
+
+
+def test_metrics_are_bit_identical(current) -> None:
+    expected = pd.read_parquet(golden.METRICS_FILE)
+    metrics, _ = current
+    assert list(metrics.columns) == list(expected.columns)
+    assert metrics["run"].tolist() == expected["run"].tolist()
+    for column in expected.columns.drop("run"):
+        got = metrics[column].to_numpy(dtype=float)
+        want = expected[column].to_numpy(dtype=float)
+        # Compare the bits: equal NaNs match, and -0.0 differs from 0.0.
+        same = got.view(np.uint64) == want.view(np.uint64)
+        where = np.flatnonzero(~same)
+        assert not where.size, (
+            f"{column}: {where.size} values changed, first in run "
+            f"{expected['run'].iloc[where[0]]!r} month {expected['month'].iloc[where[0]]}: "
+            f"{want[where[0]]!r} -> {got[where[0]]!r}"
+        )
+
+
+def test_final_agents_are_bit_identical(current) -> None:
+    expected = json.loads(golden.AGENTS_FILE.read_text())
+    _, agents = current
+    assert agents.keys() == expected.keys()
+    for run, columns in expected.items():
+        changed = [c for c in columns if agents[run].get(c) != columns[c]]
+        assert not changed, f"{run}: final agent columns changed: {changed}"
+        assert agents[run].keys() == columns.keys()
+
+
+def test_fingerprint_detects_a_change() -> None:
+    """The comparison can fail: one part in 10^12 in one parameter changes the metrics."""
+    sc = golden.scenario.load("baseline", overrides={"n_citizens": 300, "steps": 6})
+    a = golden.CoproductionModel(scenario=sc, rng=golden.SEED)
+    nudged = sc.parameters()["relaxation"] * (1 + 1e-12)
+    b = golden.CoproductionModel(scenario=sc, rng=golden.SEED, relaxation=nudged)
+    a.run_for(6)
+    b.run_for(6)
+    fa = a.metrics_frame().to_numpy(dtype=float).view(np.uint64)
+    fb = b.metrics_frame().to_numpy(dtype=float).view(np.uint64)
+    assert (fa != fb).any()
