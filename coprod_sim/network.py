@@ -11,6 +11,11 @@ A networkx graph is built on demand by :func:`to_networkx`, for small N only.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -18,6 +23,116 @@ from .state import Network
 
 NETWORKX_LIMIT = 200_000
 """Largest citizen count for which :func:`to_networkx` agrees to build a graph."""
+
+PARALLEL_MIN_TIES = 200_000
+"""Nonzeros of the network from which :func:`neighbour_mean` splits its product over threads
+(about 25,000 citizens at the default degree); below it, starting threads costs more."""
+
+
+def product_threads() -> int:
+    """Threads for the sparse product: ``$COPROD_THREADS``, else the usable cores (at most 4).
+
+    Set ``COPROD_THREADS=1`` to keep a model on one core, e.g. when a sweep already runs one
+    model per core."""
+    env = os.environ.get("COPROD_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    """One pool per process: a pool inherited through ``fork`` has no threads behind it."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=3, thread_name_prefix="coprod"))
+    return _pool[1]
+
+
+def _row_blocks(network: Network, threads: int) -> list[tuple[int, int, sp.csr_matrix]]:
+    """``threads`` row blocks of the mean-of-neighbours matrix with about equal nonzeros."""
+    blocks = network.row_blocks
+    if blocks is None or len(blocks) != threads:
+        matrix = network.mean_of_neighbours
+        cuts = np.searchsorted(matrix.indptr, np.linspace(0, matrix.nnz, threads + 1))
+        cuts[0], cuts[-1] = 0, matrix.shape[0]
+        blocks = [(int(a), int(b), matrix[a:b]) for a, b in pairwise(cuts)]
+        network.row_blocks = blocks
+    return blocks
+
+
+SCATTER_MAX_SHARE = 0.25
+"""Largest share of nonzero rows of ``x`` for which :func:`neighbour_mean` scatters from
+them instead of multiplying the whole matrix."""
+
+
+def neighbour_means(
+    network: Network, columns: Sequence[np.ndarray], rows: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Each citizen's mean of its neighbours' values, for each array of N values >= 0.
+
+    ``rows`` (ascending), if given, are the only citizens whose values may be nonzero: the
+    participants, a few percent of citizens in most months. Then each of them adds its values
+    to its neighbours' means, which costs participants x degree instead of citizens x degree.
+    Otherwise the matrix multiplies all the columns at once, and for a large network its row
+    blocks are multiplied on several threads (scipy releases the GIL in the product).
+
+    Every way gives the same result to the bit: each citizen's sum takes the same nonzero
+    terms in the same order (ascending neighbour, as the CSR product does), and the zero
+    terms it skips add nothing to a sum of non-negative terms.
+    """
+    matrix = network.mean_of_neighbours
+    if rows is not None and rows.size <= SCATTER_MAX_SHARE * matrix.shape[0]:
+        return _scatter_means(network, columns, rows)
+    x = np.column_stack(columns).astype(np.float64, copy=False)
+    threads = product_threads() if matrix.nnz >= PARALLEL_MIN_TIES else 1
+    if threads == 1:
+        y = matrix @ x
+    else:
+        y = np.empty(x.shape)
+        (a0, b0, first), *rest = _row_blocks(network, threads)
+
+        def block(a: int, b: int, part: sp.csr_matrix) -> None:
+            y[a:b] = part @ x
+
+        futures = [_executor().submit(block, a, b, part) for a, b, part in rest]
+        block(a0, b0, first)
+        for future in futures:
+            future.result()
+    return [np.ascontiguousarray(y[:, j]) for j in range(y.shape[1])]
+
+
+def _scatter_means(
+    network: Network, columns: Sequence[np.ndarray], rows: np.ndarray
+) -> list[np.ndarray]:
+    """:func:`neighbour_means` from the nonzero rows only (the network is symmetric: citizen
+    j's neighbours are the citizens whose means j enters)."""
+    matrix = network.mean_of_neighbours
+    n, indptr = matrix.shape[0], matrix.indptr
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    # Entries of the rows' neighbour lists, row after row: ascending source for each target,
+    # the order in which the CSR product adds the terms of each target's sum.
+    ends = np.cumsum(counts)
+    entry = np.arange(ends[-1] if ends.size else 0) + np.repeat(starts - ends + counts, counts)
+    target = matrix.indices[entry]
+    source = np.repeat(rows, counts)
+    weight = _row_weight(network)[target]  # the target's 1 / degree, as in its matrix row
+    return [np.bincount(target, weights=weight * values[source], minlength=n) for values in columns]
+
+
+def _row_weight(network: Network) -> np.ndarray:
+    """Each row's weight in the mean-of-neighbours matrix (every entry of a row is equal)."""
+    weight = network.row_weight
+    if weight is None:
+        matrix = network.mean_of_neighbours
+        weight = np.zeros(matrix.shape[0])
+        has = np.diff(matrix.indptr) > 0
+        weight[has] = matrix.data[matrix.indptr[:-1][has]]
+        network.row_weight = weight
+    return weight
 
 
 def _from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Network:

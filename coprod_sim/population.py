@@ -360,6 +360,8 @@ def build(params, rng: np.random.Generator) -> State:
     state.static = {
         "representation_cell": cell,
         "representation_share": np.bincount(cell, minlength=24) / n,
+        "high_education": citizens.education == 2,
+        "low_education": citizens.education == 0,
         "knows_and_cares": (citizens.knows & citizens.cares).astype(np.float64),
         "best_fit": np.maximum(pref, 1.0 - pref) - 0.5,
         "nb_sizes": nb_sizes,

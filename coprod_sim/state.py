@@ -221,6 +221,11 @@ class Network:
     adjacency: sp.csr_matrix  # 0/1, symmetric, no self loops
     mean_of_neighbours: sp.csr_matrix  # D^-1 A (rows of isolated citizens are zero)
     degree: np.ndarray
+    # Row blocks of mean_of_neighbours for a product on several threads (network.py).
+    row_blocks: list[tuple[int, int, sp.csr_matrix]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    row_weight: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def indptr(self) -> np.ndarray:

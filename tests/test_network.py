@@ -206,3 +206,53 @@ def test_to_networkx_refuses_huge_graphs():
     assert graph.number_of_edges() == net.adjacency.nnz // 2
     with pytest.raises(ValueError, match="at most 100"):
         N.to_networkx(net, limit=100)
+
+
+# ------------------------------------------------------------------ neighbour means (issue 7)
+def _bits(arrays) -> list[np.ndarray]:
+    return [np.asarray(a, dtype=np.float64).view(np.uint64) for a in arrays]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("share", [0.0, 0.03, 0.2, 1.0])
+def test_neighbour_means_are_the_matrix_product_to_the_bit(kind, share, monkeypatch):
+    """The scattering path (few participants) and the threaded row blocks give exactly the
+    bits of the plain sparse product, whatever the network and however many are active."""
+    net = build(kind, mean_degree=8.0)
+    rng = np.random.default_rng(5)
+    n = net.degree.shape[0]
+    rows = np.flatnonzero(rng.random(n) < share)
+    columns = [np.zeros(n) for _ in range(3)]
+    columns[0][rows] = 1.0
+    columns[1][rows] = rng.random(rows.size)
+    columns[2][rows] = rng.random(rows.size) * 1e-3  # small values expose a changed order
+    plain = [net.mean_of_neighbours @ col for col in columns]
+
+    scattered = N.neighbour_means(net, columns, rows)  # scatter when few rows
+    assert all((a == b).all() for a, b in zip(_bits(scattered), _bits(plain), strict=True))
+
+    monkeypatch.setattr(N, "PARALLEL_MIN_TIES", 0)  # force the threaded blocks
+    monkeypatch.setenv("COPROD_THREADS", "3")
+    threaded = N.neighbour_means(net, columns)
+    assert all((a == b).all() for a, b in zip(_bits(threaded), _bits(plain), strict=True))
+    assert net.row_blocks is not None and len(net.row_blocks) == 3
+
+
+def test_neighbour_means_scatter_only_when_few_rows(monkeypatch):
+    """Many participants go through the matrix product; few go through the scatter."""
+    net = build("small_world", n=2000, nb_size=200, mean_degree=6.0)
+    calls = []
+    real = N._scatter_means
+    monkeypatch.setattr(N, "_scatter_means", lambda *a: calls.append(1) or real(*a))
+    x = [np.ones(2000)]
+    N.neighbour_means(net, x, np.arange(2000))
+    assert not calls
+    N.neighbour_means(net, x, np.arange(100))
+    assert calls
+
+
+def test_product_threads_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("COPROD_THREADS", "1")
+    assert N.product_threads() == 1
+    monkeypatch.setenv("COPROD_THREADS", "nonsense")
+    assert 1 <= N.product_threads() <= 4

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from coprod_sim.cli import app
 from coprod_sim.model import CoproductionModel
-from coprod_sim.submodels._membership import COLLECTIVE, INDIVIDUAL, citizen_codes, place_codes
+from coprod_sim.submodels._membership import COLLECTIVE, INDIVIDUAL, citizen_flags
 from coprod_sim.validation import patterns as PT
 from coprod_sim.validation import runner as VR
 from coprod_sim.validation import survey as SV
@@ -30,7 +30,7 @@ def model() -> CoproductionModel:
 
 def test_participation_is_remembered_month_by_month(model: CoproductionModel) -> None:
     c = model.state.citizens
-    flags = citizen_codes(place_codes(model.state))
+    flags = citizen_flags(model.state)
     now = model.state.month
     assert (c.last_individual[(flags & INDIVIDUAL) > 0] == now).all()
     assert (c.last_collective[(flags & COLLECTIVE) > 0] == now).all()

@@ -25,9 +25,8 @@ def admit(groups: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) ->
     m = groups.shape[0]
     if m == 0:
         return np.zeros(0, dtype=bool)
-    order = np.lexsort((rng.random(m), groups))
-    sorted_groups = groups[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    order, sorted_groups, first = _random_runs(groups, rng)
+    starts = np.flatnonzero(first)
     run_start = np.repeat(starts, np.diff(np.r_[starts, m]))
     rank = np.arange(m) - run_start
     ok = np.empty(m, dtype=bool)
@@ -36,8 +35,26 @@ def admit(groups: np.ndarray, capacity: np.ndarray, rng: np.random.Generator) ->
 
 
 def first_per_key(keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Bool mask keeping one random entry per distinct key (used to avoid double joins)."""
-    return admit(keys, np.ones(int(keys.max()) + 1 if keys.size else 1, dtype=np.int64), rng)
+    """Bool mask keeping one random entry per distinct key (used to avoid double joins):
+    :func:`admit` with one place per key, without a capacity array as long as the keys'
+    range."""
+    if keys.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
+    order, _, first = _random_runs(keys, rng)
+    ok = np.empty(keys.shape[0], dtype=bool)
+    ok[order] = first
+    return ok
+
+
+def _random_runs(groups: np.ndarray, rng: np.random.Generator):
+    """(order, sorted groups, first of each run): the candidates sorted by group, in random
+    order within a group."""
+    order = np.lexsort((rng.random(groups.shape[0]), groups))
+    sorted_groups = groups[order]
+    first = np.empty(order.shape[0], dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_groups[1:], sorted_groups[:-1], out=first[1:])
+    return order, sorted_groups, first
 
 
 def group_mean(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:

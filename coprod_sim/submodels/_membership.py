@@ -10,8 +10,12 @@ from ..state import NO_INITIATIVE, State
 def changed(state: State) -> None:
     """Forget the cached views of who holds which place; call after every change of
     ``citizens.initiative_of`` or of an initiative's self-organised flag."""
-    state.scratch.pop("_entries", None)
-    state.scratch.pop("_codes", None)
+    for key in _CACHED:
+        state.scratch.pop(key, None)
+
+
+_CACHED = ("_entries", "_entry_codes", "_flags")
+"""Scratch keys of the cached views of who holds which place."""
 
 
 def active_entries(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -41,7 +45,8 @@ def release_initiatives(state: State, stopped: np.ndarray) -> None:
 
 
 def release_citizens(state: State, citizens: np.ndarray) -> None:
-    """The citizens in bool ``citizens`` (length N) leave every initiative."""
+    """The citizens ``citizens`` (indices, or a bool mask of length N) leave every
+    initiative."""
     held = state.citizens.initiative_of[:, citizens]
     left = held[held >= 0]
     ini = state.initiatives
@@ -54,26 +59,33 @@ INDIVIDUAL, COLLECTIVE, SELF_ORGANISED = 1, 2, 4
 """Bits of a place's code: co-production (individual or collective) or self-organisation."""
 
 
-def place_codes(state: State) -> np.ndarray:
-    """uint8 (4, N): the kind of place each citizen holds in each mode (0 = none).
+def entry_codes(state: State) -> np.ndarray:
+    """uint8: the kind of place of each entry of :func:`active_entries` (cached alike)."""
+    cached = state.scratch.get("_entry_codes")
+    if cached is None:
+        ini = state.initiatives
+        table = np.where(
+            ini.view("self_organised"),
+            SELF_ORGANISED,
+            np.where(ini.view("collective"), COLLECTIVE, INDIVIDUAL),
+        ).astype(np.uint8)
+        cached = table[active_entries(state)[2]]
+        state.scratch["_entry_codes"] = cached
+    return cached
 
-    One gather through a small lookup table, so that metrics and submodels can ask
-    "who co-produces collectively?" without several passes over the (4, N) holdings.
+
+def citizen_flags(state: State) -> np.ndarray:
+    """uint8 (N,): the bits of every place each citizen holds (0 = none), cached until
+    :func:`changed`.
+
+    Few citizens hold a place in any one month (about 2% of the 4 x N slots), so the bits
+    are scattered from the held entries rather than read from every slot: metrics and
+    submodels can then ask "who co-produces collectively?" in one pass over N bytes.
     """
-    cached = state.scratch.get("_codes")
-    if cached is not None:
-        return cached
-    ini = state.initiatives
-    table = np.zeros(ini.n + 1, dtype=np.uint8)
-    so = ini.view("self_organised")
-    table[1:] = np.where(
-        so, SELF_ORGANISED, np.where(ini.view("collective"), COLLECTIVE, INDIVIDUAL)
-    )
-    codes = table[state.citizens.initiative_of + 1]
-    state.scratch["_codes"] = codes
-    return codes
-
-
-def citizen_codes(codes: np.ndarray) -> np.ndarray:
-    """uint8 (N,): the bits of every place each citizen holds."""
-    return np.bitwise_or.reduce(codes, axis=0)
+    cached = state.scratch.get("_flags")
+    if cached is None:
+        _, cit, _ = active_entries(state)
+        cached = np.zeros(state.citizens.n, dtype=np.uint8)
+        np.bitwise_or.at(cached, cit, entry_codes(state))
+        state.scratch["_flags"] = cached
+    return cached

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..state import CO_DELIVERY, STOPPED, State
 from ._common import clip01
+from ._membership import active_entries
 
 
 def misconduct_probability(state: State) -> np.ndarray:
@@ -46,11 +47,17 @@ def scandal_weight(state: State) -> float:
 def _consequences(state: State, hit: np.ndarray) -> None:
     c, ini, co, po = state.citizens, state.initiatives, state.commissioners, state.politicians
     ini.trust_hit[hit] = 1.0
-    members = np.isin(c.initiative_of, hit).any(axis=0)
+    # Members of the initiatives hit, found from the held entries (few) by a lookup table.
+    _, cit, k = active_entries(state)
+    was_hit = np.zeros(ini.n, dtype=bool)
+    was_hit[hit] = True
+    members = np.zeros(c.n, dtype=bool)
+    members[cit[was_hit[k]]] = True
     c.trust[members] *= 0.7
     c.generalised_trust[members] *= 0.8
-    nbs = np.unique(c.neighbourhood[members])
-    near = np.isin(c.neighbourhood, nbs)
+    nb_hit = np.zeros(state.n_neighbourhoods, dtype=bool)
+    nb_hit[c.neighbourhood[members]] = True
+    near = nb_hit[c.neighbourhood]
     c.generalised_trust[near] *= 0.95
     # One incident is news in a small council and a footnote in a large one: the political
     # hit is diluted by the number of running co-delivery initiatives.

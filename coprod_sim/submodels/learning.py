@@ -28,9 +28,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import population
+from ..network import neighbour_means
 from ..state import STOPPED, State
 from ._common import clip01
-from ._membership import citizen_codes, place_codes, release_citizens
+from ._membership import citizen_flags, release_citizens
 
 VICARIOUS_GAIN = 0.03
 BASE_MOTIVATION = 0.55
@@ -45,16 +46,15 @@ def update_neighbourhood_signals(state: State) -> None:
     """One sparse product: neighbours' mean activity and success (word of mouth, vicarious
     learning and user resilience read these)."""
     c = state.citizens
-    active = citizen_codes(place_codes(state)) > 0
-    x = np.empty((c.n, 3))
-    x[:, 0] = active
-    x[:, 1] = c.success
-    x[:, 2] = active * c.capability
-    y = state.network.mean_of_neighbours @ x
-    state.neighbour_active = y[:, 0]
+    active = citizen_flags(state) > 0
+    # Only participants (and those who succeeded before burning out) have nonzero values.
+    rows = np.flatnonzero(active | (c.success != 0.0))
+    columns = (active.astype(np.float64), c.success, active * c.capability)
+    y = neighbour_means(state.network, columns, rows)
+    state.neighbour_active = y[0]
     state.scratch.pop("_peer", None)
-    state.neighbour_success = y[:, 1]
-    state.scratch["neighbour_capacity"] = y[:, 2]
+    state.neighbour_success = y[1]
+    state.scratch["neighbour_capacity"] = y[2]
 
 
 def _citizens(state: State) -> None:
@@ -140,9 +140,7 @@ def _citizens(state: State) -> None:
     c.rest[resting] -= 1
     c.rest[burnt_idx] = pol.burnout_rest
     if burnt_idx.size:
-        burnt = np.zeros(c.n, dtype=bool)
-        burnt[burnt_idx] = True
-        release_citizens(state, burnt)
+        release_citizens(state, burnt_idx)
     state.flows["burnouts"] = float(burnt_idx.size)
 
     er = c.expects_response

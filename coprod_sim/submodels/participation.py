@@ -27,7 +27,7 @@ import numpy as np
 
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
-from ._membership import COLLECTIVE, INDIVIDUAL, active_entries, changed, citizen_codes, place_codes
+from ._membership import COLLECTIVE, INDIVIDUAL, active_entries, changed, citizen_flags
 
 AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
 """Age raises individual co-production (000@6969) ..."""
@@ -184,7 +184,7 @@ def _peer_joins(state: State, rng: np.random.Generator) -> None:
     state.flows["joined_peer"] = float(_join(state, cand[able], k[able], rng))
 
 
-def _community_action(state: State, rng: np.random.Generator) -> None:
+def _community_action(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     """Self-organisation without an offer (000@56942), and public bodies joining it."""
     c, pol, ini, st = state.citizens, state.policy, state.initiatives, state.staff
     k_nb = state.n_neighbourhoods
@@ -226,8 +226,7 @@ def _community_action(state: State, rng: np.random.Generator) -> None:
     ).astype(np.int64)
     cit = founders.ravel()
     k = np.repeat(new, COMMUNITY_FOUNDERS)
-    base = base_index(state)[cit]
-    willing = logistic(kind_index(state, base, True, cit)) * ability(state, cit, k)
+    willing = logistic(kind_index(state, base[cit], True, cit)) * ability(state, cit, k)
     yes = (rng.random(cit.size) < willing) & (c.rest[cit] == 0)
     _join(state, cit[yes], k[yes], rng)
 
@@ -349,7 +348,7 @@ def record_coproduction(state: State) -> None:
     public body; self-organisation alone is not co-production, 003@14749), so that a survey
     can ask about "the last 12 months" as the chapters' surveys did (000@14357)."""
     c = state.citizens
-    flags = citizen_codes(place_codes(state))
+    flags = citizen_flags(state)
     c.last_individual[(flags & INDIVIDUAL) > 0] = state.month
     c.last_collective[(flags & COLLECTIVE) > 0] = state.month
 
@@ -362,11 +361,12 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     _exits(state, base, rng)
     _accept_offers(state, base, rng)
     _peer_joins(state, rng)
-    _community_action(state, rng)
+    # The index's inputs do not change between here and community action.
+    _community_action(state, base, rng)
     _crisis_matching(state, rng)
     _close_empty_community_action(state)
     # Unanswered willingness: willing citizens who hold no place wait (4.1).
-    idle = (c.initiative_of < 0).all(axis=0)
+    idle = citizen_flags(state) == 0  # every held place has a nonzero code
     waiting = idle & (c.willingness > 0.5)
     c.unanswered = np.where(waiting, c.unanswered + 1.0, c.unanswered * 0.8)
     record_coproduction(state)

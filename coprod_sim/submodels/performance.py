@@ -20,7 +20,7 @@ import numpy as np
 
 from ..state import STOPPED, State
 from ._common import clip01, neighbourhood_mean
-from ._membership import COLLECTIVE, citizen_codes, place_codes
+from ._membership import COLLECTIVE, citizen_flags
 from .events import shock_active
 from .offers import support_hours
 
@@ -87,7 +87,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
 
     vulnerable = c.vulnerable if c.vulnerable.any() else np.ones(c.n, dtype=bool)
     fl["user_value"] = float(perf_t[stat["team_of_citizen"][vulnerable]].mean())
-    held = citizen_codes(place_codes(state))
+    held = citizen_flags(state)
     coll_share = neighbourhood_mean(state, (held & COLLECTIVE) > 0)
     gt = neighbourhood_mean(state, c.generalised_trust)
     fl["social_value"] = float((gt * (0.5 + 0.5 * np.minimum(1.0, 5.0 * coll_share))).mean())

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..state import STOPPED, State
 from ._common import neighbourhood_mean
+from ._membership import citizen_flags
 
 OWN_WEIGHT = 0.5
 NETWORK_WEIGHT = 3.0
@@ -29,7 +30,7 @@ COMMUNITY_WEIGHT = 5.0
 
 def links(state: State) -> dict[str, float]:
     c, ini, sc = state.citizens, state.initiatives, state.scratch
-    active = (c.initiative_of >= 0).any(axis=0)
+    active = citizen_flags(state) > 0
     own = active * c.capability * c.self_efficacy
     network = sc.get("neighbour_capacity", np.zeros(c.n))
     cover = np.minimum(1.0, OWN_WEIGHT * own + NETWORK_WEIGHT * network)
