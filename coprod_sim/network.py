@@ -64,7 +64,7 @@ def _row_blocks(network: Network, threads: int) -> list[tuple[int, int, sp.csr_m
 
 
 SCATTER_MAX_SHARE = 0.25
-"""Largest share of nonzero rows of ``x`` for which :func:`neighbour_mean` scatters from
+"""Largest share of nonzero rows for which :func:`neighbour_means` scatters from
 them instead of multiplying the whole matrix."""
 
 
@@ -107,32 +107,28 @@ def neighbour_means(
 def _scatter_means(
     network: Network, columns: Sequence[np.ndarray], rows: np.ndarray
 ) -> list[np.ndarray]:
-    """:func:`neighbour_means` from the nonzero rows only (the network is symmetric: citizen
-    j's neighbours are the citizens whose means j enters)."""
-    matrix = network.mean_of_neighbours
-    n, indptr = matrix.shape[0], matrix.indptr
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
-    # Entries of the rows' neighbour lists, row after row: ascending source for each target,
-    # the order in which the CSR product adds the terms of each target's sum.
-    ends = np.cumsum(counts)
-    entry = np.arange(ends[-1] if ends.size else 0) + np.repeat(starts - ends + counts, counts)
-    target = matrix.indices[entry]
-    source = np.repeat(rows, counts)
-    weight = _row_weight(network)[target]  # the target's 1 / degree, as in its matrix row
-    return [np.bincount(target, weights=weight * values[source], minlength=n) for values in columns]
+    """:func:`neighbour_means` from the nonzero rows only.
+
+    The transposed matrix's rows for ``rows``, multiplied transposed (scipy's CSC product),
+    add each row's values to its neighbours' sums in ascending row order: for every citizen,
+    the same terms in the same order as the CSR product of the whole matrix.
+    """
+    part = _transposed(network)[rows]
+    return [part.T @ values[rows] for values in columns]
 
 
-def _row_weight(network: Network) -> np.ndarray:
-    """Each row's weight in the mean-of-neighbours matrix (every entry of a row is equal)."""
-    weight = network.row_weight
-    if weight is None:
+def _transposed(network: Network) -> sp.csr_matrix:
+    """The mean-of-neighbours matrix transposed, as CSR: row j holds 1 / degree(i) for each
+    neighbour i of j (the network is symmetric, so it shares the matrix's structure)."""
+    if network.transposed is None:
         matrix = network.mean_of_neighbours
-        weight = np.zeros(matrix.shape[0])
+        # Each row's weight (every entry of row i is 1 / degree(i)); 0 for isolated rows.
+        row_weight = np.zeros(matrix.shape[0])
         has = np.diff(matrix.indptr) > 0
-        weight[has] = matrix.data[matrix.indptr[:-1][has]]
-        network.row_weight = weight
-    return weight
+        row_weight[has] = matrix.data[matrix.indptr[:-1][has]]
+        weight = row_weight[matrix.indices]
+        network.transposed = sp.csr_matrix((weight, matrix.indices, matrix.indptr), matrix.shape)
+    return network.transposed
 
 
 def _from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Network:

@@ -357,9 +357,13 @@ def build(params, rng: np.random.Generator) -> State:
     pref = citizens.voice_preference
     # Cells for the representativeness of participants (education x age x vulnerability).
     cell = (citizens.education.astype(np.int64) * 4 + citizens.age_band) * 2 + citizens.vulnerable
+    users = np.flatnonzero(citizens.vulnerable) if citizens.vulnerable.any() else np.arange(n)
     state.static = {
         "representation_cell": cell,
         "representation_share": np.bincount(cell, minlength=24) / n,
+        # Users whose value and resilience are measured: the vulnerable (all if none).
+        "users": users,
+        "team_of_user": team_of_citizen[users],
         "high_education": citizens.education == 2,
         "low_education": citizens.education == 0,
         "knows_and_cares": (citizens.knows & citizens.cares).astype(np.float64),

@@ -225,7 +225,7 @@ class Network:
     row_blocks: list[tuple[int, int, sp.csr_matrix]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
-    row_weight: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    transposed: sp.csr_matrix | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def indptr(self) -> np.ndarray:

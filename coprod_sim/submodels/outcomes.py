@@ -38,6 +38,8 @@ PRODUCTIVITY_CAP = 1.15
 
 VOICE_RECORD_RATE = 0.05
 """Monthly rate at which the council's record of acting on co-assessment becomes known."""
+IMPROVES_SERVICE = np.isin(np.arange(4), (CO_DESIGN, CO_COMMISSIONING))
+"""Modes whose successes raise productivity: co-design and co-commissioning (by mode)."""
 
 
 def quality(state: State, members_capability: np.ndarray, community_trust: np.ndarray):
@@ -89,11 +91,9 @@ def step(state: State, params, rng: np.random.Generator) -> None:
 
     # Per-participant episodes (a citizen active in several modes averages them). Arrays
     # are over the participants only (``ep["participants"]``): most citizens had no episode.
-    n_modes_all = np.bincount(cit, minlength=n_cit)
-    part = np.flatnonzero(n_modes_all)
-    slot = (np.cumsum(n_modes_all > 0) - 1)[cit]
+    part, slot, n_modes = np.unique(cit, return_inverse=True, return_counts=True)
     size = part.size
-    n_modes = n_modes_all[part].astype(np.float64)
+    n_modes = n_modes.astype(np.float64)
     s_entry, f_entry = success[k], failure[k]
     collective = ini.collective[k]
     assessing = mode == CO_ASSESSMENT
@@ -126,7 +126,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     delivered = success & (ini.view("mode") == CO_DELIVERY)
     contribution = np.where(delivered, members * q * digital * CONTRIBUTION_PER_MEMBER, 0.0)
     ep["contribution"] = contribution
-    voice = success & np.isin(ini.view("mode"), (CO_DESIGN, CO_COMMISSIONING)) | acted
+    voice = success & IMPROVES_SERVICE[ini.view("mode")] | acted
     gain = PRODUCTIVITY_GAIN * float((members * q * voice).sum()) / n_cit
     state.productivity = min(
         PRODUCTIVITY_CAP, 1.0 + (state.productivity - 1.0) * (1.0 - PRODUCTIVITY_DECAY) + gain

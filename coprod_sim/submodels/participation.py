@@ -27,7 +27,14 @@ import numpy as np
 
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
-from ._membership import COLLECTIVE, INDIVIDUAL, active_entries, changed, citizen_flags
+from ._membership import (
+    COLLECTIVE,
+    INDIVIDUAL,
+    active_entries,
+    changed,
+    citizen_flags,
+    entry_codes,
+)
 
 AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
 """Age raises individual co-production (000@6969) ..."""
@@ -72,21 +79,34 @@ def base_index(state: State) -> np.ndarray:
     return z
 
 
+def age_terms(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """Each citizen's age term of the individual and collective indices: fixed while the
+    age weight is (ages do not change), so computed once rather than every month."""
+    weight = state.policy.age_weight
+    cached = state.scratch.get("_age_terms")
+    if cached is None or cached[0] != weight:
+        band = state.citizens.age_band
+        cached = (weight, weight * AGE_INDIVIDUAL[band], weight * AGE_COLLECTIVE[band])
+        state.scratch["_age_terms"] = cached
+    return cached[1], cached[2]
+
+
 def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)) -> np.ndarray:
     """Add the individual- or collective-specific terms for citizens ``idx``."""
     c, pol = state.citizens, state.policy
+    individual_age, collective_age = age_terms(state)
     if collective:
         return (
             base
             + pol.efficacy_weight_collective * (c.self_efficacy[idx] - 0.5)
             + 1.5 * (c.generalised_trust[idx] - 0.5)
-            + pol.age_weight * AGE_COLLECTIVE[c.age_band[idx]]
+            + collective_age[idx]
         )
     return (
         base
         + pol.efficacy_weight_individual * (c.self_efficacy[idx] - 0.5)
         + 1.5 * (c.trust[idx] - 0.5)
-        + pol.age_weight * AGE_INDIVIDUAL[c.age_band[idx]]
+        + individual_age[idx]
     )
 
 
@@ -348,9 +368,10 @@ def record_coproduction(state: State) -> None:
     public body; self-organisation alone is not co-production, 003@14749), so that a survey
     can ask about "the last 12 months" as the chapters' surveys did (000@14357)."""
     c = state.citizens
-    flags = citizen_flags(state)
-    c.last_individual[(flags & INDIVIDUAL) > 0] = state.month
-    c.last_collective[(flags & COLLECTIVE) > 0] = state.month
+    _, cit, _ = active_entries(state)
+    code = entry_codes(state)
+    c.last_individual[cit[(code & INDIVIDUAL) > 0]] = state.month
+    c.last_collective[cit[(code & COLLECTIVE) > 0]] = state.month
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:

@@ -43,7 +43,8 @@ def team_output(state: State, contribution: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def dissimilarity(state: State, participant: np.ndarray) -> float:
-    """Duncan dissimilarity between participants and all citizens, corrected for chance.
+    """Duncan dissimilarity between participants (a bool mask or indices) and all citizens,
+    corrected for chance.
 
     0 = as representative as a random sample of the same size, 1 = entirely unrepresentative.
     The raw index of a random sample of P from N is about
@@ -85,8 +86,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     elif not shock_active(state):
         state.reference_output += 0.1 * (state.output - state.reference_output)
 
-    vulnerable = c.vulnerable if c.vulnerable.any() else np.ones(c.n, dtype=bool)
-    fl["user_value"] = float(perf_t[stat["team_of_citizen"][vulnerable]].mean())
+    fl["user_value"] = float(perf_t[stat["team_of_user"]].mean())
     held = citizen_flags(state)
     coll_share = neighbourhood_mean(state, (held & COLLECTIVE) > 0)
     gt = neighbourhood_mean(state, c.generalised_trust)
@@ -111,5 +111,5 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     )
     fl["staff_hours"] = staff_hours
     fl["coproduction_spend"] = spend
-    participant = held > 0
+    participant = np.flatnonzero(held)
     fl["governance_value"] = 1.0 - dissimilarity(state, participant)

@@ -30,11 +30,12 @@ COMMUNITY_WEIGHT = 5.0
 
 def links(state: State) -> dict[str, float]:
     c, ini, sc = state.citizens, state.initiatives, state.scratch
-    active = citizen_flags(state) > 0
-    own = active * c.capability * c.self_efficacy
-    network = sc.get("neighbour_capacity", np.zeros(c.n))
+    users = state.static["users"]  # the vulnerable (everyone if none)
+    active = citizen_flags(state)[users] > 0
+    own = active * c.capability[users] * c.self_efficacy[users]
+    network = sc["neighbour_capacity"][users] if "neighbour_capacity" in sc else 0.0
     cover = np.minimum(1.0, OWN_WEIGHT * own + NETWORK_WEIGHT * network)
-    user = float(cover[c.vulnerable].mean()) if c.vulnerable.any() else float(cover.mean())
+    user = float(cover.mean())
 
     k = state.n_neighbourhoods
     coll = sc.get("collective_share_by_nb", np.zeros(k))
