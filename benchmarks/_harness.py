@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import platform
 import sys
+import tempfile
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from targets import Target
 
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the results table; ``ok`` is None for rows without a target."""
+    """One line of the results table; ``ok`` is None for rows without a target.
+
+    Rows judged against a :class:`targets.Target` also carry its ``key`` and the measured
+    ``number`` (in the target's unit; None when the measurement failed), so that a missed
+    target can say by what factor it was missed.
+    """
 
     figure: str
     value: str
     target: str = ""
     ok: bool | None = None
+    key: str = ""
+    number: float | None = None
+
+    @classmethod
+    def judged(cls, figure: str, value: str, target: Target, number: float | None) -> Row:
+        """A row with ``target``: ok if ``number`` meets it, MISS if not or if it is None."""
+        ok = number is not None and target.met(number)
+        return cls(figure, value, target.text, ok, target.key, number)
 
     @property
     def status(self) -> str:
@@ -53,3 +73,47 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def versions(names: tuple[str, ...]) -> str:
+    """``name version`` of each installed distribution, comma-separated."""
+
+    def one(name: str) -> str:
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            return f"{name} (not installed)"
+
+    return ", ".join(one(n) for n in names)
+
+
+def environment(packages: tuple[str, ...]) -> dict[str, str]:
+    """Date, machine, Python and package versions, for a report's header."""
+    return {
+        "date": f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        "machine": f"{platform.platform()}, {os.cpu_count()} CPUs ({cpu_model()})",
+        "python": f"{platform.python_version()} ({platform.python_implementation()})",
+        "packages": versions(packages),
+    }
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    A failure at any point leaves the previous file as it was and no temporary file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -45,14 +45,12 @@ from _harness import (  # benchmarks/ is on sys.path when run as a script
     progress,
     table,
 )
+from targets import DASHBOARD_LOAD, DASHBOARD_STEP  # every target is defined once
 
 try:  # only for the browser's CPU time; the harness works without it
     import psutil
 except ImportError:  # pragma: no cover
     psutil = None
-
-STEP_TARGET_MS = 150.0  # median: one step at 1,000 citizens plus the redraw of every view
-LOAD_TARGET_S = 5.0  # first load of the page, cold (first page after start) and warm
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -375,31 +373,33 @@ def load_seconds(browser, url: str) -> dict[str, float]:
 
 
 def load_rows(browser, server: Server, plan: Plan) -> list[Row]:
-    target = f"<= {LOAD_TARGET_S:.0f} s"
     cold_label = "first load, cold (first page after start)"
     rows = []
     progress("cold first load (the first page since the server started)")
     try:
         cold = load_seconds(browser, server.url)["ready"]
-        rows.append(Row(cold_label, f"{cold:.2f} s", target, cold <= LOAD_TARGET_S))
+        rows.append(Row.judged(cold_label, f"{cold:.2f} s", DASHBOARD_LOAD, cold))
     except Exception as err:
-        rows.append(Row(cold_label, f"failed: {short(err)}", target, False))
+        rows.append(Row.judged(cold_label, f"failed: {short(err)}", DASHBOARD_LOAD, None))
     progress(f"{plan.warm_loads} warm loads, each in a fresh browser context")
     try:
         cpu = cpu_seconds(server.proc.pid)
         warm = [load_seconds(browser, server.url) for _ in range(plan.warm_loads)]
         cpu = (cpu_seconds(server.proc.pid) - cpu) / plan.warm_loads
     except Exception as err:
-        return [*rows, Row("first load, warm", f"failed: {short(err)}", target, False)]
+        return [
+            *rows,
+            Row.judged("first load, warm", f"failed: {short(err)}", DASHBOARD_LOAD, None),
+        ]
     ready = [w["ready"] for w in warm]
     median = statistics.median(ready)
     return [
         *rows,
-        Row(
+        Row.judged(
             f"first load, warm (median of {plan.warm_loads} fresh contexts)",
             f"{median:.2f} s",
-            target,
-            median <= LOAD_TARGET_S,
+            DASHBOARD_LOAD,
+            median,
         ),
         Row("  warm loads, min / max", f"{min(ready):.2f} s / {max(ready):.2f} s"),
         Row(
@@ -434,7 +434,6 @@ def one_step(page, month: int) -> tuple[float, float, dict[str, float]]:
 def step_rows(browser, server: Server, plan: Plan) -> tuple[list[Row], object]:
     """Steps in the browser; returns the rows and the page (kept for the play test)."""
     label = f"step + redraw of all 7 views, browser (median of {plan.steps})"
-    target = f"<= {STEP_TARGET_MS:.0f} ms"
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     try:
@@ -459,13 +458,14 @@ def step_rows(browser, server: Server, plan: Plan) -> tuple[list[Row], object]:
         server_cpu = (cpu_seconds(server.proc.pid) - cpu0) * 1e3 / plan.steps
         browser1 = browser_cpu()
     except Exception as err:
-        return [Row(label, f"failed: {short(err)} ({page_state(page)})", target, False)], page
+        failed = f"failed: {short(err)} ({page_state(page)})"
+        return [Row.judged(label, failed, DASHBOARD_STEP, None)], page
 
     median, p90, top = ms_stats(totals)
     lines_at = [max(ev[k] for k in LINE_VIEWS) for ev in events]
     per_view = " / ".join(f"{statistics.median(ev[key] for ev in events):.0f}" for key in VIEWS)
     rows = [
-        Row(label, f"{median:.0f} ms", target, median <= STEP_TARGET_MS),
+        Row.judged(label, f"{median:.0f} ms", DASHBOARD_STEP, median),
         Row("  p90 / max", f"{p90:.0f} ms / {top:.0f} ms"),
         Row("  wall time seen from Python (adds Playwright)", fmt_ms(walls)),
         Row(
@@ -679,8 +679,12 @@ server-side rows run the same refresh code and JSON encoding in this process, wi
 websocket or browser."""
 
 
-def browser_rows(plan: Plan, chromium: str) -> tuple[list[Row], str]:
-    """Every figure that needs the server and the browser; the browser's version."""
+def browser_rows(plan: Plan, chromium: str, only_steps: bool = False) -> tuple[list[Row], str]:
+    """Every figure that needs the server and the browser; the browser's version.
+
+    With ``only_steps``, only the server start and the step + redraw rows (no page-load
+    timings, no play test): what ``run_all.py`` reports.
+    """
     from playwright.sync_api import sync_playwright
 
     rows: list[Row] = []
@@ -703,10 +707,12 @@ def browser_rows(plan: Plan, chromium: str) -> tuple[list[Row], str]:
                             "server start until it accepts connections", f"{server.started_s:.1f} s"
                         )
                     )
-                    rows.extend(load_rows(browser, server, plan))
+                    if not only_steps:
+                        rows.extend(load_rows(browser, server, plan))
                     more, page = step_rows(browser, server, plan)
                     rows.extend(more)
-                    rows.extend(play_rows(page, plan))
+                    if not only_steps:
+                        rows.extend(play_rows(page, plan))
                     peak = peak_rss_gb(server.proc.pid)
                     rows.append(
                         Row(

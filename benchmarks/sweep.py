@@ -26,9 +26,11 @@ from importlib.metadata import version
 from pathlib import Path
 from time import perf_counter
 
-RUNS_PER_S_TARGET = 10.0  # 1,000 citizens x 120 steps, 2 workers
-SCALING_TARGET = 0.80  # rate(2 workers) / (2 x rate(1 worker))
-MEMORY_GROWTH_TARGET = 1.25  # peak memory of a 4x bigger sweep / the smaller one
+from targets import (  # every target is defined once, in benchmarks/targets.py
+    SWEEP_MEMORY_GROWTH,
+    SWEEP_RATE,
+    SWEEP_SCALING,
+)
 
 EXPERIMENT = """
 title = "Benchmark sweep"
@@ -71,9 +73,11 @@ def sweep(folder: Path, samples: int, workers: int, citizens: int = 1000, steps:
     started = perf_counter()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     wall = perf_counter() - started
-    rate = float(re.search(r"\(([\d.]+) runs/s", done.stdout).group(1))
-    rss_kb = int(re.search(r"MAXRSS (\d+)", done.stdout).group(1))
-    return rate, rss_kb * 1024 / 1e9, wall
+    rate = re.search(r"\(([\d.]+) runs/s", done.stdout)
+    rss_kb = re.search(r"MAXRSS (\d+)", done.stdout)
+    if rate is None or rss_kb is None:
+        raise RuntimeError(f"the sweep ({' '.join(cmd)}) failed:\n{done.stderr[-2000:]}")
+    return float(rate.group(1)), int(rss_kb.group(1)) * 1024 / 1e9, wall
 
 
 def main() -> None:
@@ -93,16 +97,16 @@ def main() -> None:
             (
                 "runs/s, 2 workers",
                 f"{two:.1f}",
-                f">= {RUNS_PER_S_TARGET:g}",
-                "ok" if two >= RUNS_PER_S_TARGET else "MISS",
+                SWEEP_RATE.text,
+                "ok" if SWEEP_RATE.met(two) else "MISS",
             )
         )
         rows.append(
             (
                 "scaling efficiency 1 -> 2 workers",
                 f"{scaling:.0%}",
-                f">= {SCALING_TARGET:.0%}",
-                "ok" if scaling >= SCALING_TARGET else "MISS",
+                SWEEP_SCALING.text,
+                "ok" if SWEEP_SCALING.met(scaling) else "MISS",
             )
         )
         rows.append(
@@ -127,8 +131,8 @@ def main() -> None:
             (
                 "memory growth for 4x the runs",
                 f"{growth:.2f}x",
-                f"<= {MEMORY_GROWTH_TARGET:g}x",
-                "ok" if growth <= MEMORY_GROWTH_TARGET else "MISS",
+                SWEEP_MEMORY_GROWTH.text,
+                "ok" if SWEEP_MEMORY_GROWTH.met(growth) else "MISS",
             )
         )
     header = {
@@ -140,9 +144,9 @@ def main() -> None:
     }
     print(json.dumps(header))
     width = max(len(r[0]) for r in rows)
-    print(f"{'figure':<{width}}  {'value':>16}  {'target':>8}  status")
+    print(f"{'figure':<{width}}  {'value':>16}  {'target':>14}  status")
     for name, value, target, status in rows:
-        print(f"{name:<{width}}  {value:>16}  {target:>8}  {status}")
+        print(f"{name:<{width}}  {value:>16}  {target:>14}  {status}")
     print(
         textwrap.dedent("""
         Rates are as `coprod sweep` reports them (runs finished / seconds from the first

@@ -11,14 +11,13 @@ A networkx graph is built on demand by :func:`to_networkx`, for small N only.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
 
+from . import parallel
 from .state import Network
 
 NETWORKX_LIMIT = 200_000
@@ -27,28 +26,6 @@ NETWORKX_LIMIT = 200_000
 PARALLEL_MIN_TIES = 200_000
 """Nonzeros of the network from which :func:`neighbour_mean` splits its product over threads
 (about 25,000 citizens at the default degree); below it, starting threads costs more."""
-
-
-def product_threads() -> int:
-    """Threads for the sparse product: ``$COPROD_THREADS``, else the usable cores (at most 4).
-
-    Set ``COPROD_THREADS=1`` to keep a model on one core, e.g. when a sweep already runs one
-    model per core."""
-    env = os.environ.get("COPROD_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, min(4, len(os.sched_getaffinity(0))))
-
-
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    """One pool per process: a pool inherited through ``fork`` has no threads behind it."""
-    global _pool
-    if _pool is None or _pool[0] != os.getpid():
-        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=3, thread_name_prefix="coprod"))
-    return _pool[1]
 
 
 def _row_blocks(network: Network, threads: int) -> list[tuple[int, int, sp.csr_matrix]]:
@@ -87,7 +64,7 @@ def neighbour_means(
     if rows is not None and rows.size <= SCATTER_MAX_SHARE * matrix.shape[0]:
         return _scatter_means(network, columns, rows)
     x = np.column_stack(columns).astype(np.float64, copy=False)
-    threads = product_threads() if matrix.nnz >= PARALLEL_MIN_TIES else 1
+    threads = parallel.threads() if matrix.nnz >= PARALLEL_MIN_TIES else 1
     if threads == 1:
         y = matrix @ x
     else:
@@ -97,7 +74,7 @@ def neighbour_means(
         def block(a: int, b: int, part: sp.csr_matrix) -> None:
             y[a:b] = part @ x
 
-        futures = [_executor().submit(block, a, b, part) for a, b, part in rest]
+        futures = [parallel.executor().submit(block, a, b, part) for a, b, part in rest]
         block(a0, b0, first)
         for future in futures:
             future.result()

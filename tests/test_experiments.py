@@ -404,3 +404,14 @@ def test_analyze_a_sweep_without_finished_runs_exits_2(reference, tmp_path):
     result = runner.invoke(app, ["analyze", str(tmp_path / "out")])
     assert result.exit_code == 2 and "no finished runs" in result.output
     assert not (tmp_path / "out" / "analysis.html").exists()
+
+
+def test_process_workers_share_the_cores_between_their_models() -> None:
+    """A pool of N workers caps each model's threads at cores // N (coprod_sim.parallel), so
+    a sweep does not run more threads than there are cores."""
+    from coprod_sim.experiments import executors
+
+    with executors.open_executor(workers=2) as (pool, n, _):
+        seen = {pool.submit(os.getenv, "COPROD_THREADS").result() for _ in range(4)}
+    assert n == 2
+    assert seen == {str(max(1, executors.cores() // 2))}

@@ -11,12 +11,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coprod_sim import network, parallel
 from tests import golden
 
 
-@pytest.fixture(scope="module")
-def current() -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
-    return golden.fingerprint()
+@pytest.fixture(scope="module", params=["one thread", "threads"])
+def current(request) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
+    """The fingerprint as the engine runs it, and with threads forced on at every size (they
+    are used from 25,000 citizens only, so the golden runs would not use them otherwise)."""
+    if request.param == "one thread":
+        return golden.fingerprint()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "PARALLEL_MIN_CITIZENS", 0)
+        patch.setattr(network, "PARALLEL_MIN_TIES", 0)
+        patch.setattr(network, "SCATTER_MAX_SHARE", 0.0)  # the threaded product, not scatter
+        patch.setenv("COPROD_THREADS", "2")
+        return golden.fingerprint()
 
 
 def test_metrics_are_bit_identical(current) -> None:

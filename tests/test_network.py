@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from coprod_sim import CoproductionModel, population
+from coprod_sim import CoproductionModel, parallel, population
 from coprod_sim import network as N
 from coprod_sim import params as P
 
@@ -253,6 +253,6 @@ def test_neighbour_means_scatter_only_when_few_rows(monkeypatch):
 
 def test_product_threads_follows_the_environment(monkeypatch):
     monkeypatch.setenv("COPROD_THREADS", "1")
-    assert N.product_threads() == 1
+    assert parallel.threads() == 1
     monkeypatch.setenv("COPROD_THREADS", "nonsense")
-    assert 1 <= N.product_threads() <= 4
+    assert 1 <= parallel.threads() <= 4

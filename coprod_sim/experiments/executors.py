@@ -78,12 +78,20 @@ def open_executor(
     n = workers or cores()
     # forkserver: workers start clean (no copied locks or threads) and import the package once.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+    # Each worker's models share the cores with the other workers' (coprod_sim.parallel).
+    threads = max(1, cores() // n)
+    with ProcessPoolExecutor(
+        max_workers=n, mp_context=context, initializer=_limit_threads, initargs=(threads,)
+    ) as pool:
         # Start every worker and import the model there now, so that start-up does not count
         # against the sweep's rate and ETA.
         for future in [pool.submit(_warm_up) for _ in range(n)]:
             future.result()
         yield pool, n, f"a pool of {n} processes"
+
+
+def _limit_threads(threads: int) -> None:
+    os.environ["COPROD_THREADS"] = str(threads)
 
 
 def _warm_up() -> None:

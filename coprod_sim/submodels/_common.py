@@ -7,7 +7,11 @@ import numpy as np
 
 def logistic(z: np.ndarray) -> np.ndarray:
     """The logistic function, elementwise (stable for large |z|)."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    out = np.multiply(0.5, z)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
 def clip01(x: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import population
 from ..network import neighbour_means
+from ..parallel import concurrently
 from ..state import STOPPED, State
 from ._common import clip01
 from ._membership import citizen_flags, release_citizens
@@ -61,21 +62,34 @@ def _citizens(state: State) -> None:
     """Citizens learn. Terms that everyone feels (vicarious learning, performance,
     relaxation) act on all N citizens; the month's episodes act on the participants only.
     Both parts are computed from the levels at the start of the month (a simultaneous
-    update)."""
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part = ep["participants"]
-    s, f = ep["success"], ep["failure"]
-    unheard, heard = ep["unheard"], ep["heard"]
-    coll_success, coll_failure = ep["collective_success"], ep["collective_failure"]
-    loss_scale = 0.5 if pol.risk_strategy == "risk_reduction" else 1.0
-    relax = pol.relaxation
+    update).
 
+    Each part below changes its own levels and reads only levels no other part changes, so
+    in a large model they run on two threads with the same results (:mod:`..parallel`);
+    fatigue comes last, as burn-out releases citizens from their places.
+    """
+    concurrently(
+        state.citizens.n,
+        lambda: (_self_efficacy(state), _trust(state), _generalised_trust(state)),
+        lambda: (_motivation(state), _expectations(state)),
+    )
+    _fatigue(state)
+
+
+def _loss_scale(state: State) -> float:
+    return 0.5 if state.policy.risk_strategy == "risk_reduction" else 1.0
+
+
+def _self_efficacy(state: State) -> None:
+    c, pol, ep = state.citizens, state.policy, state.scratch
+    part, s, f = ep["participants"], ep["success"], ep["failure"]
+    relax = pol.relaxation
     se = c.self_efficacy
     sp = se[part]
     d_part = (
         pol.efficacy_gain * (0.3 + 0.7 * pol.staff_feedback) * s * (1.0 - sp)
-        - pol.efficacy_loss * loss_scale * f * sp
-        - 0.02 * unheard * sp
+        - pol.efficacy_loss * _loss_scale(state) * f * sp
+        - 0.02 * ep["unheard"] * sp
     )
     rate = relax
     if pol.risk_strategy == "resilience_building":  # faster recovery after failure
@@ -89,32 +103,47 @@ def _citizens(state: State) -> None:
     se[part] += d_part
     clip01(se)
 
+
+def _trust(state: State) -> None:
+    c, pol, ep = state.citizens, state.policy, state.scratch
+    part, s, f, unheard = ep["participants"], ep["success"], ep["failure"], ep["unheard"]
+    relax = pol.relaxation
     t = c.trust
     tp = t[part]
     d_part = (
-        pol.trust_gain * (s + 0.5 * heard) * (1.0 - tp)
-        - pol.trust_loss * (f * loss_scale + unheard) * tp
+        pol.trust_gain * (s + 0.5 * ep["heard"]) * (1.0 - tp)
+        - pol.trust_loss * (f * _loss_scale(state) + unheard) * tp
         - 0.03 * pol.overt_monitoring * tp
     )
     t += relax * (c.trust0 - t) - 0.002 * (c.unanswered > 6) * t
     t[part] += d_part
     clip01(t)
 
+
+def _generalised_trust(state: State) -> None:
+    c, pol, ep = state.citizens, state.policy, state.scratch
+    part = ep["participants"]
+    relax = pol.relaxation
     gt = c.generalised_trust
     gp = gt[part]
-    d_part = 0.5 * pol.trust_gain * coll_success * (1.0 - gp) - (
-        0.5 * pol.trust_loss * loss_scale * coll_failure * gp
+    d_part = 0.5 * pol.trust_gain * ep["collective_success"] * (1.0 - gp) - (
+        0.5 * pol.trust_loss * _loss_scale(state) * ep["collective_failure"] * gp
     )
     growth = 0.004 * pol.community_development + 0.01 * pol.peer_support * state.neighbour_active
     gt += growth * (1.0 - gt) + relax * (c.generalised_trust0 - gt)
     gt[part] += d_part
     clip01(gt)
 
+
+def _motivation(state: State) -> None:
+    """Motivation and feeling exploited (which lowers it)."""
+    c, pol, ep = state.citizens, state.policy, state.scratch
+    part, s = ep["participants"], ep["success"]
     pressure = max(0.0, 1.0 - state.budget_level)
     rise = (
         0.05 * ep["substitutive"] * (0.3 + 2.0 * pressure)
         + 0.03 * np.maximum(ep["n_modes"] - 1.0, 0.0)
-        + 0.03 * coll_failure
+        + 0.03 * ep["collective_failure"]
     ) * (0.5 if pol.charter else 1.0)
     m = c.motivation
     m_drag = 0.05 * c.exploited * m  # feeling exploited lowers motivation
@@ -125,12 +154,17 @@ def _citizens(state: State) -> None:
     reward = pol.material_rewards * 0.01 * np.where(ep["complex_task"], -1.0, 1.0)
     # Recognition makes the value of taking part salient (Alford, 000@123766): feedback on
     # a success also motivates.
-    d_part = (0.02 + 0.04 * pol.staff_feedback) * s + reward - 0.01 * unheard
+    d_part = (0.02 + 0.04 * pol.staff_feedback) * s + reward - 0.01 * ep["unheard"]
     m -= m_drag
-    m += relax * (BASE_MOTIVATION - m)
+    m += pol.relaxation * (BASE_MOTIVATION - m)
     m[part] += d_part
     clip01(m)
 
+
+def _fatigue(state: State) -> None:
+    """Effort tires; past the threshold a citizen burns out, rests and leaves every place."""
+    c, pol, ep = state.citizens, state.policy, state.scratch
+    part = ep["participants"]
     resting = c.rest > 0
     c.fatigue *= np.where(resting, 0.7, 1.0 - FATIGUE_RECOVERY)
     load = ep["effort"] * pol.effort_fatigue * (1.0 + c.vulnerable[part])
@@ -143,6 +177,11 @@ def _citizens(state: State) -> None:
         release_citizens(state, burnt_idx)
     state.flows["burnouts"] = float(burnt_idx.size)
 
+
+def _expectations(state: State) -> None:
+    """Expecting a response to voice, satisfaction with information, and experience."""
+    c, pol, ep = state.citizens, state.policy, state.scratch
+    part, heard, unheard = ep["participants"], ep["heard"], ep["unheard"]
     er = c.expects_response
     voice = heard | unheard
     voiced = part[voice]
@@ -150,7 +189,7 @@ def _citizens(state: State) -> None:
     # Everyone else's expectation drifts toward what the council's record leads them to
     # expect (0.6 before anything is known): "they wait in vain and therefore do not respond
     # the next time they are asked" (003@139090) spreads by word of mouth (000@17862).
-    expected = 0.6 + state.policy.voice_record_weight * (state.totals["voice_record"] - 0.5)
+    expected = 0.6 + pol.voice_record_weight * (state.totals["voice_record"] - 0.5)
     er += EXPECTATION_DRIFT * (expected - er)
     er[voiced] = er_voice
     clip01(er)
@@ -212,6 +251,9 @@ def _officials(state: State) -> None:
 
 def step(state: State, params, rng: np.random.Generator) -> None:
     _citizens(state)
-    _staff(state)
-    _officials(state)
-    update_neighbourhood_signals(state)
+    # Staff and officials learn from the initiatives; the signals read citizens only.
+    concurrently(
+        state.citizens.n,
+        lambda: update_neighbourhood_signals(state),
+        lambda: (_staff(state), _officials(state)),
+    )

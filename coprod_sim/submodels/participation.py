@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..parallel import concurrently
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
 from ._membership import (
@@ -96,23 +97,29 @@ def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)
     c, pol = state.citizens, state.policy
     individual_age, collective_age = age_terms(state)
     if collective:
-        return (
-            base
-            + pol.efficacy_weight_collective * (c.self_efficacy[idx] - 0.5)
-            + 1.5 * (c.generalised_trust[idx] - 0.5)
-            + collective_age[idx]
-        )
-    return (
-        base
-        + pol.efficacy_weight_individual * (c.self_efficacy[idx] - 0.5)
-        + 1.5 * (c.trust[idx] - 0.5)
-        + individual_age[idx]
-    )
+        weight, trust, age = pol.efficacy_weight_collective, c.generalised_trust, collective_age
+    else:
+        weight, trust, age = pol.efficacy_weight_individual, c.trust, individual_age
+    # base + weight * (self_efficacy - 0.5) + 1.5 * (trust - 0.5) + age, with two arrays
+    z = np.subtract(c.self_efficacy[idx], 0.5)
+    z *= weight
+    z += base
+    term = np.subtract(trust[idx], 0.5)
+    term *= 1.5
+    z += term
+    z += age[idx]
+    return z
 
 
 def general_willingness(state: State, base: np.ndarray) -> np.ndarray:
     """Willingness to give some time in the best-fitting mode (the survey question)."""
-    best = np.maximum(kind_index(state, base, False), kind_index(state, base, True))
+    age_terms(state)  # cached before the two indices are computed side by side
+    individual, collective = concurrently(
+        state.citizens.n,
+        lambda: kind_index(state, base, False),
+        lambda: kind_index(state, base, True),
+    )
+    best = np.maximum(individual, collective)
     best += state.static["best_fit"]
     return logistic(best)
 
