@@ -6,12 +6,15 @@ Run from the repository root::
     python benchmarks/scaling.py --quick    # smoke run, tiny sizes; writes to a temp folder
 
 Three measurements, each fitted with a straight line on log-log axes (``numpy.polyfit`` on the
-logarithms; the slope is the exponent: 1 means cost in proportion):
+logarithms; the slope is the exponent: 1 means cost in proportion) and with a fixed cost plus
+a cost in proportion (``fixed + per_unit * x``, relative errors), which shows the fixed
+interpreter overhead of a step that a single power law bends around:
 
-(a) seconds per step against citizens N (1,000 to 1,000,000) at the default network;
+(a) seconds per step against citizens N (1,000 to 1,000,000) at the default network, over
+    months 1-24 of a freshly built model (the build is not timed);
 (b) seconds per step against the mean network degree at N = 100,000, for ``mean_degree``
     from 2 to 200 (the schema's range is 0 to 200; 0 has no logarithm). The realised mean
-    degree (after the connectedness barrier) is what is plotted and fitted;
+    degree (after the connectedness barrier) is what is plotted and fitted; timed like (a);
 (c) total run seconds against steps (12 to 240) at N = 10,000, each from a freshly built
     model (the build is not timed).
 
@@ -30,6 +33,7 @@ import math
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
@@ -51,9 +55,8 @@ class Plan:
     degrees: tuple[float, ...] = (2.0, 6.0, 20.0, 60.0, 200.0)  # nominal mean_degree
     steps_n: int = 10_000
     step_counts: tuple[int, ...] = (12, 24, 60, 120, 240)
-    warmup: int = 3  # steps before timing (a) and (b); one throwaway run before (c)
-    min_repeat_s: float = 0.5  # a timed repeat of (a) or (b) runs whole steps for at least this
-    min_steps: int = 3  # ... and at least this many steps
+    warmup: int = 3  # steps of one throwaway run before (c)
+    months: int = 24  # (a) and (b) time months 1 to this, from a freshly built model
     repeats: int = 5
     costly_repeats: int = 3  # where one repeat would take longer than costly_s
     costly_s: float = 2.0
@@ -66,7 +69,7 @@ QUICK = Plan(
     degrees=(2.0, 6.0, 20.0),
     steps_n=1_000,
     step_counts=(12, 24, 60),
-    min_repeat_s=0.05,
+    months=6,
     repeats=3,
 )
 
@@ -105,33 +108,43 @@ class Panel:
         slope, intercept = np.polyfit(x, y, 1)
         return float(slope), float(intercept)
 
+    def affine(self) -> tuple[float, float]:
+        """``seconds = fixed + per_unit * x`` fitted with relative errors (weights 1 / y): a
+        fixed cost per step (or run) plus a cost in proportion, which a single power law
+        cannot show when the fixed part dominates at small x."""
+        x = np.array([p.x for p in self.points], dtype=float)
+        y = np.array([p.seconds for p in self.points], dtype=float)
+        if len(x) < 2:
+            return math.nan, math.nan
+        per_unit, fixed = np.polyfit(x, y, 1, w=1.0 / y)
+        return float(fixed), float(per_unit)
+
 
 # ---------------------------------------------------------------------------- measurements
-def per_step(model: CoproductionModel, plan: Plan) -> tuple[list[float], int]:
-    """Seconds per step of ``model``, one per repeat, and the steps timed per repeat."""
-    model.run_for(plan.warmup)
-    start = perf_counter()
-    model.step()
-    guess = perf_counter() - start
-    steps = max(plan.min_steps, math.ceil(plan.min_repeat_s / max(guess, 1e-6)))
-    repeats = plan.costly_repeats if guess * steps > plan.costly_s else plan.repeats
+def per_step(build: Callable[[], CoproductionModel], plan: Plan) -> tuple[list[float], int]:
+    """Seconds per step over months 1 to ``plan.months``, one per repeat, each on a freshly
+    built model (the build is not timed), and the months timed: every size and degree is
+    timed over the same months, as participation (and with it the cost) grows over time."""
+    repeats = plan.repeats
     times = []
-    for _ in range(repeats):
+    while len(times) < repeats:
+        model = build()
         start = perf_counter()
-        model.run_for(steps)
-        times.append((perf_counter() - start) / steps)
-    return times, steps
+        model.run_for(plan.months)
+        times.append((perf_counter() - start) / plan.months)
+        if times[0] * plan.months > plan.costly_s:
+            repeats = plan.costly_repeats
+        del model
+    return times, plan.months
 
 
 def citizens_panel(plan: Plan) -> Panel:
     panel = Panel("citizens", "(a) per step vs citizens", "citizens N", "seconds per step")
     for n in plan.sizes:
         progress(f"(a) {n:,} citizens")
-        model = CoproductionModel(rng=SEED, n_citizens=n)
-        degree = float(model.state.network.degree.mean())
-        times, steps = per_step(model, plan)
+        degree = float(CoproductionModel(rng=SEED, n_citizens=n).state.network.degree.mean())
+        times, steps = per_step(lambda n=n: CoproductionModel(rng=SEED, n_citizens=n), plan)
         panel.points.append(Point("citizens", n, times, n, steps, None, degree))
-        del model
     return panel
 
 
@@ -145,11 +158,13 @@ def degree_panel(plan: Plan) -> Panel:
     )
     for d in plan.degrees:
         progress(f"(b) mean_degree {d:g} at {n:,} citizens")
-        model = CoproductionModel(rng=SEED, n_citizens=n, mean_degree=d)
-        realised = float(model.state.network.degree.mean())
-        times, steps = per_step(model, plan)
+
+        def build(d: float = d) -> CoproductionModel:
+            return CoproductionModel(rng=SEED, n_citizens=n, mean_degree=d)
+
+        realised = float(build().state.network.degree.mean())
+        times, steps = per_step(build, plan)
         panel.points.append(Point("degree", realised, times, n, steps, d, realised))
-        del model
     return panel
 
 
@@ -184,6 +199,8 @@ COLUMNS = (
     "max_s",
     "y",
     "fit_slope",
+    "fit_fixed_s",
+    "fit_per_unit_s",
 )
 
 
@@ -193,6 +210,7 @@ def to_csv(panels: list[Panel]) -> str:
     out.writerow(COLUMNS)
     for panel in panels:
         slope, _ = panel.fit()
+        fixed, per_unit = panel.affine()
         for p in panel.points:
             out.writerow(
                 [
@@ -208,6 +226,8 @@ def to_csv(panels: list[Panel]) -> str:
                     f"{max(p.times):.6g}",
                     panel.y_label,
                     f"{slope:.4f}",
+                    f"{fixed:.6g}",
+                    f"{per_unit:.6g}",
                 ]
             )
     return buffer.getvalue()
@@ -246,9 +266,24 @@ def figure(panels: list[Panel]):
                     x=grid,
                     y=np.exp(intercept) * grid**slope,
                     mode="lines",
-                    name=f"fit: slope {slope:.2f}",
+                    name=f"power law: slope {slope:.2f}",
                     legend=legend,
                     line={"dash": "dash", "color": colour},
+                ),
+                row=1,
+                col=i,
+            )
+        fixed, per_unit = panel.affine()
+        if not math.isnan(fixed):
+            grid = np.geomspace(x.min(), x.max(), 50)
+            fig.add_trace(
+                go.Scatter(
+                    x=grid,
+                    y=fixed + per_unit * grid,
+                    mode="lines",
+                    name=f"fixed + linear: {_affine_text(panel, fixed, per_unit)}",
+                    legend=legend,
+                    line={"color": colour, "width": 1.5},
                 ),
                 row=1,
                 col=i,
@@ -264,6 +299,17 @@ def figure(panels: list[Panel]):
         margin={"l": 60, "r": 20, "t": 60, "b": 60},
     )
     return fig
+
+
+def _affine_text(panel: Panel, fixed: float, per_unit: float) -> str:
+    unit = {"citizens": "per citizen", "degree": "per unit of degree", "steps": "per step"}[
+        panel.key
+    ]
+    if panel.key == "steps":
+        return f"{fixed * 1e3:.1f} ms + {per_unit * 1e3:.2f} ms {unit}"
+    if panel.key == "degree":
+        return f"{fixed * 1e3:.1f} ms + {per_unit * 1e6:.0f} us {unit}"
+    return f"{fixed * 1e3:.2f} ms + {per_unit * 1e9:.0f} ns {unit}"
 
 
 def export(fig, folder: Path) -> Path:
@@ -287,7 +333,9 @@ def rows(panels: list[Panel]) -> list[Row]:
     out = []
     for panel in panels:
         slope, _ = panel.fit()
+        fixed, per_unit = panel.affine()
         out.append(Row(panel.title, f"slope {slope:.2f}"))
+        out.append(Row("  fixed + linear fit", _affine_text(panel, fixed, per_unit)))
         for p in panel.points:
             if panel.key == "citizens":
                 label = f"  N = {p.n_citizens:,}"

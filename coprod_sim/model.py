@@ -59,8 +59,8 @@ class MetricsCollector(mesa.DataCollector):
     :func:`metrics.collect` has just computed.
 
     Mesa's own ``collect`` calls each reporter and deep-copies its value (60 calls and 60
-    copies a step: a fifth of a step at 1,000 citizens); the values are floats, which need
-    no copy, so they are appended directly. Everything else (``get_model_vars_dataframe``,
+    copies, about 30 microseconds a step); the values are floats, which need no copy, so
+    they are appended directly (2 microseconds). Everything else (``get_model_vars_dataframe``,
     the reporters) is Mesa's.
     """
 

@@ -28,6 +28,7 @@ peer = importlib.import_module("peer")
 dashboard = importlib.import_module("dashboard")
 sweep = importlib.import_module("sweep")
 run_all = importlib.import_module("run_all")
+scaling = importlib.import_module("scaling")
 
 Row = harness.Row
 
@@ -73,6 +74,28 @@ def test_the_peer_measurement_reports_its_epidemic() -> None:
     assert len(result.rates) == 2 and result.rate > 0
     assert sum(result.start.values()) == sum(result.end.values()) == 300
     assert peer.rows(result)[0].figure.startswith("Mesa virus_on_network, 300")
+
+
+# ---------------------------------------------------------------------------- scaling fits
+def _panel(xs, seconds) -> object:
+    panel = scaling.Panel("citizens", "t", "x", "y")
+    pairs = zip(xs, seconds, strict=True)
+    panel.points = [scaling.Point("citizens", x, [y], int(x), 1) for x, y in pairs]
+    return panel
+
+
+def test_the_scaling_fits_recover_known_costs() -> None:
+    """A fixed 1 ms a step plus 100 ns a citizen: the affine fit finds both; the power law
+    bends below slope 1 (the fixed part); pure proportion has slope 1 and no fixed part."""
+    xs = [1e3, 1e4, 1e5, 1e6]
+    fixed, per_citizen = _panel(xs, [1e-3 + 1e-7 * x for x in xs]).affine()
+    assert fixed == pytest.approx(1e-3, rel=1e-6)
+    assert per_citizen == pytest.approx(1e-7, rel=1e-6)
+    slope, _ = _panel(xs, [1e-3 + 1e-7 * x for x in xs]).fit()
+    assert 0.5 < slope < 0.9
+    proportional = _panel(xs, [2e-7 * x for x in xs])
+    assert proportional.fit()[0] == pytest.approx(1.0)
+    assert proportional.affine()[0] == pytest.approx(0.0, abs=1e-12)
 
 
 # ---------------------------------------------------------------------------- the targets
