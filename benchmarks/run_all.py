@@ -69,8 +69,8 @@ WHY_MISSED: dict[str, str] = {
     ),
     "limit_ratio": (
         "The limit kernel makes 13 passes over 6 arrays that stay in cache at 100,000 (and "
-        "runs at 95 M/s there, 45 M/s at 1,000,000 where it too is memory-bound: there the "
-        "ratio is about 5x). A model step touches some 40 state arrays plus the initiatives "
+        "runs at 92-95 M/s there, 45-47 M/s at 1,000,000 where it too is memory-bound: there "
+        "the ratio is about 5x). A model step touches some 40 state arrays plus the initiatives "
         "and the membership table, in a few hundred passes; see 'engine_rate'. The ratio is "
         "the same gap seen from the other side: about 10 ns a citizen-step for the kernel "
         "against about 100 ns for the step."
@@ -79,13 +79,13 @@ WHY_MISSED: dict[str, str] = {
         "Mesa's virus_on_network does little per agent. With its default parameters the "
         "outbreak starts from one infected agent and has burnt out well within the 120 steps "
         "(the counts above); from then on an agent's step is two checks of its state, and "
-        "over the run the peer averages about 0.9 microseconds an agent-step (shuffle, step "
-        "and data collection). Our step has a fixed cost of about 0.9 ms, a few hundred numpy "
+        "over the run the peer averages about 1 microsecond an agent-step (shuffle, step and "
+        "data collection). Our step has a fixed cost of about 0.9 ms, a few hundred numpy "
         "calls of 1-2 microseconds each whatever N, plus about 100 ns a citizen, so at 10,000 "
-        "citizens it costs about 0.18 microseconds a citizen. The ratio grows with N (0.8x at "
-        "1,000, about 5x at 10,000; at 100,000 the peer would take minutes just to build). "
-        "50x at 10,000 would need a whole step in 0.2 ms, less than the interpreter spends "
-        "calling numpy that often: only a step compiled into a few calls could reach it."
+        "citizens it costs about 0.18 microseconds a citizen. The ratio grows with N (below 1x "
+        "at 1,000, 5-6x at 10,000; at 100,000 the peer would take minutes just to build). 50x "
+        "at 10,000 would need a whole step in 0.2 ms, less than the interpreter spends calling "
+        "numpy that often: only a step compiled into a few calls could reach it."
     ),
     "million_time": "",
     "million_memory": "",
