@@ -61,13 +61,21 @@ class MetricsCollector(mesa.DataCollector):
     Mesa's own ``collect`` calls each reporter and deep-copies its value (60 calls and 60
     copies, about 30 microseconds a step); the values are floats, which need no copy, so
     they are appended directly (2 microseconds). Everything else (``get_model_vars_dataframe``,
-    the reporters) is Mesa's.
+    the reporters) is Mesa's, and a collector given other reporters (model, agent or agent
+    type) collects as Mesa's does.
     """
 
     def collect(self, model: mesa.Model) -> None:
+        row = getattr(model, "current_metrics", {})
+        if (
+            self.agent_reporters
+            or self.agenttype_reporters
+            or not row.keys() >= self.model_vars.keys()
+        ):
+            super().collect(model)
+            return
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        row = model.current_metrics
         for name, values in self.model_vars.items():
             values.append(row[name])
 

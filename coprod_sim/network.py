@@ -58,7 +58,8 @@ def neighbour_means(
 
     Every way gives the same result to the bit: each citizen's sum takes the same nonzero
     terms in the same order (ascending neighbour, as the CSR product does), and the zero
-    terms it skips add nothing to a sum of non-negative terms.
+    terms it skips change nothing, as every sum starts at +0.0 (values outside ``rows`` must
+    be exactly zero).
     """
     matrix = network.mean_of_neighbours
     if rows is not None and rows.size <= SCATTER_MAX_SHARE * matrix.shape[0]:
@@ -75,9 +76,10 @@ def neighbour_means(
             y[a:b] = part @ x
 
         futures = [parallel.executor().submit(block, a, b, part) for a, b, part in rest]
-        block(a0, b0, first)
-        for future in futures:
-            future.result()
+        try:
+            block(a0, b0, first)
+        finally:
+            parallel.finish(futures)
     return [np.ascontiguousarray(y[:, j]) for j in range(y.shape[1])]
 
 

@@ -13,8 +13,9 @@ handing work to a thread costs more than it saves. ``COPROD_THREADS`` caps the t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 PARALLEL_MIN_CITIZENS = 25_000
@@ -26,19 +27,37 @@ def threads() -> int:
     env = os.environ.get("COPROD_THREADS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
-    return max(1, min(4, len(os.sched_getaffinity(0))))
+    return max(1, min(4, cores()))
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
 
 
 def executor() -> ThreadPoolExecutor:
     """The process's thread pool (one per process: a pool inherited through ``fork`` has no
-    threads behind it)."""
+    threads behind it). Models in several threads (dashboard sessions) share it."""
     global _pool
-    if _pool is None or _pool[0] != os.getpid():
-        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=3, thread_name_prefix="coprod"))
-    return _pool[1]
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            workers = max(3, threads() - 1)
+            _pool = (os.getpid(), ThreadPoolExecutor(workers, thread_name_prefix="coprod"))
+        return _pool[1]
+
+
+def finish(futures: Sequence[Future]) -> None:
+    """Wait for every future, then raise the first error among them, if any: no task is
+    left running on the state when the caller goes on or fails."""
+    wait(futures)
+    for future in futures:
+        future.result()
 
 
 def concurrently(n_citizens: int, *tasks: Callable[[], Any]) -> list[Any]:
@@ -49,6 +68,8 @@ def concurrently(n_citizens: int, *tasks: Callable[[], Any]) -> list[Any]:
     futures = [executor().submit(task) for task in tasks[1:]]
     try:
         first = tasks[0]()
-    finally:  # never leave a task running on the state after returning
-        rest = [future.result() for future in futures]
-    return [first, *rest]
+    except BaseException:
+        wait(futures)  # never leave a task running on the state; this error comes first
+        raise
+    finish(futures)
+    return [first, *(future.result() for future in futures)]

@@ -22,6 +22,7 @@ from coprod_sim import (
 )
 from coprod_sim import params as P
 from coprod_sim.agents import AGENT_CLASSES
+from coprod_sim.model import MetricsCollector
 
 N = 300
 
@@ -408,3 +409,34 @@ def test_initiatives_frame_is_tidy_and_matches_the_holdings():
     counts = np.bincount(held[held >= 0], minlength=len(frame))
     assert np.array_equal(frame["members"].to_numpy(), counts)
     assert (frame["members"] <= frame["places"]).all()
+
+
+def test_the_collector_stores_the_metrics_rows_as_mesa_would():
+    """The fast collector (no reporter calls, no deep copies) stores exactly what Mesa's
+    DataCollector stores with the same reporters."""
+    model = CoproductionModel(rng=4, n_citizens=300, steps=6)
+    mesa_collector = mesa.DataCollector(model_reporters=dict(model.datacollector.model_reporters))
+    mesa_collector.collect(model)
+    for _ in range(6):
+        model.step()
+        mesa_collector.collect(model)
+    assert_frame_equal(
+        model.datacollector.get_model_vars_dataframe(),
+        mesa_collector.get_model_vars_dataframe(),
+    )
+
+
+def test_the_collector_falls_back_to_mesa_for_other_reporters():
+    """Given agent reporters or a model reporter that is not a metric, the collector collects
+    as Mesa's does."""
+    model = CoproductionModel(rng=4, n_citizens=200, steps=3)
+    collector = MetricsCollector(
+        model_reporters={"twice_willingness": lambda m: 2 * m.current_metrics["willingness"]},
+        agent_reporters={"trust": "trust"},
+    )
+    model.step()
+    collector.collect(model)
+    frame = collector.get_model_vars_dataframe()
+    assert frame["twice_willingness"].iloc[0] == 2 * model.current_metrics["willingness"]
+    agents = collector.get_agent_vars_dataframe()
+    assert len(agents) == len(model.agents)

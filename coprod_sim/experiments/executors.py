@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
+from .. import parallel
 from ..params import ParameterError
 
 CONNECT_TIMEOUT = "20s"
@@ -40,9 +41,7 @@ class InlineExecutor(Executor):
         return future
 
 
-def cores() -> int:
-    """CPU cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+cores = parallel.cores
 
 
 @contextlib.contextmanager
@@ -91,6 +90,10 @@ def open_executor(
 
 
 def _limit_threads(threads: int) -> None:
+    """Cap a worker's threads per model (a lower ``COPROD_THREADS`` of the user's stays)."""
+    own = os.environ.get("COPROD_THREADS", "").strip()
+    if own.isdigit() and 0 < int(own) < threads:
+        return
     os.environ["COPROD_THREADS"] = str(threads)
 
 
