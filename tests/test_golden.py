@@ -68,3 +68,40 @@ def test_fingerprint_detects_a_change() -> None:
     fa = a.metrics_frame().to_numpy(dtype=float).view(np.uint64)
     fb = b.metrics_frame().to_numpy(dtype=float).view(np.uint64)
     assert (fa != fb).any()
+
+
+def test_the_cached_places_always_match_a_fresh_scan(monkeypatch) -> None:
+    """The views of who holds which place are updated in place when places are taken and
+    left (``_membership.taken`` / ``vacated``); after every submodel of every month of every
+    preset they equal a scan of the (4, N) table from scratch."""
+    from coprod_sim import model as model_mod
+    from coprod_sim.submodels import _membership as M
+
+    checked = []
+
+    def check(state) -> None:
+        cached = state.scratch.get("_entries")
+        if cached is None:
+            return
+        fresh = M.active_entries(type("S", (), {"citizens": state.citizens, "scratch": {}})())
+        for got, want in zip(cached, fresh, strict=True):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+        codes = state.scratch.pop("_entry_codes", None)
+        if codes is not None:
+            assert np.array_equal(codes, M.entry_codes(state))
+        flags = state.scratch.pop("_flags", None)
+        if flags is not None:
+            assert np.array_equal(flags, M.citizen_flags(state))
+        checked.append(1)
+
+    for submodel in model_mod.SCHEDULE:
+
+        def checked_step(state, params, rng, _step=submodel.step) -> None:
+            _step(state, params, rng)
+            check(state)
+
+        monkeypatch.setattr(submodel, "step", checked_step)
+    for path in golden.scenario.presets().values():
+        sc = golden.scenario.load(path, overrides={"n_citizens": 400})
+        golden.CoproductionModel(scenario=sc, rng=3).run_for(sc.steps)
+    assert len(checked) > 1000

@@ -317,7 +317,7 @@ def test_good_performance_raises_self_efficacy():
     for shortfall in (0.0, 0.8):
         state = copy.deepcopy(model.state)
         state.citizens.shortfall[:] = shortfall
-        learning._citizens(state)
+        learning._citizens(state, state.neighbour_success, state.neighbour_active)
         after[shortfall] = state.citizens.self_efficacy
     assert np.all(after[0.0] >= after[0.8])
     assert after[0.0].mean() > after[0.8].mean()

@@ -115,7 +115,8 @@ def _learn(state, **episode) -> None:
     for key, value in episode.items():
         dtype = state.scratch[key].dtype
         state.scratch[key] = np.full(n, value, dtype=dtype)
-    learning._citizens(state)
+    learning._citizens(state, state.neighbour_success, state.neighbour_active)
+    learning._fatigue(state)
 
 
 # ------------------------------------------------------------------------------------ steps

@@ -9,8 +9,15 @@ from ..state import NO_INITIATIVE, State
 
 def changed(state: State) -> None:
     """Forget the cached views of who holds which place; call after every change of
-    ``citizens.initiative_of`` or of an initiative's self-organised flag."""
+    ``citizens.initiative_of`` (unless :func:`vacated` or :func:`taken` says what changed)."""
     for key in _CACHED:
+        state.scratch.pop(key, None)
+
+
+def kinds_changed(state: State) -> None:
+    """Forget the kinds of the places held; call after a change of an initiative's
+    self-organised flag."""
+    for key in _CACHED[1:]:
         state.scratch.pop(key, None)
 
 
@@ -19,8 +26,9 @@ _CACHED = ("_entries", "_entry_codes", "_flags")
 
 
 def active_entries(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mode, citizen, initiative) for every place held, as flat arrays (cached until
-    :func:`changed`)."""
+    """(mode, citizen, initiative) for every place held, as flat int64 arrays in the order of
+    ``initiative_of.ravel()`` (mode, then citizen), cached until :func:`changed` and kept up
+    to date by :func:`vacated` and :func:`taken`."""
     cached = state.scratch.get("_entries")
     if cached is None:
         held = state.citizens.initiative_of.ravel()
@@ -31,17 +39,48 @@ def active_entries(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return cached
 
 
+def vacated(state: State, keep: np.ndarray) -> None:
+    """The entries of :func:`active_entries` where bool ``keep`` is False were just left:
+    update the cached entries (a few thousand) instead of scanning the 4 x N table again."""
+    entries = state.scratch.get("_entries")
+    if entries is None:
+        changed(state)
+        return
+    state.scratch["_entries"] = tuple(a[keep] for a in entries)
+    codes = state.scratch.get("_entry_codes")
+    kinds_changed(state)
+    if codes is not None:
+        state.scratch["_entry_codes"] = codes[keep]
+
+
+def taken(state: State, mode: np.ndarray, cit: np.ndarray, k: np.ndarray) -> None:
+    """Citizens ``cit`` just took free places in modes ``mode`` of initiatives ``k`` (no pair
+    twice): insert them into the cached entries in their order, without a new scan."""
+    entries = state.scratch.get("_entries")
+    if entries is None:
+        changed(state)
+        return
+    n = state.citizens.n
+    flat = entries[0] * n + entries[1]
+    new = mode.astype(np.int64) * n + cit
+    order = np.argsort(new, kind="stable")
+    at = np.searchsorted(flat, new[order])
+    state.scratch["_entries"] = tuple(
+        np.insert(old, at, np.asarray(add, dtype=np.int64)[order])
+        for old, add in zip(entries, (mode, cit, k), strict=True)
+    )
+    kinds_changed(state)
+
+
 def release_initiatives(state: State, stopped: np.ndarray) -> None:
     """Members of the initiatives flagged in bool ``stopped`` (length ini.n) leave them."""
     if not stopped.any():
         return
-    held = state.citizens.initiative_of
-    mask = np.zeros(held.shape, dtype=bool)
-    on = held >= 0
-    mask[on] = stopped[held[on]]
-    held[mask] = NO_INITIATIVE
+    mode, cit, k = active_entries(state)
+    leave = stopped[k]
+    state.citizens.initiative_of[mode[leave], cit[leave]] = NO_INITIATIVE
     state.initiatives.members[: state.initiatives.n][stopped] = 0
-    changed(state)
+    vacated(state, ~leave)
 
 
 def release_citizens(state: State, citizens: np.ndarray) -> None:
@@ -52,7 +91,13 @@ def release_citizens(state: State, citizens: np.ndarray) -> None:
     ini = state.initiatives
     ini.members[: ini.n] -= np.bincount(left, minlength=ini.n)[: ini.n].astype(np.int32)
     state.citizens.initiative_of[:, citizens] = NO_INITIATIVE
-    changed(state)
+    entries = state.scratch.get("_entries")
+    if entries is None:
+        changed(state)
+        return
+    leaving = np.zeros(state.citizens.n, dtype=bool)
+    leaving[citizens] = True
+    vacated(state, ~leaving[entries[1]])
 
 
 INDIVIDUAL, COLLECTIVE, SELF_ORGANISED = 1, 2, 4

@@ -58,29 +58,25 @@ def update_neighbourhood_signals(state: State) -> None:
     state.scratch["neighbour_capacity"] = y[2]
 
 
-def _citizens(state: State) -> None:
-    """Citizens learn. Terms that everyone feels (vicarious learning, performance,
-    relaxation) act on all N citizens; the month's episodes act on the participants only.
-    Both parts are computed from the levels at the start of the month (a simultaneous
-    update).
-
-    Each part below changes its own levels and reads only levels no other part changes, so
-    in a large model they run on two threads with the same results (:mod:`..parallel`);
-    fatigue comes last, as burn-out releases citizens from their places.
-    """
-    concurrently(
-        state.citizens.n,
-        lambda: (_self_efficacy(state), _trust(state), _generalised_trust(state)),
-        lambda: (_motivation(state), _expectations(state)),
-    )
-    _fatigue(state)
+def _citizens(state: State, success: np.ndarray, active: np.ndarray) -> None:
+    """Citizens learn. Terms that everyone feels (vicarious learning from the neighbours'
+    ``success`` and ``active`` share of last month, performance, relaxation) act on all N
+    citizens; the month's episodes act on the participants only. Both parts are computed from
+    the levels at the start of the month (a simultaneous update). Each part changes its own
+    levels and reads none that another part changes (fatigue, which can release citizens
+    from their places, runs before: see :func:`step`)."""
+    _self_efficacy(state, success)
+    _trust(state)
+    _generalised_trust(state, active)
+    _motivation(state)
+    _expectations(state)
 
 
 def _loss_scale(state: State) -> float:
     return 0.5 if state.policy.risk_strategy == "risk_reduction" else 1.0
 
 
-def _self_efficacy(state: State) -> None:
+def _self_efficacy(state: State, neighbour_success: np.ndarray) -> None:
     c, pol, ep = state.citizens, state.policy, state.scratch
     part, s, f = ep["participants"], ep["success"], ep["failure"]
     relax = pol.relaxation
@@ -94,7 +90,7 @@ def _self_efficacy(state: State) -> None:
     rate = relax
     if pol.risk_strategy == "resilience_building":  # faster recovery after failure
         rate = np.where(se < c.self_efficacy0, 3.0 * relax, relax)
-    vicarious = VICARIOUS_GAIN * (1.0 + pol.peer_support) * state.neighbour_success
+    vicarious = VICARIOUS_GAIN * (1.0 + pol.peer_support) * neighbour_success
     se += (
         vicarious * (1.0 - se)
         + pol.performance_efficacy_gain * (0.5 - c.shortfall)
@@ -120,7 +116,7 @@ def _trust(state: State) -> None:
     clip01(t)
 
 
-def _generalised_trust(state: State) -> None:
+def _generalised_trust(state: State, neighbour_active: np.ndarray) -> None:
     c, pol, ep = state.citizens, state.policy, state.scratch
     part = ep["participants"]
     relax = pol.relaxation
@@ -129,7 +125,7 @@ def _generalised_trust(state: State) -> None:
     d_part = 0.5 * pol.trust_gain * ep["collective_success"] * (1.0 - gp) - (
         0.5 * pol.trust_loss * _loss_scale(state) * ep["collective_failure"] * gp
     )
-    growth = 0.004 * pol.community_development + 0.01 * pol.peer_support * state.neighbour_active
+    growth = 0.004 * pol.community_development + 0.01 * pol.peer_support * neighbour_active
     gt += growth * (1.0 - gt) + relax * (c.generalised_trust0 - gt)
     gt[part] += d_part
     clip01(gt)
@@ -250,10 +246,18 @@ def _officials(state: State) -> None:
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:
-    _citizens(state)
-    # Staff and officials learn from the initiatives; the signals read citizens only.
+    """Everyone learns, then the neighbourhood signals are renewed for next month.
+
+    Fatigue comes first: burn-out releases citizens from their places, and the new signals
+    read who holds a place after it. The citizens' other levels learn from last month's
+    signals (kept here), so they and staff and officials can learn while the new signals
+    are computed: in a large model on two threads (:mod:`..parallel`), with the same results
+    as one after the other, since no part reads what another writes.
+    """
+    _fatigue(state)
+    success, active = state.neighbour_success, state.neighbour_active  # last month's
     concurrently(
         state.citizens.n,
         lambda: update_neighbourhood_signals(state),
-        lambda: (_staff(state), _officials(state)),
+        lambda: (_citizens(state, success, active), _staff(state), _officials(state)),
     )

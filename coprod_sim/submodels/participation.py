@@ -32,9 +32,11 @@ from ._membership import (
     COLLECTIVE,
     INDIVIDUAL,
     active_entries,
-    changed,
     citizen_flags,
     entry_codes,
+    kinds_changed,
+    taken,
+    vacated,
 )
 
 AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
@@ -113,12 +115,11 @@ def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)
 
 def general_willingness(state: State, base: np.ndarray) -> np.ndarray:
     """Willingness to give some time in the best-fitting mode (the survey question)."""
-    age_terms(state)  # cached before the two indices are computed side by side
-    individual, collective = concurrently(
-        state.citizens.n,
-        lambda: kind_index(state, base, False),
-        lambda: kind_index(state, base, True),
-    )
+    return best_willingness(state, kind_index(state, base, False), kind_index(state, base, True))
+
+
+def best_willingness(state: State, individual: np.ndarray, collective: np.ndarray) -> np.ndarray:
+    """:func:`general_willingness` from the two indices of every citizen."""
     best = np.maximum(individual, collective)
     best += state.static["best_fit"]
     return logistic(best)
@@ -174,7 +175,7 @@ def _join(state: State, cit: np.ndarray, k: np.ndarray, rng: np.random.Generator
     ok = admit(k, open_k, rng)
     c.initiative_of[mode[ok], cit[ok]] = k[ok]
     np.add.at(ini.members, k[ok], 1)
-    changed(state)
+    taken(state, mode[ok], cit[ok], k[ok])
     return int(ok.sum())
 
 
@@ -192,7 +193,7 @@ def _accept_offers(state: State, base: np.ndarray, rng: np.random.Generator) -> 
 def _peer_joins(state: State, rng: np.random.Generator) -> None:
     """Word of mouth: a citizen joins the initiative of an active neighbour (000@151070)."""
     c, net, ini = state.citizens, state.network, state.initiatives
-    inactive = (c.initiative_of < 0).all(axis=0) & (c.rest == 0) & (net.degree > 0)
+    inactive = (citizen_flags(state) == 0) & (c.rest == 0) & (net.degree > 0)
     p = PEER_JOIN_RATE * peer_response(state) * c.willingness
     cand = np.flatnonzero(inactive & (rng.random(c.n) < p))
     if cand.size == 0:
@@ -221,7 +222,7 @@ def _community_action(state: State, base: np.ndarray, rng: np.random.Generator) 
     join_p = 0.02 + 0.1 * pol.community_development + (0.2 if state.star_step == 1 else 0.0)
     joins = live_so & (rng.random(ini.n) < join_p)
     ini.self_organised[: ini.n][joins] = False
-    changed(state)
+    kinds_changed(state)
     busy = np.bincount(ini.view("neighbourhood")[live_so & ~joins], minlength=k_nb) > 0
     shortfall = neighbourhood_mean(state, c.shortfall)
     cohesion = neighbourhood_mean(state, c.generalised_trust)
@@ -310,7 +311,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
         )
         c.initiative_of[CO_DELIVERY, matched] = k[which]
         ini.members[k] = size
-        changed(state)
+        taken(state, np.full(matched.size, CO_DELIVERY), matched, k[which])
         state.totals["volunteers_matched"] += float(matched.size)
     c.waiting[matched] = False
     state.flows["volunteers_matched"] = float(matched.size)
@@ -344,7 +345,7 @@ def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     c.initiative_of[mode[leave], cit[leave]] = NO_INITIATIVE
     ini = state.initiatives
     ini.members[: ini.n] -= np.bincount(k[leave], minlength=ini.n)[: ini.n].astype(np.int32)
-    changed(state)
+    vacated(state, ~leave)
     state.flows["exits"] = float(leave.sum())
 
 
@@ -385,9 +386,15 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     """Offers taken up, peer joins, community action, crisis matching and exits."""
     c = state.citizens
     base = base_index(state)
-    c.willingness = general_willingness(state, base)
-    _exits(state, base, rng)
-    _accept_offers(state, base, rng)
+    age_terms(state)  # cached before the indices are computed on other threads
+    # Exits and offers (which draw the random numbers, in order) neither read the general
+    # willingness nor change what it reads, so in a large model it is computed beside them,
+    # on another thread (..parallel), with the same results.
+    _, c.willingness = concurrently(
+        c.n,
+        lambda: (_exits(state, base, rng), _accept_offers(state, base, rng)),
+        lambda: general_willingness(state, base),
+    )
     _peer_joins(state, rng)
     # The index's inputs do not change between here and community action.
     _community_action(state, base, rng)
