@@ -12,16 +12,19 @@ import pandas as pd
 import pytest
 
 from coprod_sim import network, parallel
+from coprod_sim.submodels import _membership
 from tests import golden
 
 
-@pytest.fixture(scope="module", params=["one thread", "threads"])
+@pytest.fixture(scope="module", params=["as run", "large-model paths"])
 def current(request) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
-    """The fingerprint as the engine runs it, and with threads forced on at every size (they
-    are used from 25,000 citizens only, so the golden runs would not use them otherwise)."""
-    if request.param == "one thread":
+    """The fingerprint as the engine runs it, and with the paths of large models forced on at
+    every size (threads, the threaded product, the cached places updated in place: used from
+    25,000-30,000 citizens only, so the golden runs would not use them otherwise)."""
+    if request.param == "as run":
         return golden.fingerprint()
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_membership, "INCREMENTAL_MIN_CITIZENS", 0)
         patch.setattr(parallel, "PARALLEL_MIN_CITIZENS", 0)
         patch.setattr(network, "PARALLEL_MIN_TIES", 0)
         patch.setattr(network, "SCATTER_MAX_SHARE", 0.0)  # the threaded product, not scatter
@@ -101,6 +104,7 @@ def test_the_cached_places_always_match_a_fresh_scan(monkeypatch) -> None:
             check(state)
 
         monkeypatch.setattr(submodel, "step", checked_step)
+    monkeypatch.setattr(M, "INCREMENTAL_MIN_CITIZENS", 0)  # the in-place updates at any size
     for path in golden.scenario.presets().values():
         sc = golden.scenario.load(path, overrides={"n_citizens": 400})
         golden.CoproductionModel(scenario=sc, rng=3).run_for(sc.steps)

@@ -24,6 +24,10 @@ def kinds_changed(state: State) -> None:
 _CACHED = ("_entries", "_entry_codes", "_flags")
 """Scratch keys of the cached views of who holds which place."""
 
+INCREMENTAL_MIN_CITIZENS = 30_000
+"""Citizens from which :func:`vacated` and :func:`taken` update the cached entries in place;
+in a smaller model scanning the 4 x N table again is cheaper than the bookkeeping."""
+
 
 def active_entries(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mode, citizen, initiative) for every place held, as flat int64 arrays in the order of
@@ -43,7 +47,7 @@ def vacated(state: State, keep: np.ndarray) -> None:
     """The entries of :func:`active_entries` where bool ``keep`` is False were just left:
     update the cached entries (a few thousand) instead of scanning the 4 x N table again."""
     entries = state.scratch.get("_entries")
-    if entries is None:
+    if entries is None or state.citizens.n < INCREMENTAL_MIN_CITIZENS:
         changed(state)
         return
     state.scratch["_entries"] = tuple(a[keep] for a in entries)
@@ -57,7 +61,7 @@ def taken(state: State, mode: np.ndarray, cit: np.ndarray, k: np.ndarray) -> Non
     """Citizens ``cit`` just took free places in modes ``mode`` of initiatives ``k`` (no pair
     twice): insert them into the cached entries in their order, without a new scan."""
     entries = state.scratch.get("_entries")
-    if entries is None:
+    if entries is None or state.citizens.n < INCREMENTAL_MIN_CITIZENS:
         changed(state)
         return
     n = state.citizens.n
@@ -92,7 +96,7 @@ def release_citizens(state: State, citizens: np.ndarray) -> None:
     ini.members[: ini.n] -= np.bincount(left, minlength=ini.n)[: ini.n].astype(np.int32)
     state.citizens.initiative_of[:, citizens] = NO_INITIATIVE
     entries = state.scratch.get("_entries")
-    if entries is None:
+    if entries is None or state.citizens.n < INCREMENTAL_MIN_CITIZENS:
         changed(state)
         return
     leaving = np.zeros(state.citizens.n, dtype=bool)
