@@ -6,12 +6,13 @@ import datetime as dt
 import os
 import platform
 import sys
-import tempfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from targets import Target
+
+from coprod_sim import runs
 
 
 @dataclass(frozen=True)
@@ -98,22 +99,8 @@ def environment(packages: tuple[str, ...]) -> dict[str, str]:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    A failure at any point leaves the previous file as it was and no temporary file behind.
-    """
+    """Write ``path`` atomically (coprod_sim's own temporary file and rename), creating its
+    folder: a failure leaves the previous file as it was and no temporary file behind."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    runs.write_atomic(path, data)

@@ -12,6 +12,7 @@ A networkx graph is built on demand by :func:`to_networkx`, for small N only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from itertools import pairwise
 
 import numpy as np
@@ -70,16 +71,12 @@ def neighbour_means(
         y = matrix @ x
     else:
         y = np.empty(x.shape)
-        (a0, b0, first), *rest = _row_blocks(network, threads)
 
         def block(a: int, b: int, part: sp.csr_matrix) -> None:
             y[a:b] = part @ x
 
-        futures = [parallel.executor().submit(block, a, b, part) for a, b, part in rest]
-        try:
-            block(a0, b0, first)
-        finally:
-            parallel.finish(futures)
+        blocks = _row_blocks(network, threads)
+        parallel.concurrently(matrix.shape[0], *(partial(block, *blk) for blk in blocks))
     return [np.ascontiguousarray(y[:, j]) for j in range(y.shape[1])]
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 PARALLEL_MIN_CITIZENS = 25_000
@@ -52,14 +52,6 @@ def executor() -> ThreadPoolExecutor:
         return _pool[1]
 
 
-def finish(futures: Sequence[Future]) -> None:
-    """Wait for every future, then raise the first error among them, if any: no task is
-    left running on the state when the caller goes on or fails."""
-    wait(futures)
-    for future in futures:
-        future.result()
-
-
 def concurrently(n_citizens: int, *tasks: Callable[[], Any]) -> list[Any]:
     """Run ``tasks`` (which must not write what another reads or writes) and return their
     results in order: on threads for a large model, else one after the other."""
@@ -68,8 +60,7 @@ def concurrently(n_citizens: int, *tasks: Callable[[], Any]) -> list[Any]:
     futures = [executor().submit(task) for task in tasks[1:]]
     try:
         first = tasks[0]()
-    except BaseException:
-        wait(futures)  # never leave a task running on the state; this error comes first
-        raise
-    finish(futures)
+    finally:
+        wait(futures)  # never leave a task running on the state, whatever fails
+    # The first task's error (above) comes first, then the others' in order.
     return [first, *(future.result() for future in futures)]

@@ -226,13 +226,16 @@ def _publish(staging: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (the new file keeps
-    the user's usual permissions)."""
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (str as UTF-8, or bytes) to ``path`` through a temporary file and a
+    rename (the new file keeps the user's usual permissions)."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
     try:
         with terminate_as_interrupt():
-            tmp.write_text(text, encoding="utf-8")
+            if isinstance(text, bytes):
+                tmp.write_bytes(text)
+            else:
+                tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -10,7 +10,6 @@ import os
 import re
 import sys
 from pathlib import Path
-from time import perf_counter
 
 import networkx as nx
 import pytest
@@ -42,10 +41,8 @@ def test_the_peer_is_built_without_a_layout_and_the_example_is_restored() -> Non
     assert virus_model.Network is Network
     assert virus_model.nx is nx
 
-    start = perf_counter()
     model = peer.build_peer(2_000, 8.2)
-    assert perf_counter() - start < 3.0  # a spring layout alone would take far longer
-    assert model.grid._kdtree is None  # no cell was given a position
+    assert model.grid._kdtree is None  # no cell was given a position: no spring layout ran
     assert len(model.agents) == 2_000
     assert virus_model.Network is Network
     assert virus_model.nx is nx
@@ -215,6 +212,8 @@ def test_results_md_is_written_atomically(
     harness.write_atomic(out, "new results\n")
     assert out.read_text() == "new results\n"
     assert [p.name for p in tmp_path.iterdir()] == ["RESULTS.md"]
+    harness.write_atomic(out, b"<svg/>")  # figures are written as bytes
+    assert out.read_bytes() == b"<svg/>"
 
 
 def test_a_quick_run_writes_no_results_unless_asked(

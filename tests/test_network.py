@@ -232,6 +232,7 @@ def test_neighbour_means_are_the_matrix_product_to_the_bit(kind, share, monkeypa
     assert all((a == b).all() for a, b in zip(_bits(scattered), _bits(plain), strict=True))
 
     monkeypatch.setattr(N, "PARALLEL_MIN_TIES", 0)  # force the threaded blocks
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_CITIZENS", 0)
     monkeypatch.setenv("COPROD_THREADS", "3")
     threaded = N.neighbour_means(net, columns)
     assert all((a == b).all() for a, b in zip(_bits(threaded), _bits(plain), strict=True))

@@ -115,12 +115,7 @@ def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)
 
 def general_willingness(state: State, base: np.ndarray) -> np.ndarray:
     """Willingness to give some time in the best-fitting mode (the survey question)."""
-    return best_willingness(state, kind_index(state, base, False), kind_index(state, base, True))
-
-
-def best_willingness(state: State, individual: np.ndarray, collective: np.ndarray) -> np.ndarray:
-    """:func:`general_willingness` from the two indices of every citizen."""
-    best = np.maximum(individual, collective)
+    best = np.maximum(kind_index(state, base, False), kind_index(state, base, True))
     best += state.static["best_fit"]
     return logistic(best)
 
