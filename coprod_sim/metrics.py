@@ -107,6 +107,80 @@ UNITS: dict[str, str] = {
 LEVEL_METRICS: tuple[str, ...] = tuple(m for m in METRICS if m not in UNITS)
 """The metrics that are shares or levels, always in [0, 1]."""
 
+LABELS: dict[str, str] = {
+    "participation_co_commissioning": "Co-commissioning: share of citizens taking part",
+    "participation_co_design": "Co-design: share of citizens taking part",
+    "participation_co_delivery": "Co-delivery: share of citizens taking part",
+    "participation_co_assessment": "Co-assessment: share of citizens taking part",
+    "participation_any": "Citizens co-producing (any of the Four Co's)",
+    "participation_individual": "Citizens co-producing individually",
+    "participation_collective": "Citizens co-producing collectively",
+    "willingness": "Willingness to co-produce",
+    "self_efficacy_citizens": "Self-efficacy: citizens",
+    "trust_citizens_in_staff": "Trust: citizens in staff",
+    "trust_staff_in_citizens": "Trust: staff in citizens",
+    "generalised_trust": "Trust: citizens in each other",
+    "trust_politicians_in_commissioners": "Trust: politicians in commissioners",
+    "motivation_citizens": "Motivation: citizens",
+    "motivation_staff": "Motivation: staff",
+    "motivation_commissioners": "Motivation: commissioners",
+    "motivation_politicians": "Motivation: politicians",
+    "service_performance": "Service performance",
+    "user_value": "User value",
+    "social_value": "Social value",
+    "economic_value": "Economic value",
+    "governance_value": "Governance value",
+    "staff_hours": "Staff hours on co-production",
+    "citizen_hours": "Citizen hours on co-production",
+    "coproduction_budget_share": "Co-production share of the budget",
+    "participation_gap_education": "Education gap in participation",
+    "usual_suspects_share": "Places held by usual suspects",
+    "burnout_share": "Citizens burnt out",
+    "exploited_share": "Citizens who feel exploited",
+    "dark_side_events": "Dark-side events",
+    "resilience_user": "Resilience: user link",
+    "resilience_community": "Resilience: community link",
+    "resilience_provider": "Resilience: provider link",
+    "resilience_commissioner": "Resilience: commissioner link",
+    "resilience_chain": "Resilience chain (weakest link)",
+    "month": "Month",
+    "self_organisation": "Citizens in self-organised groups",
+    "initiatives_live": "Initiatives running",
+    "initiatives_stopped": "Initiatives stopped",
+    "offers": "Places offered by staff",
+    "volunteers_signed_up": "Volunteers signed up",
+    "volunteers_matched": "Volunteers matched to a task",
+    "volunteers_waiting": "Volunteers waiting for a task",
+    "co_delivery_volunteers": "Citizens in co-delivery",
+    "paid_staff": "Paid staff in post (share)",
+    "staff_resistance": "Staff resistance to co-production",
+    "expects_response": "Citizens expecting their voice to be acted on",
+    "star_step": "Co-Production Star step",
+    **{
+        f"participation_{m}_{kind}": f"{m.replace('_', '-').capitalize()}: {kind}"
+        for m in MODES
+        for kind in ("individual", "collective")
+    },
+    "self_efficacy_staff": "Self-efficacy: staff",
+    "self_efficacy_commissioners": "Self-efficacy: commissioners",
+    "self_efficacy_politicians": "Self-efficacy: politicians",
+    "trust_commissioners": "Trust: commissioners",
+}
+"""A human label for every metric (dashboards, reports and tables show these, not the names)."""
+
+LEVEL_UNIT = "share or level, 0-1"
+"""Unit of every metric not in :data:`UNITS`."""
+
+
+def label(metric: str) -> str:
+    """The human label of a metric name (the name itself if it has none)."""
+    return LABELS.get(metric, metric)
+
+
+def unit(metric: str) -> str:
+    """The unit of a metric: its entry in :data:`UNITS`, else a share or level in [0, 1]."""
+    return UNITS.get(metric, LEVEL_UNIT)
+
 
 def _mean(x: np.ndarray) -> float:
     # The sum and division of ``x.mean()`` (same bits) without its Python-level overhead.

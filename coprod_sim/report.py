@@ -72,7 +72,7 @@ METRIC_COLOURS: tuple[str, ...] = (
 DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 """Line styles that tell the metrics apart when colour marks the scenario."""
 
-LEVEL_UNIT = "share or level, 0-1"
+LEVEL_UNIT = metrics.LEVEL_UNIT
 """Unit of every metric not in :data:`coprod_sim.metrics.UNITS`."""
 
 CO_LABELS: dict[str, str] = {
@@ -557,7 +557,7 @@ def final_values(ts: pd.DataFrame) -> pd.DataFrame:
     keys = [ts["scenario"].astype(str), ts["replication"]]
     last = ts.loc[ts["month"] == ts.groupby(keys)["month"].transform("max")]
     scenarios = _scenarios(ts)
-    out = pd.DataFrame({"metric": names, "unit": [metrics.UNITS.get(m, LEVEL_UNIT) for m in names]})
+    out = pd.DataFrame({"metric": names, "unit": [metrics.unit(m) for m in names]})
     means: dict[str, np.ndarray] = {}
     for scenario in scenarios:
         sub = last.loc[last["scenario"].astype(str) == scenario, names]
