@@ -84,6 +84,14 @@ def _overrides(sets: list[str], steps: int | None) -> dict[str, Any]:
     """Parameter values from ``--set KEY=VALUE`` and ``--steps``."""
     values: dict[str, Any] = {}
     for item in sets:
+        # One --set is one value: a newline must not smuggle in a second KEY=VALUE.
+        if (char := P.control_character(item)) is not None:
+            raise P.ParameterError(
+                [
+                    f"--set {item!r}: contains the control character {char}; allowed: one "
+                    "KEY=VALUE without control characters (repeat --set for several values)"
+                ]
+            )
         key, eq, text = item.partition("=")
         key = key.strip()
         if not eq or not key:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -1207,9 +1208,35 @@ def validate(values: Mapping[str, Any] | None = None, *, source: str | None = No
         raise ParameterError([m for _, m in described], source, [k for k, _ in described]) from None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
+_LAYOUT = "\t\n\r"
+
+
+def control_character(text: str, layout: bool = False) -> str | None:
+    """The first control character in ``text`` as ``U+000A``, or None. ``layout`` allows tab
+    and line breaks (for titles, descriptions and notes, which may span lines)."""
+    for match in _CONTROL.finditer(text):
+        if not (layout and match.group() in _LAYOUT):
+            return f"U+{ord(match.group()):04X}"
+    return None
+
+
 def coerce(name: str, text: str) -> Any:
     """Convert a command-line or form string to a value, read as a TOML value so that the
-    command line follows the same rules as scenario files (no range check here)."""
+    command line follows the same rules as scenario files (no range check here).
+
+    Control characters are refused in the key and the value: a newline would let one value
+    carry a second ``key = value`` line into the TOML reader, and escapes would reach the
+    terminal."""
+    for where, part in ((f"key {name!r}", name), (f"key {name!r}: value {text!r}", text)):
+        if (char := control_character(part)) is not None:
+            raise ParameterError(
+                [
+                    f"{where} contains the control character {char}; allowed: one "
+                    "KEY=VALUE without control characters (no newlines or tabs)"
+                ],
+                keys=[name],
+            )
     if name not in PARAMS_BY_NAME:
         raise ParameterError([f"unknown key {name!r}{suggest(name)}; {ALLOWED_KEYS}"], keys=[name])
     spec = PARAMS_BY_NAME[name]

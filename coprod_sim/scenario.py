@@ -19,6 +19,7 @@ import math
 import os
 import platform
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -30,10 +31,21 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from . import params as P
 from ._version import __version__
-from .submodels.events import ENDING, KINDS, Event, from_params
+from .submodels.events import ENDING, KINDS, MAX_EVENTS, Event, from_params
 
 _META = ("name", "title", "description", "question", "sources", "replications")
 
+MAX_FILE_BYTES = 256 * 1024
+"""Largest scenario or experiment file read, from a path or a dashboard upload. A preset is
+about 2 KB, so this leaves room for long descriptions and :data:`MAX_EVENTS` events, while a
+mistaken 50 MB file (a log, a data set) is refused before it is read whole."""
+MAX_EXTENDS_DEPTH = 64
+"""Most files in one ``extends`` chain. The presets use chains of one or two; 64 keeps far
+from Python's recursion limit (each file costs a few frames) and above the 50 known to work."""
+MAX_NESTING = 3
+"""Deepest nesting of tables and arrays a scenario file can use: ``[[policy_changes]]`` is an
+array (1) of tables (2) whose ``set`` is a table (3) of plain values. Anything deeper is a
+mistake, and refusing it early also keeps every later step (and its messages) off deep data."""
 MAX_REPLICATIONS = 10_000
 MAX_SEED = 2**62  # leaves room for seed + replication below numpy's int64 limit
 SHOCK_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "policy")
@@ -229,7 +241,8 @@ def find(ref: str | os.PathLike, relative_to: Path | None = None) -> Path:
     if len(path.parts) == 1 and stem in known:
         candidates.append(known[stem])
     for candidate in candidates:
-        if candidate.is_file():
+        # A FIFO or a device exists but is no file: found here, refused by read_text.
+        if candidate.exists() and not candidate.is_dir():
             return candidate
     if candidates[0].is_dir():
         raise ScenarioError(["is a folder; allowed: a .toml scenario file"], str(ref))
@@ -286,35 +299,135 @@ def loads(text: str, source: str = "<string>", base_dir: Path | None = None) -> 
     return _finish(spec, Path(source).stem, None, None, None)
 
 
+class ExtendsChainError(ScenarioError):
+    """An ``extends`` chain that repeats a file or is too long. It names the whole chain, so
+    it is passed up unchanged (not wrapped once per file of the chain)."""
+
+
+def _chain_text(files: tuple[Path, ...]) -> str:
+    """``a -> b -> ... -> z``, eliding the middle of a long chain."""
+    names = [str(p) for p in files]
+    if len(names) > 6:
+        names = [*names[:3], f"... ({len(names) - 6} more)", *names[-3:]]
+    return " -> ".join(names)
+
+
 def _read(path: Path, chain: tuple[Path, ...]) -> _Spec:
     resolved = path.resolve()
     if resolved in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise ExtendsChainError(
+            [
+                f"key 'extends': an extends cycle: {_chain_text((*chain, resolved))}; "
+                "allowed: a chain without repeats"
+            ],
+            str(chain[0]),
+        )
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ExtendsChainError(
+            [
+                f"key 'extends': the extends chain is more than {MAX_EXTENDS_DEPTH} files deep: "
+                f"{_chain_text((*chain, resolved))}; allowed: at most {MAX_EXTENDS_DEPTH} files "
+                "in a chain"
+            ],
+            str(chain[0]),
+        )
+    text = read_text(path)
+    return _parse(text, str(path), path.parent, (*chain, resolved))
+
+
+def read_text(path: Path) -> str:
+    """The text of a scenario (or experiment) file: a regular UTF-8 file of at most
+    :data:`MAX_FILE_BYTES`. Raises :class:`ScenarioError` naming the file otherwise."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ScenarioError(
+                    ["is not a regular file (a pipe, device or socket); allowed: a .toml file"],
+                    str(path),
+                )
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more, however large the file
+    except OSError as err:
+        raise ScenarioError([f"cannot read the file ({err.strerror})"], str(path)) from None
+    if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(
-            [f"key 'extends': an extends cycle: {cycle}; allowed: a chain without repeats"],
-            str(chain[-1]),
+            [
+                f"the file is larger than {MAX_FILE_BYTES:,} bytes; allowed: at most "
+                f"{MAX_FILE_BYTES:,} bytes (a scenario file is a few KB)"
+            ],
+            str(path),
         )
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is harmless
+        return data.decode("utf-8-sig")  # a byte-order mark is harmless
     except UnicodeDecodeError as err:
         raise ScenarioError(
             [f"byte {err.start} is not UTF-8 text; allowed: a TOML file saved as UTF-8"], str(path)
         ) from None
-    except OSError as err:
-        raise ScenarioError([f"cannot read the file ({err.strerror})"], str(path)) from None
-    return _parse(text, str(path), path.parent, (*chain, resolved))
 
 
-def _parse(text: str, source: str, base_dir: Path, chain: tuple[Path, ...]) -> _Spec:
+def parse_toml(text: str, source: str, max_nesting: int = MAX_NESTING) -> dict[str, Any]:
+    """The TOML document in ``text``, refusing syntax errors and nesting deeper than
+    ``max_nesting`` tables and arrays with a :class:`ScenarioError` (never a traceback)."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError([f"TOML syntax error: {err}"], source) from None
+    except RecursionError:  # tomllib recurses once per level of inline arrays and tables
+        raise ScenarioError(
+            [
+                "inline tables or arrays are nested too deeply to read; allowed: at most "
+                f"{max_nesting} levels of tables and arrays"
+            ],
+            source,
+        ) from None
+    deep = too_deep(doc, max_nesting)
+    if deep is not None:
+        raise ScenarioError(
+            [
+                f"key {deep!r}: tables or arrays nested more than {max_nesting} levels deep; "
+                f"allowed: at most {max_nesting} levels (such as [[policy_changes]] with set)"
+            ],
+            source,
+        )
+    return doc
+
+
+def too_deep(doc: dict[str, Any], max_nesting: int) -> str | None:
+    """The dotted key of the first value nested deeper than ``max_nesting`` tables and arrays
+    below the top level, or None. Iterative: the data may be too deep for recursion."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, str(key)) for key, value in doc.items()]
+    while stack:
+        value, depth, key = stack.pop()
+        children = (
+            value.items()
+            if isinstance(value, dict)
+            else enumerate(value)
+            if isinstance(value, list)
+            else ()
+        )
+        for name, child in children:
+            if not isinstance(child, dict | list):
+                continue
+            where = f"{key}[{name}]" if isinstance(value, list) else f"{key}.{name}"
+            if depth + 1 > max_nesting:
+                return where
+            stack.append((child, depth + 1, where))
+    return None
+
+
+def _parse(text: str, source: str, base_dir: Path, chain: tuple[Path, ...]) -> _Spec:
+    doc = parse_toml(text, source)
     problems = Problems(source, text)
     spec = _Spec()
-    if isinstance(doc.get("extends"), str):
+    parent = doc.get("extends")
+    # A path with a control character (a NUL would make the file system raise) is not
+    # followed; _top_level reports it.
+    if isinstance(parent, str) and P.control_character(parent) is None:
         try:
             spec = _read(find(doc["extends"], base_dir), chain)
+        except ExtendsChainError:
+            raise
         except ScenarioError as err:
             if err.source != doc["extends"]:  # a problem inside the parent: it names itself
                 raise ScenarioError(
@@ -331,6 +444,7 @@ def _parse(text: str, source: str, base_dir: Path, chain: tuple[Path, ...]) -> _
     params = doc.get("parameters", {})
     if isinstance(params, dict):
         _parameters(params, spec, problems, source)
+    _check_event_count(doc, spec, problems)
     for where, events in (("shocks", spec.shocks), ("policy_changes", spec.policy)):
         for i, table in enumerate(_tables(doc, where, problems)):
             event = _event(table, i, where, problems)
@@ -341,6 +455,25 @@ def _parse(text: str, source: str, base_dir: Path, chain: tuple[Path, ...]) -> _
     spec.file = source
     problems.check()
     return spec
+
+
+def _check_event_count(doc: dict[str, Any], spec: _Spec, problems: Problems) -> None:
+    """Refuse more than :data:`MAX_EVENTS` events (this file's and its parents'), before
+    reading them: each costs a scan of the file for its line."""
+    own = {k: len(v) for k in ("shocks", "policy_changes") if isinstance(v := doc.get(k), list)}
+    inherited = len(spec.shocks) + len(spec.policy)
+    total = sum(own.values()) + inherited
+    if total <= MAX_EVENTS:
+        return
+    counts = ", ".join(f"{n} [[{k}]]" for k, n in own.items())
+    if inherited:
+        counts += f", {inherited} from the files it extends"
+    problems.add(
+        f"{total} events ({counts}); allowed: at most {MAX_EVENTS} shocks and policy changes "
+        "in all",
+        key=next(iter(own), None),
+    )
+    problems.check()  # stop here: reading the events one by one is what costs the time
 
 
 _LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
@@ -386,6 +519,8 @@ def _top_level(doc: dict[str, Any], spec: _Spec, problems: Problems) -> None:
                 f"key {key!r}: value {doc[key]!r} is {_type_name(doc[key])}; allowed: a string",
                 key=key,
             )
+        elif key in doc and (message := _control_problem(key, doc[key])):
+            problems.add(message, key=key)
         elif key in doc and key != "extends":
             spec.meta[key] = doc[key]
     if "sources" in doc:
@@ -396,6 +531,8 @@ def _top_level(doc: dict[str, Any], spec: _Spec, problems: Problems) -> None:
                 'such as "000@14357: quote or note"',
                 key="sources",
             )
+        elif bad := [m for s in sources if (m := _control_problem("sources", s))]:
+            problems.add(bad[0], key="sources")
         else:
             spec.sources.extend(s for s in sources if s not in spec.sources)
     for key in RUN_SETTINGS:
@@ -411,6 +548,17 @@ def _top_level(doc: dict[str, Any], spec: _Spec, problems: Problems) -> None:
                 f"key {key!r}: value is {_type_name(doc[key])}; allowed: a table [{key}]",
                 key=key,
             )
+
+
+def _control_problem(key: str, text: str) -> str | None:
+    """The message for a text field holding a control character (other than tab and line
+    breaks): titles and notes are printed in terminals and reports, where escapes would act,
+    and a path (``extends``) never has one."""
+    char = P.control_character(text, layout=key != "extends")
+    if char is None:
+        return None
+    allowed = "a path" if key == "extends" else "text (tabs and line breaks are fine)"
+    return f"key {key!r}: value {text!r} contains the control character {char}; allowed: {allowed}"
 
 
 RUN_SETTINGS: dict[str, tuple[int, int]] = {

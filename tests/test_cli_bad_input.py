@@ -355,3 +355,141 @@ def test_dashboard_refuses_an_address_not_on_this_machine():
     result = runner.invoke(app, ["dashboard", "--host", "192.0.2.1", "--port", "8765"])
     assert result.exit_code == 2
     assert "--host '192.0.2.1'" in result.output
+
+
+# ------------------------------------------------------------------------------ issue 14
+
+
+def _run_file(path: Path, *extra: str):
+    return runner.invoke(app, ["run", str(path), "--out", str(path.parent / "o"), *extra])
+
+
+def _refused(result, *expected: str) -> None:
+    """Exit code 2, one message with every expected part, no traceback, nothing written."""
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert "Traceback" not in result.output
+    for part in expected:
+        assert part in result.output, (part, result.output)
+
+
+def _chain(tmp_path: Path, depth: int) -> Path:
+    """``f0.toml`` extends ``f1.toml`` ... extends ``f{depth - 1}.toml``."""
+    for i in range(depth - 1):
+        (tmp_path / f"f{i}.toml").write_text(f'extends = "f{i + 1}.toml"\n')
+    (tmp_path / f"f{depth - 1}.toml").write_text(GOOD)
+    return tmp_path / "f0.toml"
+
+
+def test_an_extends_chain_1000_files_deep_is_refused(tmp_path):
+    result = _run_file(_chain(tmp_path, 1000))
+    _refused(result, "f0.toml", "more than 64 files deep", "f1.toml", "at most 64 files")
+    assert len(result.output) < 2000  # the chain is elided, not printed 1,000 times
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_extends_chain_at_the_cap_works(tmp_path):
+    from coprod_sim import scenario as S
+
+    assert S.load(_chain(tmp_path, S.MAX_EXTENDS_DEPTH)).n_citizens == 100
+
+
+NESTING = {
+    "inline arrays": f"[parameters]\nsteps = {'[' * 5000}{']' * 5000}\n",
+    "inline tables": f"[parameters]\nsteps = {'{a = ' * 5000}1{'}' * 5000}\n",
+    "table headers": "[parameters.a.b.c]\nx = 1\n",
+    "policy set holding an array": "[[policy_changes]]\nstart = 2\nset = { x = [[1]] }\n",
+}
+
+
+@pytest.mark.parametrize("case", NESTING)
+def test_deep_nesting_is_refused(tmp_path, case):
+    (tmp_path / "deep.toml").write_text(NESTING[case])
+    _refused(_run_file(tmp_path / "deep.toml"), "deep.toml", "nested", "at most 3 levels")
+
+
+@pytest.mark.parametrize("case", NESTING)
+def test_deep_nesting_in_an_upload_is_a_dashboard_error(case):
+    from coprod_sim.dashboard import session
+
+    data = NESTING[case].encode()
+    with pytest.raises(session.DashboardError, match="at most 3 levels"):
+        session.read_upload("deep.toml", len(data), lambda: data)
+
+
+def _shocks(n: int) -> str:
+    one = '[[shocks]]\nkind = "budget_cut"\nstart = {}\nduration = 2\nshare = 0.01\n'
+    return GOOD + "".join(one.format(1 + i % 5) for i in range(n))
+
+
+def test_more_than_200_events_are_refused(tmp_path):
+    (tmp_path / "many.toml").write_text(_shocks(201))
+    _refused(_run_file(tmp_path / "many.toml"), "many.toml", "201 events", "at most 200")
+
+
+def test_events_inherited_count_towards_the_cap(tmp_path):
+    (tmp_path / "parent.toml").write_text(_shocks(150))
+    (tmp_path / "child.toml").write_text('extends = "parent.toml"\n' + _shocks(60)[len(GOOD) :])
+    _refused(_run_file(tmp_path / "child.toml"), "210 events", "150 from the files it extends")
+
+
+def test_200_events_load(tmp_path):
+    from coprod_sim import scenario as S
+
+    (tmp_path / "many.toml").write_text(_shocks(200))
+    assert len(S.load(tmp_path / "many.toml").events) == 200
+
+
+@pytest.mark.parametrize(
+    "item", ["staff_training=0.5\nn_citizens=99", "staff_training=0.5\x1b[2J", "\nsteps=3"]
+)
+def test_set_refuses_control_characters(tmp_path, item):
+    (tmp_path / "s.toml").write_text(GOOD)
+    _refused(_run_file(tmp_path / "s.toml", "--set", item), "--set", "control character U+00")
+    assert not (tmp_path / "o").exists()
+
+
+def test_coerce_refuses_control_characters():
+    from coprod_sim import params as P
+
+    with pytest.raises(P.ParameterError, match=r"'staff_training': value .* U\+000A"):
+        P.coerce("staff_training", "0.5\nn_citizens = 99")
+    with pytest.raises(P.ParameterError, match=r"U\+0009"):
+        P.coerce("network_kind", "random\t")
+
+
+def test_text_fields_refuse_escapes_but_keep_line_breaks(tmp_path):
+    from coprod_sim import scenario as S
+
+    (tmp_path / "t.toml").write_text('title = "a\\u001b[31mred"\n' + GOOD.split("\n", 2)[2])
+    _refused(_run_file(tmp_path / "t.toml"), "t.toml", "'title'", "U+001B")
+    note = '[[shocks]]\nkind = "scandal"\nstart = 2\nnote = "x\\u0007"\n'
+    (tmp_path / "n.toml").write_text(GOOD + note)
+    _refused(_run_file(tmp_path / "n.toml"), "n.toml", "'note'", "U+0007")
+    (tmp_path / "ok.toml").write_text('description = "two\\nlines\\tand a tab"\n' + GOOD)
+    assert S.load(tmp_path / "ok.toml").description == "two\nlines\tand a tab"
+
+
+def test_a_file_above_the_size_cap_is_refused_unread(tmp_path):
+    from coprod_sim import scenario as S
+    from coprod_sim.dashboard import session
+
+    assert session.MAX_UPLOAD_BYTES == S.MAX_FILE_BYTES  # one cap for files and uploads
+    path = tmp_path / "big.toml"
+    path.write_text(GOOD + "# padding\n" * (S.MAX_FILE_BYTES // 10))
+    _refused(_run_file(path), "big.toml", "larger than 262,144 bytes", "at most 262,144")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_file_that_is_not_regular_is_refused(tmp_path, kind):
+    import os
+
+    path = Path(kind)
+    if kind == "fifo":
+        path = tmp_path / "pipe.toml"
+        os.mkfifo(path)  # reading it would wait for a writer for ever
+    _refused(_run_file(path), str(path), "is not a regular file")
+
+
+def test_an_experiment_file_that_is_not_regular_is_refused(tmp_path):
+    result = runner.invoke(app, ["sweep", "/dev/zero", "--out", str(tmp_path / "o")])
+    _refused(result, "/dev/zero", "is not a regular file")

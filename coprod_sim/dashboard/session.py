@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import threading
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +29,8 @@ MAX_CITIZENS = 20_000
 """Interactive runs stop at this many citizens: beyond it a month takes long enough that the
 page stops feeling live. Bigger runs belong to ``coprod run`` and ``coprod sweep``."""
 
-MAX_UPLOAD_BYTES = 256 * 1024
-"""Largest scenario file the page accepts (a preset is about 2 KB)."""
+MAX_UPLOAD_BYTES = S.MAX_FILE_BYTES
+"""Largest scenario file the page accepts: the same cap as ``coprod run`` reading a file."""
 
 BASELINE = "baseline"
 
@@ -311,9 +310,10 @@ def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
             f"{label}: not UTF-8 text (byte {err.start}); allowed: a TOML scenario file"
         ) from err
     try:
-        parent = tomllib.loads(text).get("extends")
-    except tomllib.TOMLDecodeError:
-        parent = None  # the loader reports the syntax error with its line and column
+        # The loader's reader: deep nesting is a message here too, never a RecursionError.
+        parent = S.parse_toml(text, label).get("extends")
+    except P.ParameterError as err:
+        raise DashboardError(str(err)) from err
     presets = S.presets()
     if parent is not None and (
         not isinstance(parent, str) or parent.removesuffix(".toml") not in presets

@@ -160,25 +160,20 @@ class Experiment:
 def load(ref: str | os.PathLike) -> Experiment:
     """Read and validate an experiment file (a path, or a name in ``experiments/``)."""
     path = find(ref)
-    try:
-        text = path.read_text(encoding="utf-8")
-        doc = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as err:
-        raise S.ScenarioError([f"cannot read the file: {err}"], str(path)) from None
-    except tomllib.TOMLDecodeError as err:
-        raise S.ScenarioError([f"TOML syntax error: {err}"], str(path)) from None
-    return _build(doc, text, path)
+    # The scenario files' reader: size cap, regular files only, nesting cap, no traceback.
+    text = S.read_text(path)
+    return _build(S.parse_toml(text, str(path)), text, path)
 
 
 def source_text(ref: str | os.PathLike) -> str:
     """The text of the experiment file ``ref`` names (kept in the sweep folder)."""
-    return find(ref).read_text(encoding="utf-8")
+    return S.read_text(find(ref))
 
 
 def find(ref: str | os.PathLike) -> Path:
     """The experiment file: a path, or a name in ``experiments/``."""
     path = Path(ref)
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a FIFO or device is refused when read
         return path
     known = known_experiments()
     stem = path.name.removesuffix(".toml")

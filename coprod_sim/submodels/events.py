@@ -25,6 +25,11 @@ from . import dark_side
 KINDS = ("unavailability", "budget_cut", "volunteer_call", "scandal", "restructuring", "policy")
 ENDING = ("unavailability", "budget_cut", "policy")
 """Kinds that are undone after ``duration`` months (0 = they stay)."""
+MAX_EVENTS = 200
+"""Most ``[[shocks]]`` and ``[[policy_changes]]`` a scenario file (with the files it extends)
+may schedule. The presets have a handful; 200 is one event a month for over 16 years. Reading
+(and locating for messages) costs time quadratic in the number of events, about 0.3 s at 200
+and minutes at thousands, so a file beyond the cap is refused before its events are read."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,15 @@ class Event:
         if not isinstance(self.note, str):
             problems.append(
                 ("note", f"key 'note': value {self.note!r} is not allowed; allowed: a string")
+            )
+        elif (char := P.control_character(self.note, layout=True)) is not None:
+            # Notes are printed in reports and terminals, where an escape would act.
+            problems.append(
+                (
+                    "note",
+                    f"key 'note': value {self.note!r} contains the control character {char}; "
+                    "allowed: text (tabs and line breaks are fine)",
+                )
             )
         for name in self.set:
             spec = P.PARAMS_BY_NAME.get(name)
