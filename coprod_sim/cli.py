@@ -397,11 +397,11 @@ SchedulerOption = Annotated[
 
 
 def _check_executor(workers: int | None, scheduler: str | None) -> None:
-    """Refuse a negative worker count, or workers and a scheduler together."""
-    if workers is not None and workers < 0:
-        raise P.ParameterError(
-            [f"--workers: value {workers} is not allowed; allowed: an integer >= 0"]
-        )
+    """Refuse a negative worker count or one above the cap, or workers and a scheduler
+    together."""
+    from .experiments.executors import check_workers
+
+    check_workers(workers)
     if workers is not None and scheduler is not None:
         raise P.ParameterError(
             ["--workers and --scheduler: both given; allowed: one of them (Dask has its own)"]

@@ -10,8 +10,13 @@ The results do not depend on the executor: each run's seed comes from its run id
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -43,6 +48,32 @@ class InlineExecutor(Executor):
 
 cores = parallel.cores
 
+WORKERS_PER_CORE = 4
+MIN_WORKER_CAP = 16
+
+
+def max_workers() -> int:
+    """The most local worker processes a sweep may start: 4 per core, at least 16.
+
+    A sweep is CPU-bound, so workers beyond the cores add no speed, only memory (each imports
+    numpy, scipy, pandas and Mesa: about 150 MB) and load; 4 per core still allows generous
+    oversubscription, and 16 lets a small machine try it. ``--workers 100000`` once started
+    hundreds of processes and made the machine unusable."""
+    return max(MIN_WORKER_CAP, WORKERS_PER_CORE * cores())
+
+
+def check_workers(workers: int | None) -> None:
+    """Refuse a negative worker count or one above :func:`max_workers` (exit code 2)."""
+    cap = max_workers()
+    if workers is not None and not 0 <= workers <= cap:
+        raise ParameterError(
+            [
+                f"--workers: value {workers} is not allowed; allowed: an integer >= 0 and <= {cap} "
+                f"({WORKERS_PER_CORE} per core on this machine's {cores()} cores, at least "
+                f"{MIN_WORKER_CAP}; more only adds memory and load)"
+            ]
+        )
+
 
 @contextlib.contextmanager
 def open_executor(
@@ -71,6 +102,7 @@ def open_executor(
             )
             yield client.get_executor(pure=False), n, f"Dask scheduler {scheduler} ({n} threads)"
         return
+    check_workers(workers)
     if workers == 0:
         yield InlineExecutor(), 1, "in this process"
         return
@@ -80,13 +112,66 @@ def open_executor(
     # Each worker's models share the cores with the other workers' (coprod_sim.parallel).
     threads = max(1, cores() // n)
     with ProcessPoolExecutor(
-        max_workers=n, mp_context=context, initializer=_limit_threads, initargs=(threads,)
+        max_workers=n,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(threads, os.getpid()),
     ) as pool:
         # Start every worker and import the model there now, so that start-up does not count
         # against the sweep's rate and ETA.
         for future in [pool.submit(_warm_up) for _ in range(n)]:
             future.result()
         yield pool, n, f"a pool of {n} processes"
+
+
+WATCH_SECONDS = 1.0
+"""How often a worker without a parent sentinel checks that its sweep still runs."""
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _start_worker(threads: int, sweep_pid: int) -> None:
+    """Initializer of every worker process: its thread budget, and death with its sweep."""
+    _limit_threads(threads)
+    _die_with_sweep(sweep_pid)
+
+
+def _die_with_sweep(sweep_pid: int) -> None:
+    """Make this worker end when its sweep ends, however it ends (SIGKILL included).
+
+    A killed sweep cannot shut its pool down, and its idle workers wait on their task queue
+    for ever; the forkserver that forked them waits for them in turn (each holds its "alive"
+    pipe), so hundreds once outlived a killed sweep. A watchdog thread waits on the sweep's
+    end of a pipe (multiprocessing's parent sentinel: it reads end-of-file the moment the
+    sweep dies, even before it is reaped) and ends the worker; without a sentinel it polls
+    the sweep's pid. On Linux the kernel also kills the worker if the forkserver, its actual
+    parent, dies (``PR_SET_PDEATHSIG``). Workers hold no results of their own (the sweep
+    writes the store), so ending at once loses nothing."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    threading.Thread(
+        target=_watch_sweep, args=(sweep_pid,), name="coprod-watchdog", daemon=True
+    ).start()
+
+
+def _watch_sweep(sweep_pid: int) -> None:
+    sweep = multiprocessing.parent_process()
+    if sweep is not None and sweep.pid == sweep_pid:
+        sweep.join()  # returns when the sweep's end of the sentinel pipe closes
+    else:
+        while _running(sweep_pid):
+            time.sleep(WATCH_SECONDS)
+    os._exit(1)  # no clean-up to do: the sweep that would read the results is gone
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (signal 0 only asks)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or the pid reused by another user
+        return False
+    return True
 
 
 def _limit_threads(threads: int) -> None:
