@@ -461,6 +461,8 @@ def sweep(
                 scheduler=scheduler,
                 on_progress=show,
             )
+    for repair in summary.repairs:  # damaged parts set aside on --resume, by name
+        console.print(f"Repaired {folder}/: {repair}", markup=False, highlight=False)
     failed = f", {summary.failed} failed (see the error column)" if summary.failed else ""
     skipped = f" ({summary.skipped:,} were already done)" if summary.skipped else ""
     if summary.done:

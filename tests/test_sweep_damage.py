@@ -5,18 +5,22 @@ duplicated parts and stale temporary files are named, and ``--resume`` reruns th
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pytest
 from typer.testing import CliRunner
 
 from coprod_sim.cli import app
-from coprod_sim.experiments import executors
+from coprod_sim.experiments import executors, spec, store, sweep
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent
@@ -95,3 +99,116 @@ def test_workers_die_with_a_sweep_killed_by_sigkill(tmp_path):
         proc.wait(timeout=30)
         for p in _alive(kids):  # never leave them behind, even when the test fails
             p.kill()
+
+
+# ------------------------------------------------------------------------------ damaged stores
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    """A finished inline sweep of 24 runs in 2 parts, with time series: (experiment, folder)."""
+    folder = tmp_path_factory.mktemp("whole")
+    path = _experiment(folder, points=12)
+    path.write_text(path.read_text().replace("seed = 5", "seed = 5\ntimeseries = true"))
+    sweep.run(spec.load(path), folder / "out", source=path.read_text(), workers=0)
+    assert len(list((folder / "out" / "runs").glob("part-*.parquet"))) == 2
+    return path, folder / "out"
+
+
+def _copy(whole, tmp_path) -> Path:
+    out = tmp_path / "out"
+    shutil.copytree(whole[1], out)
+    return out
+
+
+def _truncate(part: Path) -> None:
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+
+
+def _empty(part: Path) -> None:
+    part.write_bytes(b"")
+
+
+def _duplicate(part: Path) -> None:
+    shutil.copy(part, part.with_name("part-000007.parquet"))
+
+
+def _stale_partial(part: Path) -> None:
+    tmp = part.with_name(".part-000003.parquet.0a1b2c3d.partial")
+    tmp.write_bytes(part.read_bytes()[:100])
+    os.utime(tmp, (time.time() - 3600, time.time() - 3600))  # left an hour ago
+
+
+DAMAGE = {
+    "truncated runs part": (_truncate, "runs", "runs/part-000001.parquet is damaged"),
+    "zero-byte runs part": (_empty, "runs", "runs/part-000001.parquet is damaged"),
+    "truncated time-series part": (
+        _truncate,
+        "timeseries",
+        "timeseries/part-000001.parquet is damaged",
+    ),
+    "duplicated part": (
+        _duplicate,
+        "runs",
+        "runs/part-000007.parquet repeats runs already in runs/part-000001.parquet",
+    ),
+    "stale temporary file": (
+        _stale_partial,
+        "runs",
+        "runs/.part-000003.parquet.0a1b2c3d.partial is an unfinished write",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGE)
+def test_analyze_names_the_damage_and_resume_repairs_it(whole, tmp_path, case):
+    damage, sub, message = DAMAGE[case]
+    out = _copy(whole, tmp_path)
+    damage(out / sub / "part-000001.parquet")
+    result = runner.invoke(app, ["analyze", str(out)])
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert message in result.output and "--resume" in result.output
+    assert "Traceback" not in result.output and not (out / "analysis.html").exists()
+    with pytest.raises(store.StoreError, match=re.escape(message)):
+        store.read_runs(out)
+
+    result = runner.invoke(app, ["sweep", str(whole[0]), "--out", str(out), "--resume"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Repaired" in result.output and message.split()[0] in result.output
+    # Every run exactly once, as the whole sweep had it; the damaged file is kept aside.
+    pd.testing.assert_frame_equal(store.read_runs(out), store.read_runs(whole[1]))
+    pd.testing.assert_frame_equal(store.read_timeseries(out), store.read_timeseries(whole[1]))
+    assert store.inspect(out, stale_seconds=0) == store.Damage()
+    if case != "stale temporary file":
+        assert list(out.glob("*/part-*.parquet.d*")), "the damaged part is set aside, not lost"
+
+
+def test_an_unreadable_manifest_is_named(whole, tmp_path):
+    out = _copy(whole, tmp_path)
+    (out / "manifest.json").write_text("{ not json")
+    result = runner.invoke(app, ["analyze", str(out)])
+    assert result.exit_code == 2 and "manifest.json cannot be read" in result.output
+    result = runner.invoke(app, ["sweep", str(whole[0]), "--out", str(out), "--resume"])
+    assert result.exit_code == 2 and "manifest.json cannot be read" in result.output
+
+
+@pytest.mark.parametrize("left", ["nothing", "setup files"])
+def test_resume_of_a_sweep_killed_before_its_manifest_starts_afresh(whole, tmp_path, left):
+    out = tmp_path / "out"
+    if left == "setup files":  # what Store.create had written when the kill came
+        (out / "runs").mkdir(parents=True)
+        shutil.copy(whole[1] / "design.parquet", out / "design.parquet")
+        (out / "experiment.toml").write_text("half")
+    result = runner.invoke(app, ["sweep", str(whole[0]), "--out", str(out), "--resume"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "starts afresh" in result.output
+    pd.testing.assert_frame_equal(store.read_runs(out), store.read_runs(whole[1]))
+
+
+def test_resume_still_refuses_a_folder_that_is_not_a_sweep(whole, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    result = runner.invoke(app, ["sweep", str(whole[0]), "--out", str(out), "--resume"])
+    assert result.exit_code == 2 and "no manifest.json" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]

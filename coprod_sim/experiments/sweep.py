@@ -6,6 +6,7 @@ parts, so memory stays flat however many runs the sweep has.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -37,6 +38,7 @@ class Summary:
     failed: int  # of those, recorded with an error
     seconds: float
     executor: str
+    repairs: tuple[str, ...] = ()  # what resuming repaired in the store (parts set aside)
 
     @property
     def rate(self) -> float:
@@ -57,7 +59,7 @@ def _tasks(ex: Experiment, todo: pd.DataFrame, size: int) -> Iterator[Task]:
 
 def run(
     ex: Experiment,
-    folder: Path,
+    folder: str | os.PathLike,
     *,
     source: str,
     resume: bool = False,
@@ -69,10 +71,17 @@ def run(
 
     ``on_progress(done, failed, todo)`` is called as results arrive.
     """
+    folder = Path(folder)
     design = D.runs(ex)
+    repairs: tuple[str, ...] = ()
+    if resume and Store.never_started(folder):
+        # Killed before its manifest (while the workers started, say): nothing to keep.
+        Store.clear_setup(folder)
+        resume, repairs = False, ("no run was stored yet: the sweep starts afresh",)
     if resume:
         store = Store.reopen(folder, ex)
         done_before = store.done_ids()
+        repairs = tuple(store.repairs)
     else:
         Store.check_new(folder)
         done_before = set()
@@ -81,7 +90,7 @@ def run(
     if on_progress:
         on_progress(0, 0, len(todo))
     if todo.empty:  # a finished sweep: nothing to start workers for
-        return Summary(len(design), len(done_before), 0, 0, 0.0, "nothing left to run")
+        return Summary(len(design), len(done_before), 0, 0, 0.0, "nothing left to run", repairs)
     # The executor first: a scheduler that cannot be reached leaves no folder behind.
     with open_executor(workers, scheduler) as (executor, n_workers, description):
         if not resume:
@@ -131,4 +140,5 @@ def run(
         failed=failed,
         seconds=time.perf_counter() - started,
         executor=description,
+        repairs=repairs,
     )
