@@ -378,7 +378,7 @@ def rebuild_report(
         ts, agents, infos = _read_outputs(folder)
         try:
             html = report.render(ts, agents, infos)
-        except (ValueError, KeyError) as err:  # e.g. a metric column missing
+        except (ValueError, KeyError, TypeError) as err:  # a metric column missing, a type
             raise P.ParameterError(
                 [f"FOLDER {str(folder)!r}: the saved outputs are not as coprod wrote them ({err})"]
             ) from None
@@ -657,6 +657,19 @@ def _progress_runs() -> Progress:
     )
 
 
+def _check_columns(path: Path, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """Refuse a saved table without the columns every report needs, naming the file (the
+    metric columns are checked by the report, which names the ones it lacks)."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise P.ParameterError(
+            [
+                f"{path}: lacks the column(s) {', '.join(missing)}; allowed: the file as "
+                f"`coprod run` or `coprod compare` wrote it (with {', '.join(columns)})"
+            ]
+        )
+
+
 def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
     """The frames and scenario descriptions saved in ``folder``."""
     if not folder.is_dir():
@@ -682,6 +695,11 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
         raise P.ParameterError(
             [f"FOLDER {str(folder)!r}: cannot read the saved outputs ({type(err).__name__}: {err})"]
         ) from None
+    for path, frame, needed_columns in (
+        (needed[0], ts, (*runs.KEYS, "month")),
+        (needed[1], agents, (*runs.KEYS, "role")),
+    ):
+        _check_columns(path, frame, needed_columns)
     by_label = {}
     for path in resolved:
         sc = S.load(path)

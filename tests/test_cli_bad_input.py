@@ -493,3 +493,26 @@ def test_a_file_that_is_not_regular_is_refused(tmp_path, kind):
 def test_an_experiment_file_that_is_not_regular_is_refused(tmp_path):
     result = runner.invoke(app, ["sweep", "/dev/zero", "--out", str(tmp_path / "o")])
     _refused(result, "/dev/zero", "is not a regular file")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda ts: ts.drop(columns=["scenario"]), ["timeseries.parquet", "scenario"]),
+        (lambda ts: ts.rename(columns={"month": "mois"}), ["timeseries.parquet", "month"]),
+        (lambda ts: ts.drop(columns=["participation_any"]), ["participation_any"]),
+        (lambda ts: ts.assign(month=ts["month"].astype(str) + "m"), ["not as coprod wrote"]),
+    ],
+)
+def test_report_of_outputs_with_the_wrong_columns_exits_2(tmp_path, change, expected):
+    import pandas as pd
+
+    (tmp_path / "s.toml").write_text(GOOD)
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["run", str(tmp_path / "s.toml"), "--out", str(out)]).exit_code == 0
+    before = (out / "report.html").read_bytes()
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    change(ts).to_parquet(out / "timeseries.parquet", index=False)
+    result = runner.invoke(app, ["report", str(out)])
+    _refused(result, *expected)
+    assert (out / "report.html").read_bytes() == before  # the old report is kept whole
