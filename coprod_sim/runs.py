@@ -120,8 +120,9 @@ class OutputExistsError(FileExistsError):
     other files, is the working folder, or cannot be written)."""
 
 
-def check_output(out: Path, force: bool) -> None:
+def check_output(out: str | os.PathLike, force: bool) -> None:
     """Fail early, before any work, if ``out`` cannot be written (or replaced)."""
+    out = Path(out)
     here = Path.cwd().resolve()
     if out.resolve() == here or out.resolve() in here.parents:
         raise OutputExistsError(
@@ -153,13 +154,14 @@ def check_output(out: Path, force: bool) -> None:
 
 
 @contextlib.contextmanager
-def staged_output(out: Path, force: bool = False) -> Iterator[Path]:
+def staged_output(out: str | os.PathLike, force: bool = False) -> Iterator[Path]:
     """Yield a hidden staging folder next to ``out``; on success it replaces ``out`` by a
     rename, so ``out`` always holds either the previous output or a complete new one.
 
     On any error, Ctrl-C or SIGTERM the staging folder (and any parent folder created for it)
     is removed and ``out`` is left as it was.
     """
+    out = Path(out)
     check_output(out, force)
     created = [p for p in reversed(out.absolute().parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -226,9 +228,10 @@ def _publish(staging: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
+def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     """Write ``text`` (str as UTF-8, or bytes) to ``path`` through a temporary file and a
     rename (the new file keeps the user's usual permissions)."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
     try:
         with terminate_as_interrupt():

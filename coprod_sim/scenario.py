@@ -230,10 +230,11 @@ def presets() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.toml")) if p.is_file()}
 
 
-def find(ref: str | os.PathLike, relative_to: Path | None = None) -> Path:
+def find(ref: str | os.PathLike, relative_to: str | os.PathLike | None = None) -> Path:
     """The file a scenario reference names: a path, a path relative to ``relative_to``, or
     a preset name (``pandemic`` or ``pandemic.toml``)."""
     path = Path(ref)
+    relative_to = None if relative_to is None else Path(relative_to)
     # extends paths are relative to the extending file, never to the working folder.
     candidates = [path if relative_to is None or path.is_absolute() else relative_to / path]
     stem = path.name.removesuffix(".toml")
@@ -293,9 +294,11 @@ def load(
     return _finish(spec, path.stem, overrides, seed, replications)
 
 
-def loads(text: str, source: str = "<string>", base_dir: Path | None = None) -> Scenario:
+def loads(
+    text: str, source: str = "<string>", base_dir: str | os.PathLike | None = None
+) -> Scenario:
     """Like :func:`load`, from the text of a scenario file."""
-    spec = _parse(text, source, base_dir or Path.cwd(), chain=())
+    spec = _parse(text, source, Path(base_dir or Path.cwd()), chain=())
     return _finish(spec, Path(source).stem, None, None, None)
 
 
@@ -335,7 +338,7 @@ def _read(path: Path, chain: tuple[Path, ...]) -> _Spec:
     return _parse(text, str(path), path.parent, (*chain, resolved))
 
 
-def read_text(path: Path) -> str:
+def read_text(path: str | os.PathLike) -> str:
     """The text of a scenario (or experiment) file: a regular UTF-8 file of at most
     :data:`MAX_FILE_BYTES`. Raises :class:`ScenarioError` naming the file otherwise."""
     try:

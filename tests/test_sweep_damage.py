@@ -212,3 +212,72 @@ def test_resume_still_refuses_a_folder_that_is_not_a_sweep(whole, tmp_path):
     result = runner.invoke(app, ["sweep", str(whole[0]), "--out", str(out), "--resume"])
     assert result.exit_code == 2 and "no manifest.json" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
+
+
+# ------------------------------------------------------------------------------ str paths
+
+
+def _str_calls(whole, tmp: str) -> dict:
+    """Every public function of the package that takes a folder or file, called with a str."""
+    from coprod_sim import runs
+    from coprod_sim import scenario as S
+    from coprod_sim.experiments import analysis
+
+    ex, folder = spec.load(whole[0]), str(whole[1])
+    fresh = f"{tmp}/new"
+
+    def staged() -> None:
+        with runs.staged_output(f"{tmp}/staged") as staging:
+            (staging / "x.txt").write_text("x")
+
+    return {
+        "store.read_runs": lambda: store.read_runs(folder),
+        "store.read_timeseries": lambda: store.read_timeseries(folder),
+        "store.read_manifest": lambda: store.read_manifest(folder),
+        "store.inspect": lambda: store.inspect(folder),
+        "store.check_whole": lambda: store.check_whole(folder),
+        "Store.check_new": lambda: store.Store.check_new(fresh),
+        "Store.never_started": lambda: store.Store.never_started(fresh),
+        "Store.create": lambda: store.Store.create(fresh, ex, pd.DataFrame({"a": [1]}), ""),
+        "Store.reopen": lambda: store.Store.reopen(folder, ex),
+        "sweep.run": lambda: sweep.run(ex, folder, source="", resume=True, workers=0),
+        "analysis.render": lambda: analysis.render(folder),
+        "analysis.level_path": lambda: analysis.level_path(folder),
+        "runs.check_output": lambda: runs.check_output(f"{tmp}/out", False),
+        "runs.staged_output": staged,
+        "runs.write_atomic": lambda: runs.write_atomic(f"{tmp}/a.txt", "a"),
+        "scenario.find": lambda: S.find("baseline.toml", relative_to=str(S.presets_dir())),
+        "scenario.loads": lambda: S.loads('extends = "baseline"', base_dir=str(S.presets_dir())),
+        "scenario.read_text": lambda: S.read_text(str(whole[0])),
+        "spec.load": lambda: spec.load(str(whole[0])),
+    }
+
+
+CALLS = [
+    "store.read_runs",
+    "store.read_timeseries",
+    "store.read_manifest",
+    "store.inspect",
+    "store.check_whole",
+    "Store.check_new",
+    "Store.never_started",
+    "Store.create",
+    "Store.reopen",
+    "sweep.run",
+    "analysis.render",
+    "analysis.level_path",
+    "runs.check_output",
+    "runs.staged_output",
+    "runs.write_atomic",
+    "scenario.find",
+    "scenario.loads",
+    "scenario.read_text",
+    "spec.load",
+]
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_public_functions_taking_a_folder_accept_a_str(whole, tmp_path, call):
+    calls = _str_calls(whole, str(tmp_path))
+    assert sorted(calls) == sorted(CALLS)
+    calls[call]()  # no TypeError ('str' / 'str') nor AttributeError (no .exists on a str)

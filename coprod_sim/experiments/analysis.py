@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from pandas.api.typing import SeriesGroupBy
 from plotly.subplots import make_subplots
 
+from .. import scenario as S
 from ..report import (
     BAND,
     CSS,
@@ -181,7 +182,7 @@ def _quantiles(values: SeriesGroupBy) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- the path
-def level_path(folder: Path, manifest: Manifest | None = None) -> LevelPath | None:
+def level_path(folder: str | os.PathLike, manifest: Manifest | None = None) -> LevelPath | None:
     """The experiment's ``[path]`` (hysteresis levels), or None.
 
     Taken from the manifest when it records one (``path``: parameter, values, months), else
@@ -189,6 +190,7 @@ def level_path(folder: Path, manifest: Manifest | None = None) -> LevelPath | No
     ``values``, or ``low``, ``high`` and ``levels`` (default 5) stepped up and back down;
     ``months`` (default 24) at each level. The table was validated when the sweep ran.
     """
+    folder = Path(folder)
     recorded = (manifest or {}).get("path")
     if isinstance(recorded, Mapping):
         table: Any = recorded
@@ -196,7 +198,8 @@ def level_path(folder: Path, manifest: Manifest | None = None) -> LevelPath | No
         source = folder / "experiment.toml"
         if not source.is_file():
             return None
-        table = tomllib.loads(source.read_text(encoding="utf-8")).get("path")
+        # The loaders' reader: a damaged copy is a message naming it, not a traceback.
+        table = S.parse_toml(S.read_text(source), str(source), max_nesting=4).get("path")
     if not isinstance(table, Mapping):
         return None
     if "values" in table:
@@ -1346,7 +1349,7 @@ def sections(
     return shown, skipped
 
 
-def render(folder: Path) -> str:
+def render(folder: str | os.PathLike) -> str:
     """The analysis of the sweep in ``folder`` as one self-contained HTML page.
 
     plotly.js is inlined once in the head; there is no external script or stylesheet. All
@@ -1401,7 +1404,7 @@ def render(folder: Path) -> str:
         parts.append("<h2>Experiment file</h2>")
         parts.append(
             f"<details><summary>experiment.toml</summary><pre>"
-            f"{esc(source.read_text(encoding='utf-8'))}</pre></details>"
+            f"{esc(S.read_text(source))}</pre></details>"
         )
     css = f"{CSS}\npre {{ background: #f5f7fa; padding: .8rem; overflow-x: auto; }}"
     return html_page(f"{title} - coprod-sim sweep analysis", parts, css=css)

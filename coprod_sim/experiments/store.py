@@ -164,7 +164,8 @@ def _write_text(text: str, path: Path) -> None:
 class Store:
     """A sweep folder (see the module docstring)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: str | os.PathLike) -> None:
+        folder = Path(folder)
         self.folder = folder
         self.runs_dir = folder / "runs"
         self.series_dir = folder / "timeseries"
@@ -173,8 +174,9 @@ class Store:
 
     # ------------------------------------------------------------------ creating, reopening
     @staticmethod
-    def check_new(folder: Path) -> None:
+    def check_new(folder: str | os.PathLike) -> None:
         """Fail unless ``folder`` is absent or empty (before any work starts)."""
+        folder = Path(folder)
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise StoreError(
                 "the folder exists and is not empty; allowed: a new or empty folder, or "
@@ -183,8 +185,11 @@ class Store:
             )
 
     @classmethod
-    def create(cls, folder: Path, ex: Experiment, design: pd.DataFrame, source: str) -> Store:
+    def create(
+        cls, folder: str | os.PathLike, ex: Experiment, design: pd.DataFrame, source: str
+    ) -> Store:
         """A new store in ``folder`` (which must be absent or empty)."""
+        folder = Path(folder)
         cls.check_new(folder)
         store = cls(folder)
         store.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -197,9 +202,10 @@ class Store:
         return store
 
     @staticmethod
-    def never_started(folder: Path) -> bool:
+    def never_started(folder: str | os.PathLike) -> bool:
         """Whether ``folder`` holds a sweep killed before it wrote its manifest (absent, or
         only what :meth:`create` writes before it, and no part): resuming starts afresh."""
+        folder = Path(folder)
         if (folder / "manifest.json").exists():
             return False
         if not folder.exists():
@@ -211,9 +217,10 @@ class Store:
         return own and not parts
 
     @staticmethod
-    def clear_setup(folder: Path) -> None:
+    def clear_setup(folder: str | os.PathLike) -> None:
         """Remove what a sweep killed before its manifest left (see :meth:`never_started`):
         :meth:`create` writes it all again, the same."""
+        folder = Path(folder)
         for path in folder.iterdir() if folder.is_dir() else ():
             if path.is_dir():
                 for tmp in path.glob(".*.partial"):
@@ -223,10 +230,11 @@ class Store:
                 path.unlink()
 
     @classmethod
-    def reopen(cls, folder: Path, ex: Experiment) -> Store:
+    def reopen(cls, folder: str | os.PathLike, ex: Experiment) -> Store:
         """The store of an interrupted sweep of the same experiment, repaired for resuming:
         damaged and duplicated parts are set aside (their runs run again), temporary files
         removed; :attr:`repairs` says what was done."""
+        folder = Path(folder)
         path = folder / "manifest.json"
         if not path.is_file():
             raise StoreError("no manifest.json here; allowed: a folder of an earlier sweep", folder)

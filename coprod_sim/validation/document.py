@@ -353,7 +353,9 @@ def _demote(text: str) -> str:
     return "\n".join("#" + line if line.startswith("#") else line for line in text.splitlines())
 
 
-def write(out: Path, evidence: Evidence, checks: Sequence[PT.Check], command: str) -> Path:
+def write(
+    out: str | os.PathLike, evidence: Evidence, checks: Sequence[PT.Check], command: str
+) -> Path:
     """Write ``out/validation.md`` and its figures folder ``out/validation/`` together.
 
     Both are prepared beside their targets first (a hidden staging folder and a temporary
@@ -361,6 +363,7 @@ def write(out: Path, evidence: Evidence, checks: Sequence[PT.Check], command: st
     new page are renamed into place, and the old folder is deleted. Any failure before that
     leaves the previous page and figures untouched; a failure during it puts them back.
     """
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     figs = figures(evidence, checks)
     tag = uuid.uuid4().hex[:12]
