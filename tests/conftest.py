@@ -139,7 +139,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _hypothesis_without_chance() -> None:
+    """Every property test draws the same examples on every run and xdist worker (derived
+    from the test), and keeps no example database: a shared ``.hypothesis/`` folder would
+    make a run depend on the runs before it."""
+    from hypothesis import settings
+
+    settings.register_profile("coprod", derandomize=True, database=None)
+    settings.load_profile("coprod")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.has_plugin("hypothesispytest"):  # imported only if in use
+        _hypothesis_without_chance()
     before = _existing()
     # Each session, an xdist worker included, gets its own token: a worker's check must not
     # take its sibling's running processes for leftovers.

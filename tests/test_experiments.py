@@ -181,7 +181,11 @@ def test_a_real_dask_cluster_gives_the_identical_table(reference, tmp_path):
 
 
 def test_kill_and_resume_runs_everything_exactly_once(tmp_path):
-    path = _experiment(tmp_path, samples=40, replications=2, steps=30)
+    # 32 runs on 2 workers: batches of 4 and parts of 8 rows, so the kill at the first part
+    # leaves at least 16 runs (two more parts) to the resume; 30 months make each batch slow
+    # enough (about half a second) that the sweep cannot finish before the kill lands.
+    n_runs = 32
+    path = _experiment(tmp_path, samples=n_runs // 2, replications=2, steps=30)
     out = tmp_path / "out"
     cmd = [BIN / "coprod", "sweep", str(path), "--out", str(out), "--workers", "2"]
     # Its own process group: SIGKILL to the whole group, so that the sweep's forkserver,
@@ -195,11 +199,11 @@ def test_kill_and_resume_runs_everything_exactly_once(tmp_path):
         end_group(sweep_cli, signum=signal.SIGKILL)
     ex = spec.load(path)
     first = store.read_runs(out)
-    assert 0 < len(first) < 80, "the kill should land mid-sweep"
+    assert 0 < len(first) < n_runs, "the kill should land mid-sweep"
     summary = sweep.run(ex, out, source="", resume=True, workers=0)
-    assert summary.skipped == len(first) and summary.done == 80 - len(first)
+    assert summary.skipped == len(first) and summary.done == n_runs - len(first)
     runs = store.read_runs(out)
-    assert runs["run_id"].tolist() == list(range(80))  # every run, exactly once
+    assert runs["run_id"].tolist() == list(range(n_runs))  # every run, exactly once
     clean = tmp_path / "clean"
     sweep.run(ex, clean, source="", workers=0)
     pd.testing.assert_frame_equal(runs, store.read_runs(clean))
