@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coprod_sim.cli import app
+from tests.processes import end_group, start_group
 
 runner = CliRunner()
 
@@ -269,12 +270,15 @@ def test_ctrl_c_during_a_run_writes_nothing(tmp_path):
     out = tmp_path / "deep" / "out"
     cmd = [sys.executable, "-m", "coprod_sim", "run", "baseline", "--out", str(out)]
     cmd += ["--set", "n_citizens=50000", "--steps", "2000"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().startswith("Running baseline")  # the simulation starts
-    time.sleep(1)
-    assert proc.poll() is None, proc.communicate()
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    proc = start_group(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("Running baseline")  # the simulation starts
+        time.sleep(1)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:  # a failed check must not leave a 2000-month run going
+        end_group(proc)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert not (tmp_path / "deep").exists()

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from coprod_sim.cli import app
 from coprod_sim.experiments import design as D
 from coprod_sim.experiments import spec, store, sweep
+from tests.processes import end_group, running_group, start_group
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent
@@ -162,49 +163,47 @@ def test_a_real_dask_cluster_gives_the_identical_table(reference, tmp_path):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    scheduler = subprocess.Popen(
-        [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    worker = subprocess.Popen(
-        [BIN / "dask", "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        cwd=tmp_path,
-    )
-    try:
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+    scheduler_cmd = [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port)]
+    worker_cmd = [BIN / "dask", "worker", address, "--nworkers", "2", "--nthreads", "1"]
+    # Each in a process group of its own, ended as a whole: the worker command starts nannies
+    # and they start the worker processes.
+    with (
+        running_group([*scheduler_cmd, "--no-dashboard"], **quiet),
+        running_group([*worker_cmd, "--no-dashboard"], cwd=tmp_path, **quiet),
+    ):
         summary = sweep.run(spec.load(path), tmp_path / "d", source="", scheduler=address)
         assert summary.done == 10 and "Dask" in summary.executor
         pd.testing.assert_frame_equal(store.read_runs(tmp_path / "d"), expected)
-    finally:
-        for proc in (worker, scheduler):
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 # ------------------------------------------------------------------------------ store
 
 
 def test_kill_and_resume_runs_everything_exactly_once(tmp_path):
-    path = _experiment(tmp_path, samples=40, replications=2, steps=30)
+    # 32 runs on 2 workers: batches of 4 and parts of 8 rows, so the kill at the first part
+    # leaves at least 16 runs (two more parts) to the resume; 30 months make each batch slow
+    # enough (about half a second) that the sweep cannot finish before the kill lands.
+    n_runs = 32
+    path = _experiment(tmp_path, samples=n_runs // 2, replications=2, steps=30)
     out = tmp_path / "out"
     cmd = [BIN / "coprod", "sweep", str(path), "--out", str(out), "--workers", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while time.time() < deadline and not list((out / "runs").glob("part-*.parquet")):
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    # Its own process group: SIGKILL to the whole group, so that the sweep's forkserver,
+    # resource tracker and workers die with it instead of running on, adopted by init.
+    sweep_cli = start_group(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not list((out / "runs").glob("part-*.parquet")):
+            time.sleep(0.05)
+    finally:
+        end_group(sweep_cli, signum=signal.SIGKILL)
     ex = spec.load(path)
     first = store.read_runs(out)
-    assert 0 < len(first) < 80, "the kill should land mid-sweep"
+    assert 0 < len(first) < n_runs, "the kill should land mid-sweep"
     summary = sweep.run(ex, out, source="", resume=True, workers=0)
-    assert summary.skipped == len(first) and summary.done == 80 - len(first)
+    assert summary.skipped == len(first) and summary.done == n_runs - len(first)
     runs = store.read_runs(out)
-    assert runs["run_id"].tolist() == list(range(80))  # every run, exactly once
+    assert runs["run_id"].tolist() == list(range(n_runs))  # every run, exactly once
     clean = tmp_path / "clean"
     sweep.run(ex, clean, source="", workers=0)
     pd.testing.assert_frame_equal(runs, store.read_runs(clean))

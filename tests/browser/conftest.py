@@ -2,7 +2,9 @@
 
 - ``dashboard_url`` (session): the dashboard started with the real command,
   ``python -m coprod_sim dashboard --port P``, on a free port of 127.0.0.1; stopped at the end.
-  Its output goes to ``test-artifacts/dashboard-server.log``.
+  Its output goes to ``test-artifacts/dashboard-server.log`` (``dashboard-server-gw0.log`` and
+  so on under pytest-xdist: each worker runs its own server). The server runs in a process
+  group of its own, ended as a whole at the end.
 - ``browser`` (session): Debian's Chromium (``$CHROMIUM`` or ``chromium`` on the PATH); the
   tests never download a browser. Missing, it fails the run in CI (``CI=true``) and skips the
   tests elsewhere.
@@ -29,11 +31,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import end_group, start_group
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 CONSOLE = ARTIFACTS / "console"
-SERVER_LOG = ARTIFACTS / "dashboard-server.log"
+# One server per xdist worker, so one log each.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+SERVER_LOG = ARTIFACTS / (f"dashboard-server-{_WORKER}.log" if _WORKER else "dashboard-server.log")
 
 START_TIMEOUT = 60.0  # seconds for the server to answer GET /
 PAGE_TIMEOUT = 60_000  # ms for the first render (the first page also loads plotly's bundle)
@@ -100,7 +106,7 @@ def dashboard_url() -> Iterator[str]:
     # A file, not a pipe: nobody reads a pipe while the tests run, and a full one would block
     # the server.
     with SERVER_LOG.open("w", encoding="utf-8") as log:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        server = start_group(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _answers(url):
@@ -119,12 +125,7 @@ def dashboard_url() -> Iterator[str]:
             time.sleep(0.25)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
+        end_group(server, grace=15)
 
 
 @pytest.fixture(scope="session")
