@@ -59,6 +59,11 @@ class ParamSpec:
     build_time: bool = False  # read only when the population is built
 
     @property
+    def label(self) -> str:
+        """The name in words, for titles and messages ("staff training")."""
+        return self.name.replace("_", " ")
+
+    @property
     def changeable(self) -> bool:
         """Whether a scheduled policy change may set it during a run."""
         return not self.build_time and self.group in RUNTIME_GROUPS
