@@ -33,6 +33,7 @@ from . import params as P
 from . import report, runs
 from . import scenario as S
 from ._version import __version__
+from .progress import SweepTimeRemainingColumn
 from .validation import runner as runner_defaults
 
 app = typer.Typer(
@@ -451,10 +452,11 @@ def sweep(
             f"{ex.replications} replications = {total:,} runs of {ex.steps} months"
         )
         with _progress_runs() as progress:
-            task = progress.add_task("runs", total=total, failed=0)
+            task = progress.add_task("runs", total=total, failed=0, done=0)
 
             def show(done: int, failed: int, todo: int) -> None:
-                progress.update(task, completed=total - todo + done, failed=failed)
+                # ``done`` apart from ``completed``: runs resumed from disk took no time here.
+                progress.update(task, completed=total - todo + done, failed=failed, done=done)
 
             summary = sweeps.run(
                 ex,
@@ -654,7 +656,7 @@ def _progress_runs() -> Progress:
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("failed: {task.fields[failed]}"),
-        TimeRemainingColumn(),
+        SweepTimeRemainingColumn(),
         console=console,
     )
 
