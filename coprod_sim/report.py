@@ -114,7 +114,7 @@ BURDEN: dict[str, str] = {
     "burnout_share": "burnt out (citizens)",
     "exploited_share": "feel exploited (citizens)",
 }
-"""Who carries the load: the dark side of co-production (MODEL.md 4.8)."""
+"""Who carries the load: the dark side of co-production (ODD §7.8)."""
 GROUPS: tuple[tuple[str, str], ...] = (
     ("education", "education"),
     ("age_band", "age band"),
