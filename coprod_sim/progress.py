@@ -44,6 +44,8 @@ class SweepTimeRemainingColumn(ProgressColumn):
         done, elapsed = int(task.fields.get("done", task.completed)), task.elapsed or 0.0
         if done <= 0 or task.total is None:
             return None
+        if task.completed >= task.total:  # a smoothed finish may lag the real one: done is 0
+            return 0.0
         seen, finish = self._finish.get(task.id, (0, None))
         if done != seen:
             todo = int(task.total - task.completed)

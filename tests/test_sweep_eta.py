@@ -72,3 +72,7 @@ def test_runs_resumed_from_disk_do_not_count_as_speed():
     assert column.seconds_left(progress.tasks[0]) == 10.0  # 5 left at 0.5 runs/s
     clock[0] = 14.0
     assert column.seconds_left(progress.tasks[0]) == 6.0  # counting down between bursts
+    progress.update(task_id, completed=100, done=15)
+    assert (
+        column.seconds_left(progress.tasks[0]) == 0.0
+    )  # finished: nothing left, whatever the smoothing
