@@ -38,11 +38,16 @@ class Column:
 @dataclass(frozen=True)
 class Row:
     """``expr`` is a metric (its value in the column's month), ``a/b`` (a ratio of two),
-    ``mean:metric`` (its mean over months 1 to the column's) or ``sum:metric`` (its sum)."""
+    ``mean:metric`` (its mean over months 1 to the column's), ``sum:metric`` (its sum), or
+    ``with:flag`` / ``without:flag``: the share of citizens with (without) a flag of the agent
+    table holding a place at the end of the run. ``preset`` replaces the column's preset;
+    ``scale`` multiplies the value."""
 
     label: str
     expr: str
     digits: int = 3
+    preset: str | None = None
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -52,25 +57,44 @@ class TableSpec:
     rows: tuple[Row, ...]
 
 
+MODES = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
+
+
 @cache
-def series(preset: str) -> pd.DataFrame:
-    """Mean over :data:`SEEDS` of every metric, by month, for a preset at the tables' size."""
+def _runs(preset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(time series, final agent tables) of a preset at the tables' size, one run per seed."""
     overrides = {} if preset in KEEPS_ITS_SIZE else {"n_citizens": CITIZENS}
     sc = S.load(preset, overrides=overrides)
-    frames = [runs.simulate(sc, seed)[0] for seed in SEEDS]
-    return pd.concat(frames).groupby("month").mean(numeric_only=True)
+    results = [runs.simulate(sc, seed) for seed in SEEDS]
+    return pd.concat(r[0] for r in results), pd.concat(r[1] for r in results)
+
+
+def series(preset: str) -> pd.DataFrame:
+    """Mean over :data:`SEEDS` of every metric, by month."""
+    return _runs(preset)[0].groupby("month").mean(numeric_only=True)
+
+
+def _share_taking_part(preset: str, flag: str, has: bool) -> float:
+    agents = _runs(preset)[1]
+    citizens = agents[(agents["role"] == "citizen") & (agents[flag].astype(bool) == has)]
+    return float(citizens[[f"active_{m}" for m in MODES]].astype(bool).any(axis=1).mean())
 
 
 def value(row: Row, column: Column) -> float:
-    ts = series(column.preset)
+    preset = row.preset or column.preset
+    ts = series(preset)
     kind, _, metric = row.expr.rpartition(":")
-    if kind == "mean":
-        return float(ts.loc[1 : column.month, metric].mean())
-    if kind == "sum":
-        return float(ts.loc[1 : column.month, metric].sum())
-    top, _, bottom = metric.partition("/")
-    number = float(ts.loc[column.month, top])
-    return number / float(ts.loc[column.month, bottom]) if bottom else number
+    if kind in ("with", "without"):
+        number = _share_taking_part(preset, metric, kind == "with")
+    elif kind == "mean":
+        number = float(ts.loc[1 : column.month, metric].mean())
+    elif kind == "sum":
+        number = float(ts.loc[1 : column.month, metric].sum())
+    else:
+        top, _, bottom = metric.partition("/")
+        number = float(ts.loc[column.month, top])
+        number = number / float(ts.loc[column.month, bottom]) if bottom else number
+    return number * row.scale
 
 
 def render(spec: TableSpec) -> str:
@@ -81,6 +105,7 @@ def render(spec: TableSpec) -> str:
     ]
     for row in spec.rows:
         cells = [f"{value(row, c):.{row.digits}f}" for c in spec.columns]
+        cells = [c.replace("-0.000", "0.000") for c in cells]
         lines.append(f"| {row.label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -93,7 +118,96 @@ def _metrics(*names: str) -> tuple[Row, ...]:
     return tuple(Row(f"`{n}`", n) for n in names)
 
 
+FEEDBACK_PRESETS: dict[str, str] = {
+    "without feedback": "consultation_without_feedback",
+    "baseline": "baseline",
+    "loop closed": "feedback_loop_closed",
+}
+
+
+def _by_scenario(metric: str, scenarios: tuple[str, ...], digits: int = 3) -> tuple[Row, ...]:
+    """One row per scenario of ``metric``; the metric is named on the first."""
+    return tuple(
+        Row(f"`{metric}`, {s}" if k == 0 else f"&emsp;{s}", metric, digits, FEEDBACK_PRESETS[s])
+        for k, s in enumerate(scenarios)
+    )
+
+
 TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        "austerity",
+        (
+            Column("baseline m23", "baseline", 23),
+            Column("baseline m120", "baseline", 120),
+            Column("austerity m120", "austerity", 120),
+        ),
+        (
+            Row("`co_delivery_volunteers` (per 1,000)", "co_delivery_volunteers", 1),
+            Row("`paid_staff`", "paid_staff", 2),
+            *_metrics(
+                "staff_resistance",
+                "exploited_share",
+                "service_performance",
+                "motivation_citizens",
+                "economic_value",
+                "coproduction_budget_share",
+            ),
+        ),
+    ),
+    TableSpec(
+        "pandemic",
+        _months("pandemic", (62, 63, 64, 66, 69, 75, 120)),
+        (
+            Row("`volunteers_signed_up`", "volunteers_signed_up", 1),
+            Row("`volunteers_matched` (so far)", "volunteers_matched", 1),
+            Row("`volunteers_waiting`", "volunteers_waiting", 1),
+            *_metrics("service_performance", "trust_citizens_in_staff"),
+            Row("baseline `trust_citizens_in_staff`", "trust_citizens_in_staff", preset="baseline"),
+        ),
+    ),
+    TableSpec(
+        "feedback",
+        _months("baseline", (0, 12, 24, 36, 60, 90, 120)),
+        (
+            *_by_scenario(
+                "participation_co_assessment", ("without feedback", "baseline", "loop closed"), 4
+            ),
+            *_by_scenario("expects_response", ("without feedback", "loop closed")),
+            *_by_scenario("trust_citizens_in_staff", ("without feedback", "loop closed")),
+        ),
+    ),
+    TableSpec(
+        "digital_first",
+        (
+            Column("baseline", "baseline", 120),
+            Column("digital first", "digital_first", 120),
+        ),
+        (
+            *_metrics("participation_any"),
+            Row("`offers` (per 1,000 a month)", "offers", 1),
+            Row(
+                "hours given per participant a month (`citizen_hours` / 1,000 / "
+                "`participation_any`)",
+                "citizen_hours/participation_any",
+                1,
+                scale=1 / 1000,
+            ),
+            Row(
+                "participation of citizens **with** digital access (agent table)",
+                "with:digital_access",
+            ),
+            Row(
+                "participation of citizens **without** digital access (agent table)",
+                "without:digital_access",
+            ),
+            Row(
+                "`usual_suspects_share` (places held by people with 2+ places)",
+                "usual_suspects_share",
+            ),
+            Row("`participation_gap_education` (high minus low)", "participation_gap_education"),
+            *_metrics("service_performance"),
+        ),
+    ),
     TableSpec(
         "baseline",
         _months("baseline", (0, 24, 60, 120)),
