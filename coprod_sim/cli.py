@@ -33,6 +33,7 @@ from . import params as P
 from . import report, runs
 from . import scenario as S
 from ._version import __version__
+from .progress import SweepTimeRemainingColumn
 from .validation import runner as runner_defaults
 
 app = typer.Typer(
@@ -142,23 +143,30 @@ def _simulate(scenarios: list[S.Scenario], seed: int, replications: int) -> runs
         return runs.run_all(scenarios, seed, replications, tick)
 
 
-def _write(results: runs.Results, folder: Path, command: str, origins: list[str]) -> None:
-    """Write every output of a run or comparison into ``folder``."""
+def _write(
+    results: runs.Results,
+    folder: Path,
+    command: str,
+    origins: list[str],
+    changes: dict[str, Any],
+) -> None:
+    """Write every output of a run or comparison into ``folder``; ``changes`` are the
+    parameters set on the command line (named in the titles and headline)."""
     ts, agents = results.timeseries, results.agents
     ts.to_parquet(folder / "timeseries.parquet", index=False)
     ts.to_csv(folder / "timeseries.csv", index=False)
     agents.to_parquet(folder / "agents.parquet", index=False)
     if len(results.scenarios) == 1:
         sc = results.scenarios[0]
-        text = S.dumps(sc, command=command, origin=origins[0])
+        text = S.dumps(sc, command=command, origin=origins[0], changes=changes)
         (folder / RESOLVED).write_text(text, encoding="utf-8")
     else:
         (folder / RESOLVED_DIR).mkdir()
         for sc, origin in zip(results.scenarios, origins, strict=True):
-            text = S.dumps(sc, command=command, origin=origin)
+            text = S.dumps(sc, command=command, origin=origin, changes=changes)
             (folder / RESOLVED_DIR / f"{sc.name}.resolved.toml").write_text(text, encoding="utf-8")
     report.final_values(ts).to_csv(folder / "final_values.csv", index=False)
-    infos = [runs.info(sc) for sc in results.scenarios]
+    infos = [runs.info(sc, changes=changes) for sc in results.scenarios]
     (folder / "report.html").write_text(report.render(ts, agents, infos), encoding="utf-8")
 
 
@@ -312,11 +320,12 @@ def run(
     with _clean_errors():
         overrides = _overrides(sets or [], steps)
         sc = S.load(scenario, overrides=overrides, seed=seed, replications=replications)
+        sc = runs.with_changes(sc, overrides)
         folder = out or Path("out") / sc.name
         runs.check_output(folder, force)
         results = _simulate([sc], int(sc.rng), sc.replications)
         with runs.staged_output(folder, force) as staging:
-            _write(results, staging, _command(), [str(scenario)])
+            _write(results, staging, _command(), [str(scenario)], overrides)
     console.print(_summary(results.timeseries, f"{sc.title or sc.name}: final values"))
     _wrote(folder)
 
@@ -358,12 +367,16 @@ def compare(
                 problems.append(str(err))
         if problems:
             raise P.ParameterError(problems)
+        loaded = [runs.with_changes(sc, overrides) for sc in loaded]
         folder = out or Path("out") / "compare"
         runs.check_output(folder, force)
         results = _simulate(loaded, seed, replications)
         with runs.staged_output(folder, force) as staging:
-            _write(results, staging, _command(), list(scenarios))
-    console.print(_summary(results.timeseries, "Final values and differences"))
+            _write(results, staging, _command(), list(scenarios), overrides)
+    title = "Final values and differences"
+    if overrides:
+        title += f", with {runs.describe_changes(overrides)}"
+    console.print(_summary(results.timeseries, title))
     _wrote(folder)
 
 
@@ -447,10 +460,11 @@ def sweep(
             f"{ex.replications} replications = {total:,} runs of {ex.steps} months"
         )
         with _progress_runs() as progress:
-            task = progress.add_task("runs", total=total, failed=0)
+            task = progress.add_task("runs", total=total, failed=0, done=0)
 
             def show(done: int, failed: int, todo: int) -> None:
-                progress.update(task, completed=total - todo + done, failed=failed)
+                # ``done`` apart from ``completed``: runs resumed from disk took no time here.
+                progress.update(task, completed=total - todo + done, failed=failed, done=done)
 
             summary = sweeps.run(
                 ex,
@@ -652,7 +666,7 @@ def _progress_runs() -> Progress:
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("failed: {task.fields[failed]}"),
-        TimeRemainingColumn(),
+        SweepTimeRemainingColumn(),
         console=console,
     )
 
@@ -705,7 +719,10 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
         sc = S.load(path)
         with path.open("rb") as handle:
             provenance = tomllib.load(handle).get("provenance", {})
-        by_label[sc.name] = runs.info(sc, str(provenance.get("version", __version__)))
+        version = str(provenance.get("version", __version__))
+        changes = provenance.get("changes")
+        changes = changes if isinstance(changes, dict) else None
+        by_label[sc.name] = runs.info(sc, version, changes)
         if "seed" in ts.columns:  # the seeds the data were made with, not the file's say-so
             mine = ts.loc[ts["scenario"] == sc.name, "seed"]
             by_label[sc.name]["seeds"] = sorted(int(x) for x in mine.unique())

@@ -1,4 +1,4 @@
-"""Observation (ODD element 7 / MODEL.md §7): canonical metrics as pure functions of the state.
+"""Observation (ODD §4.11): canonical metrics as pure functions of the state.
 
 :func:`collect` returns one row: every canonical name in :data:`CANONICAL`, plus the extra
 names in :data:`EXTRA`. A metric never changes the state. :func:`agent_snapshot` gives a tidy
@@ -59,7 +59,7 @@ CANONICAL: tuple[str, ...] = (
     "resilience_commissioner",
     "resilience_chain",
 )
-"""The canonical metric names of MODEL.md §7. These names stay."""
+"""The canonical metric names (ODD §4.11). These names stay."""
 
 EXTRA: tuple[str, ...] = (
     "month",

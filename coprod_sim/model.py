@@ -1,7 +1,7 @@
 """The Mesa model: :class:`CoproductionModel` runs the vectorised engine one month a step.
 
 It owns a :class:`~coprod_sim.state.State` and runs the submodels in the ODD order
-(MODEL.md §3). Mesa agents and the networkx graph are built only when first asked for, so
+(ODD §3). Mesa agents and the networkx graph are built only when first asked for, so
 sweeps and million-citizen runs do not pay for them.
 """
 
@@ -44,7 +44,7 @@ SCHEDULE = (
     outcomes,  # 5. initiatives produce outcomes (4.6)
     learning,  # 6. everyone learns (4.2)
     performance,  # 7. service performance and public value (4.7) ...
-    resilience,  # ... and the resilience chain (§6)
+    resilience,  # ... and the resilience chain (ODD §7.11)
     dark_side,  # 8. rare dark-side events (4.8)
 )
 """Submodels in the order of one step (after the events of step 1, before metrics)."""

@@ -1,6 +1,6 @@
 """Citizens' social network, built as sparse arrays without networkx.
 
-Four kinds (MODEL.md §2): a small world within neighbourhoods plus long ties (default),
+Four kinds (ODD §2.6 and §5.4): a small world within neighbourhoods plus long ties (default),
 scale-free (Chung-Lu with power-law weights), random (Erdos-Renyi G(n, m)) and neighbourhood
 blocks (a stochastic block model). Every generator is vectorised and draws only from the
 ``rng`` passed in, so the same seed gives the same graph at any size. The low social

@@ -114,7 +114,7 @@ BURDEN: dict[str, str] = {
     "burnout_share": "burnt out (citizens)",
     "exploited_share": "feel exploited (citizens)",
 }
-"""Who carries the load: the dark side of co-production (MODEL.md 4.8)."""
+"""Who carries the load: the dark side of co-production (ODD §7.8)."""
 GROUPS: tuple[tuple[str, str], ...] = (
     ("education", "education"),
     ("age_band", "age band"),
@@ -715,8 +715,14 @@ def _final_mean(ts: pd.DataFrame, scenario: str, metric: str) -> float:
     return float(sub.loc[sub["month"] == sub["month"].max(), metric].mean())
 
 
-def _headlines(ts: pd.DataFrame) -> list[str]:
-    """One or two plain sentences per scenario on its final month (not escaped)."""
+def _headlines(ts: pd.DataFrame, run_changes: Mapping[str, str] | None = None) -> list[str]:
+    """One or two plain sentences per scenario on its final month (not escaped).
+
+    ``run_changes`` maps a scenario label to the parameter changes made for this run (e.g.
+    "staff training = 0.8"), which the sentence then opens with: the numbers are not the
+    scenario's own.
+    """
+    run_changes = run_changes or {}
     out = []
     scenarios = _scenarios(ts)
     for scenario in scenarios:
@@ -731,6 +737,9 @@ def _headlines(ts: pd.DataFrame) -> list[str]:
         weakest = min(links, key=links.__getitem__)
         reps = _replications(ts, scenario)
         who = f"{scenario}: at" if len(scenarios) > 1 else "At"
+        if run_changes.get(scenario):
+            changed = f"with {run_changes[scenario]} set for this run, at"
+            who = f"{scenario}: {changed}" if len(scenarios) > 1 else changed.capitalize()
         means = f" (means of {reps} replications)" if reps > 1 else ""
         ratio = f", {willing / taking:.1f} times as many willing as taking part" if taking else ""
         out.append(
@@ -882,7 +891,8 @@ def render(
         colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] if many else "#999999"
         parts.append(_scenario_html(info, colour))
     parts.append("<h2>Headline</h2>")
-    parts += [f'<p class="headline">{esc(s)}</p>' for s in _headlines(ts)]
+    run_changes = {str(i["label"]): str(i.get("run_changes") or "") for i in infos}
+    parts += [f'<p class="headline">{esc(s)}</p>' for s in _headlines(ts, run_changes)]
     parts.append("<h2>Figures</h2>")
     band = ""
     if _band_note(ts):

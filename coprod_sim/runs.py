@@ -14,12 +14,14 @@ import shutil
 import signal
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from . import params as P
 from ._version import __version__
 from .model import CoproductionModel
 from .scenario import Scenario
@@ -246,11 +248,51 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
         raise
 
 
-def info(scenario: Scenario, version: str = __version__) -> dict:
+# ------------------------------------------------------------------------------ titles
+
+
+def _plain(value: Any) -> str:
+    """A value as a person writes it: 0.8, 60, true, 'top_down'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def describe_changes(changes: Mapping[str, Any]) -> str:
+    """Parameter changes in the schema's words: "staff training = 0.8 and steps = 60"."""
+    phrases = [
+        f"{P.PARAMS_BY_NAME[name].label if name in P.PARAMS_BY_NAME else name} = {_plain(v)}"
+        for name, v in changes.items()
+    ]
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def with_changes(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
+    """``scenario`` retitled for a run that changes some of its parameters (``--set``): a
+    report titled "Baseline" with the baseline's question would claim to show the preset
+    itself. The title and question name the changes; the description and sources stay the
+    scenario's own. With no changes the scenario is returned as it is."""
+    if not changes:
+        return scenario
+    what = describe_changes(changes)
+    base = scenario.title or scenario.name
+    question = f"What changes with {what}?"
+    if scenario.question:
+        question += f" (Without the changes, {base} asks: {scenario.question})"
+    return scenario.replace(title=f"{base}, with {what}", question=question)
+
+
+def info(
+    scenario: Scenario, version: str = __version__, changes: Mapping[str, Any] | None = None
+) -> dict:
     """What a report says about a scenario as run (see :func:`coprod_sim.report.render`);
-    ``version`` is the package version that ran it."""
+    ``version`` is the package version that ran it, ``changes`` the parameters set for this
+    run on the command line (the headline names them)."""
     return {
         "label": scenario.name,
+        "run_changes": describe_changes(changes) if changes else "",
         "title": scenario.title or scenario.name,
         "description": scenario.description,
         "question": scenario.question,

@@ -763,9 +763,16 @@ def _check_horizon(spec: _Spec, params: P.Params, overrides: Mapping[str, Any]) 
 # ------------------------------------------------------------------------------ writing
 
 
-def document(scenario: Scenario, *, command: str = "", origin: str = "") -> dict[str, Any]:
+def document(
+    scenario: Scenario,
+    *,
+    command: str = "",
+    origin: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The resolved scenario as a TOML-ready document: every parameter, the seed, the
-    events and the provenance (package version, Python, time, command)."""
+    events and the provenance (package version, Python, time, command, and the ``changes``
+    made on the command line, which ``coprod report`` names in the headline again)."""
     import mesa
     import numpy as np
 
@@ -807,13 +814,21 @@ def document(scenario: Scenario, *, command: str = "", origin: str = "") -> dict
         "numpy": np.__version__,
         "mesa": mesa.__version__,
     }
+    if changes:  # already in [parameters]; kept apart only to say what this run changed
+        doc["provenance"]["changes"] = dict(changes)
     return doc
 
 
-def dumps(scenario: Scenario, *, command: str = "", origin: str = "") -> str:
+def dumps(
+    scenario: Scenario,
+    *,
+    command: str = "",
+    origin: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> str:
     """The resolved scenario as TOML text (see :func:`document`)."""
     head = (
         f"# Resolved scenario written by coprod-sim {__version__}: every parameter, the seed\n"
         "# and the events, enough to reproduce the run bit for bit with `coprod run FILE`.\n\n"
     )
-    return head + tomli_w.dumps(document(scenario, command=command, origin=origin))
+    return head + tomli_w.dumps(document(scenario, command=command, origin=origin, changes=changes))

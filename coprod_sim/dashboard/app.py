@@ -23,6 +23,7 @@ from solara.alias import rv as v
 from .. import params as P
 from .. import report
 from .. import scenario as S
+from ..validation import CALIBRATION
 from . import session as SS
 from . import views as V
 from . import workshop as W
@@ -692,10 +693,7 @@ def WorkshopTab() -> None:
 # ----------------------------------------------------------------------------- about tab
 
 
-@solara.component
-def AboutTab() -> None:
-    solara.Markdown(
-        """
+ABOUT: str = f"""
 **coprod-sim** simulates the co-production of public services: citizens, frontline staff,
 commissioners and politicians, each with motivation, trust and self-efficacy, on a social
 network, under barriers, risk appetites, policy levers and shocks (Loeffler and Bovaird).
@@ -705,12 +703,16 @@ network, under barriers, risk appetites, policy levers and shocks (Loeffler and 
 - **Compare**: two scenarios, or one changed lever, on the same seed.
 - **Workshop**: a guided sequence for facilitators (see `docs/workshop.md`).
 
-The model is stylised and its defaults are set by hand from the chapters, not calibrated: read
-the numbers as directions and sizes, not forecasts. Every mechanism is traced to its source in
-`docs/ODD.md`. Interactive runs are limited to 20,000 citizens; use `coprod run` or
-`coprod sweep` for larger ones.
+The model is stylised: read the numbers as directions and sizes, not forecasts.
+{CALIBRATION} Every mechanism is traced to its source in `docs/ODD.md`. Interactive runs are
+limited to 20,000 citizens; use `coprod run` or `coprod sweep` for larger ones.
 """
-    )
+"""The About tab's text (its calibration sentence is shared with the README and the docs)."""
+
+
+@solara.component
+def AboutTab() -> None:
+    solara.Markdown(ABOUT)
 
 
 # ----------------------------------------------------------------------------- page

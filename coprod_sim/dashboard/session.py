@@ -37,7 +37,7 @@ BASELINE = "baseline"
 
 @dataclass(frozen=True)
 class ShockNow:
-    """A shock the "shock now" buttons start at the next month (MODEL.md §6, shocks)."""
+    """A shock the "shock now" buttons start at the next month (ODD §7.10)."""
 
     kind: str
     label: str

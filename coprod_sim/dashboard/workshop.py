@@ -302,7 +302,7 @@ class LoopLink:
         sign: +1 if the target moves the same way as the source, -1 if the opposite way.
         mechanism: one sentence on how the model does it.
         where: the code location, ``"path/to/module.py: function"``.
-        odd: the section of ``docs/ODD.md`` that documents it (7.x there is MODEL.md 4.x).
+        odd: the section of ``docs/ODD.md`` that documents it (``"7.2"``).
         source_ref: the seed reference of the mechanism (``"000@11846"``).
     """
 

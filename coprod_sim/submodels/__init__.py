@@ -1,4 +1,5 @@
-"""The ODD submodels (MODEL.md §4), one module each, plus the events of §6.
+"""The ODD submodels (docs/ODD.md §7), one module each: 7.1-7.9, the events (§7.10) and the
+resilience chain (§7.11).
 
 Each module exposes ``step(state, params, rng)`` that updates the state's arrays in bulk.
 """

@@ -1,4 +1,4 @@
-"""Submodel 4.4, the commissioning cycle (Analyse-Plan-Do-Review, 003@35555).
+"""ODD §7.4, the commissioning cycle (Analyse-Plan-Do-Review, 003@35555).
 
 Every governance interval each commissioner appraises the initiatives it funds on their
 observed value, with risk weighting (000@34843: "decision makers around public policy tend to
@@ -100,7 +100,7 @@ def stop_initiatives(state: State, stop: np.ndarray) -> None:
 def _update_budget_share(state: State, success_rate: np.ndarray) -> None:
     co, po, pol = state.commissioners, state.politicians, state.policy
     # Commissioners' belief that co-production works is learnt from the evidence of their
-    # own appraisals (MODEL.md §2; the evidence gap, 000@28783).
+    # own appraisals (ODD §7.4; the evidence gap, 000@28783).
     co.self_efficacy += 0.3 * (success_rate - co.self_efficacy)
     co.trust += 0.2 * (success_rate - co.trust)
     co.motivation += 0.2 * (0.5 * state.service_performance + 0.5 * success_rate - co.motivation)

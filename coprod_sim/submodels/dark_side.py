@@ -1,4 +1,4 @@
-"""Submodel 4.8, the dark side: rare misconduct in co-delivery.
+"""ODD §7.8, the dark side: rare misconduct in co-delivery.
 
 Misconduct ("corruption, infringement of privacy or illegal discrimination or harassment",
 000@161040; vigilantism, 000@162507) is more likely without training or safeguards (the

@@ -1,4 +1,4 @@
-"""Process step 1: scheduled shocks and policy changes (MODEL.md §3 step 1, §6).
+"""Process step 1: scheduled shocks and policy changes (ODD §3 and §7.10).
 
 Shocks test the resilience chain (000@49502-58422): professional unavailability, a budget cut
 (with substitution, 000@136220-136480), a crisis call for volunteers bounded by matching

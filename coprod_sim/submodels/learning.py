@@ -1,4 +1,4 @@
-"""Submodel 4.2, learning: the virtuous and vicious circles.
+"""ODD §7.2, learning: the virtuous and vicious circles.
 
 Citizens
 - self-efficacy rises after a success that is made visible (staff feedback, 000@10732;

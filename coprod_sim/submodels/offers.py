@@ -1,4 +1,4 @@
-"""Submodel 4.3, staff offers: how many places frontline staff offer, and to whom.
+"""ODD §7.3, staff offers: how many places frontline staff offer, and to whom.
 
 Places offered a month = free slack x willingness to offer. Slack is cut by the staff time
 shortage ("shortage of staff time may be a much more important barrier to co-production than

@@ -1,4 +1,4 @@
-"""Submodel 4.6, outcomes: what each initiative achieves this month.
+"""ODD §7.6, outcomes: what each initiative achieves this month.
 
 An initiative's result depends on its hidden effectiveness (revealed only by experimenting,
 001@25101), staff support (lead staff skill and presence), participants' capability, and

@@ -1,4 +1,4 @@
-"""Submodel 4.1, citizen participation: P = willing x able x offered (000@122354, 000@14153).
+"""ODD §7.1, citizen participation: P = willing x able x offered (000@122354, 000@14153).
 
 Willingness is a logistic function of an index built from self-efficacy (a larger weight for
 collective modes, 000@10384, 000@17073), trust in staff (individual) or generalised trust

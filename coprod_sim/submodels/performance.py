@@ -1,4 +1,4 @@
-"""Submodel 4.7, service performance and public value (001@14087, 001@15682).
+"""ODD §7.7, service performance and public value (001@14087, 001@15682).
 
 Service performance = professional output (available, funded staff, pooled in teams that
 cover for absent colleagues, times productivity) plus co-production contributions, against

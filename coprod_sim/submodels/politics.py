@@ -1,4 +1,4 @@
-"""Submodel 4.5, politics: councillors' support for co-production, and elections.
+"""ODD §7.5, politics: councillors' support for co-production, and elections.
 
 Support follows public satisfaction ("more votes from satisfied citizens", 000@92857),
 savings that arrive within the politicians' horizon (short electoral cycles "focus the minds

@@ -1,4 +1,4 @@
-"""The whole-system resilience chain (000@49502-58422, 001@21637; MODEL.md §6).
+"""The whole-system resilience chain (000@49502-58422, 001@21637; ODD §7.11).
 
 Four links, each a level in [0, 1]:
 - user: share of vulnerable citizens' need that their own co-production and their social

@@ -1,4 +1,4 @@
-"""Submodel 4.9, the change programme: the Co-Production Star (000@66651, 001@34351).
+"""ODD §7.9, the change programme: the Co-Production Star (000@66651, 001@34351).
 
 An optional programme run by the commissioners, one step after another, each lasting
 ``star_step_months``:

@@ -1,4 +1,4 @@
-"""The statistics of the eight empirical patterns (MODEL.md §1), each with a 95% interval.
+"""The statistics of the eight empirical patterns (ODD §1.2), each with a 95% interval.
 
 Every pattern is split into checks. A check passes when its whole 95% interval lies on the
 side the evidence expects (an association significant at the 5% level, as in the chapters'
