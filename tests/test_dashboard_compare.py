@@ -245,3 +245,19 @@ def test_interval_figure_shows_labels_and_intervals(package_results: runs.Result
     assert list(dots.x) == pytest.approx(list(100 * table["relative"][:8][::-1]))
     assert sum(dots.error_x.array) + sum(dots.error_x.arrayminus) > 0
     assert "95% t-intervals over 3 paired seeds" in fig.layout.title.text
+
+
+def test_a_row_rounds_all_its_numbers_alike() -> None:
+    assert C.row_digits(908.0, 1496.0) == 0 and C.row_digits(18.3, 25.8) == 1
+    assert C.row_digits(0.5, float("nan")) == 3
+    results = synthetic(
+        {
+            "staff_hours": ([18.3, 18.3], [21.0, 30.6]),
+            "trust_citizens_in_staff": ([0.5, 0.5], [0.5, 0.5004]),
+        }
+    )
+    rows = {row[0]: row for row in C.table_rows(C.difference_table(results))}
+    hours = rows[metrics.label("staff_hours")]
+    assert hours[2:6] == ("18.3", "25.8", "+7.5", "[-53.5, +68.5]")
+    trust = rows[metrics.label("trust_citizens_in_staff")]
+    assert trust[4] == "+0.000"  # never "-0.000"

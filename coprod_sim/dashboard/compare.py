@@ -239,17 +239,27 @@ TABLE_HEADER: tuple[str, ...] = (
 """Column headings of the table as shown."""
 
 
-def _number(value: float, *, sign: bool = False) -> str:
-    """The report's rounding (three decimals below 10, one below 100, none above)."""
-    return report._num(value, sign=sign) or "n/a"
+def row_digits(*values: float) -> int:
+    """Decimals for one row of the table, from its largest mean: three below 10, one below
+    100, none above (the report's rounding), so that a row's numbers line up."""
+    size = max((abs(v) for v in values if np.isfinite(v)), default=0.0)
+    return 0 if size >= 100 else 1 if size >= 10 else 3
+
+
+def _number(value: float, digits: int, *, sign: bool = False) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    rounded = round(float(value), digits) + 0.0  # + 0.0: no "-0.000"
+    return f"{rounded:+,.{digits}f}" if sign else f"{rounded:,.{digits}f}"
 
 
 def table_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
     """The table's rows as text, in :data:`TABLE_HEADER`'s order."""
     rows = []
     for r in table.itertuples(index=False):
+        d = row_digits(r.mean_a, r.mean_b)
         interval = (
-            f"[{_number(r.low, sign=True)}, {_number(r.high, sign=True)}]"
+            f"[{_number(r.low, d, sign=True)}, {_number(r.high, d, sign=True)}]"
             if np.isfinite(r.low)
             else "n/a (one seed)"
         )
@@ -257,9 +267,9 @@ def table_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
             (
                 r.label,
                 r.unit,
-                _number(r.mean_a),
-                _number(r.mean_b),
-                _number(r.difference, sign=True),
+                _number(r.mean_a, d),
+                _number(r.mean_b, d),
+                _number(r.difference, d, sign=True),
                 interval,
                 f"{100 * r.relative:+.1f}%",
             )

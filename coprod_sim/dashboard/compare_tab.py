@@ -142,7 +142,9 @@ def LeverRows(values: Mapping[str, Any]) -> None:
                     style_="max-width: 320px; min-width: 240px",
                     class_="cs-lever-name",
                 )
-                with solara.Column(gap="0px", style={"min-width": "260px"}):
+                with solara.Column(
+                    gap="0px", style={"min-width": "260px"}, classes=["cs-lever-value"]
+                ):
                     solara.SliderFloat(
                         "new value",
                         value=float(value),
@@ -150,9 +152,12 @@ def LeverRows(values: Mapping[str, Any]) -> None:
                         max=float(spec.high),
                         step=C.lever_step(name),
                         on_value=lambda new, k=k: _set_row(k, None, new, values),
-                        classes=["cs-lever-value"],
                     )
-                solara.Text(f"now {values[name]:g}", style={"color": "#555"})
+                solara.Text(
+                    f"{value:g} (now {values[name]:g})",
+                    style={"color": "#555", "min-width": "90px"},
+                    classes=["cs-lever-shown"],
+                )
                 solara.Button(
                     icon_name="mdi-close",
                     icon=True,
