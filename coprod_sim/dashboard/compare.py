@@ -74,17 +74,7 @@ class CompareSpec:
 
 def check_seeds(value: Any) -> int:
     """The number of seeds per side as an ``int`` in ``[1, MAX_SEEDS]``."""
-    text = str(value).strip()
-    try:
-        seeds = int(text)
-    except ValueError:
-        seeds = None
-    if seeds is None or not 1 <= seeds <= MAX_SEEDS:
-        raise SS.DashboardError(
-            f"compare: seeds: value {text!r} is not allowed; allowed: an integer in "
-            f"[1, {MAX_SEEDS}]"
-        )
-    return seeds
+    return SS.check_integer(value, "compare: seeds", 1, MAX_SEEDS)
 
 
 def two_scenarios(

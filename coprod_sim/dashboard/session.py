@@ -96,18 +96,24 @@ def check_size(values: Mapping[str, Any], source: str = "dashboard") -> None:
         )
 
 
+def check_integer(value: Any, key: str, low: int, high: int) -> int:
+    """``value`` (text from a field is converted) as an ``int`` in ``[low, high]``, else a
+    :class:`DashboardError` naming ``key``, the value and what is allowed."""
+    text = str(value).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise DashboardError(
+            f"{key}: value {text!r} is not allowed; allowed: an integer in [{low}, {high}]"
+        )
+    return number
+
+
 def check_seed(seed: Any) -> int:
     """The seed as an ``int`` in ``[0, MAX_SEED]``; text from a field is converted."""
-    text = str(seed).strip()
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not 0 <= value <= S.MAX_SEED:
-        raise DashboardError(
-            f"seed: value {text!r} is not allowed; allowed: an integer in [0, {S.MAX_SEED}]"
-        )
-    return value
+    return check_integer(seed, "seed", 0, S.MAX_SEED)
 
 
 @dataclass
@@ -337,6 +343,9 @@ __all__ = [
     "SHOCKS_NOW",
     "DashboardError",
     "Session",
+    "check_integer",
+    "check_seed",
+    "check_size",
     "preset_scenarios",
     "read_upload",
 ]
