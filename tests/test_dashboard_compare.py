@@ -230,6 +230,7 @@ def test_band_figures_draw_both_sides_with_bands(package_results: runs.Results) 
         assert {t.legendgroup for t in bands} == {a, b}
         assert len(bands) == len(lines)  # a band under every mean line
         assert "5th-95th percentile" in fig.layout.title.text
+        assert fig.layout.legend.orientation == "h"  # below: long side names squeeze the plot
     per_side = C.band_figures(package_results, per_side=True)
     assert [len(row) for row in per_side] == [2] * 5
     for row in per_side:
@@ -254,6 +255,7 @@ def test_a_row_rounds_all_its_numbers_alike() -> None:
         {
             "staff_hours": ([18.3, 18.3], [21.0, 30.6]),
             "trust_citizens_in_staff": ([0.5, 0.5], [0.5, 0.5004]),
+            "resilience_provider": ([1.0, 1.0], [0.99999, 0.99999]),
         }
     )
     rows = {row[0]: row for row in C.table_rows(C.difference_table(results))}
@@ -261,3 +263,4 @@ def test_a_row_rounds_all_its_numbers_alike() -> None:
     assert hours[2:6] == ("18.3", "25.8", "+7.5", "[-53.5, +68.5]")
     trust = rows[metrics.label("trust_citizens_in_staff")]
     assert trust[4] == "+0.000"  # never "-0.000"
+    assert rows[metrics.label("resilience_provider")][4:] == ("+0.000", "[+0.000, +0.000]", "+0.0%")

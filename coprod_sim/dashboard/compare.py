@@ -261,7 +261,7 @@ def table_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
                 _number(r.mean_b, d),
                 _number(r.difference, d, sign=True),
                 interval,
-                f"{100 * r.relative:+.1f}%",
+                f"{round(100 * r.relative, 1) + 0.0:+.1f}%",
             )
         )
     return rows
@@ -288,21 +288,24 @@ BAND_VIEWS: tuple[V.View, ...] = tuple(view for view in V.VIEWS if not view.uses
 """The live views drawn for a comparison: the five without agents."""
 
 BAND_NOTE = (
-    f"lines are the means over the seeds; the shaded bands span the {report.BAND[0]:.0%}-"
-    f"{report.BAND[1]:.0%} percentiles across the seeds (the report's bands; with five seeds "
-    "nearly the lowest to the highest)."
+    "lines are the means over the seeds; the shaded bands span the 5th-95th percentile across "
+    "the seeds (the report's bands; with five seeds nearly the lowest to the highest)."
 )
-"""What the figures' lines and bands are."""
+"""What the figures' lines and bands are (:data:`coprod_sim.report.BAND`)."""
 
 
 def band_figures(results: runs.Results, *, per_side: bool = False) -> list[list[go.Figure]]:
     """The :data:`BAND_VIEWS` of a comparison, one list per view: both sides in one figure,
-    or with ``per_side`` one figure per side (A, then B). Each draws :data:`BAND_NOTE`."""
+    or with ``per_side`` one figure per side (A, then B). Each draws :data:`BAND_NOTE`; the
+    layout is the live views' (legend below: the sides' long names would squeeze the plot)."""
     ts = results.timeseries
-    if not per_side:
-        return [[view.build(ts, None)] for view in BAND_VIEWS]
+    horizon = int(ts["month"].max())
     sides = side_labels(results)
-    return [[view.build(ts[ts["scenario"] == s], None) for s in sides] for view in BAND_VIEWS]
+    parts = [ts[ts["scenario"] == s] for s in sides] if per_side else [ts]
+    return [
+        [V.live_figure(view, part, pd.DataFrame(), horizon) for part in parts]
+        for view in BAND_VIEWS
+    ]
 
 
 def interval_figure(table: pd.DataFrame, seeds: int, top: int = 12) -> go.Figure:

@@ -9,6 +9,8 @@ scenario (200 citizens, 24 months) and two or three seeds keep the runs short.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -157,8 +159,13 @@ def test_compare_two_scenarios_overlaid_and_side_by_side(page: Page) -> None:
     seeds = page.locator(".cs-compare-seeds input")
     seeds.fill("2")
     seeds.press("Enter")
-    page.locator(".cs-compare-run").click()
+    run = page.locator(".cs-compare-run")
+    run.click()
+    # Four runs of 120 months in the background: progress shows, Run both waits for them.
+    expect(page.locator(".cs-compare-progress")).to_contain_text(re.compile(r"Running… \d+%"))
+    expect(run).to_be_disabled()
     results = results_of(page)
+    expect(run).to_be_enabled()
     expect(results).to_contain_text(
         "A (reference): baseline. B: feedback_loop_closed. Both over seeds 0-1, 120 months."
     )
