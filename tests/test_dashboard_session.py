@@ -192,26 +192,6 @@ def test_an_upload_name_is_never_a_path():
         _upload("[parameters]\nstaff_training = 7\n", name="/etc/passwd.toml")
 
 
-# ------------------------------------------------------------------------------ compare
-
-
-def test_compare_runs_both_on_the_same_seed():
-    a = S.load("baseline").replace(steps=6)
-    b = SS.lever_variant(a, "staff_training", 0.9)
-    assert b.name == "baseline, staff_training=0.9"
-    seen = []
-    results = SS.compare(a, b, seed=3, on_step=lambda d, t: seen.append((d, t)))
-    ts = results.timeseries
-    assert sorted(ts["scenario"].unique()) == sorted(["baseline", "baseline, staff_training=0.9"])
-    assert set(ts["seed"]) == {3}
-    assert seen[-1] == (12, 12)
-
-
-def test_compare_refuses_a_bad_lever():
-    with pytest.raises(SS.DashboardError, match=r"\[0, 1\]"):
-        SS.lever_variant(S.load("baseline"), "staff_training", 3.0)
-
-
 # ------------------------------------------------------------------------------ views
 
 

@@ -21,9 +21,9 @@ import solara.lab
 from solara.alias import rv as v
 
 from .. import params as P
-from .. import report
 from .. import scenario as S
 from ..validation import CALIBRATION
+from . import compare_tab as CT
 from . import session as SS
 from . import views as V
 from . import workshop as W
@@ -482,133 +482,12 @@ def Clock() -> None:
 
 # ----------------------------------------------------------------------------- compare tab
 
-compare_mode = solara.reactive("two scenarios")
-compare_a = solara.reactive(SS.BASELINE)
-compare_b = solara.reactive("feedback_loop_closed")
-compare_lever = solara.reactive("staff_training")
-compare_value = solara.reactive(0.8)
-compare_layout = solara.reactive("overlaid")
-compare_progress = solara.reactive(0.0)
-
-
-@solara.lab.task(prefer_threaded=True)
-def run_compare(first: S.Scenario, second: S.Scenario, seed: int) -> Any:
-    """Run both scenarios on the same seed in a thread (the page stays live)."""
-    compare_progress.value = 0.0
-
-    def progress(done: int, total: int) -> None:
-        # Every 5%: each change re-renders the progress bar.
-        percent = 100.0 * done / total
-        if done == total or percent - compare_progress.value >= 5:
-            compare_progress.value = percent
-
-    return SS.compare(first, second, seed, on_step=progress)
-
-
-def _compare_pair() -> tuple[S.Scenario, S.Scenario]:
-    if compare_mode.value == "two scenarios":
-        return presets()[compare_a.value], presets()[compare_b.value]
-    base = _session().current
-    return base, SS.lever_variant(base, compare_lever.value, compare_value.value)
-
 
 @solara.component
 def CompareTab() -> None:
-    names = list(presets())
-    levers = [p.name for p in P.PARAMETERS if p.changeable and p.type is float]
-    with solara.Column(gap="8px", classes=["cs-compare"]):
-        solara.Markdown(
-            "Run two scenarios, or the current settings against one changed lever, on the "
-            "**same seed** for their whole horizon, then overlay them and read the differences."
-        )
-        solara.ToggleButtonsSingle(
-            value=compare_mode, values=["two scenarios", "a changed lever"], classes=["cs-mode"]
-        )
-        with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
-            if compare_mode.value == "two scenarios":
-                solara.Select("First (reference)", values=names, value=compare_a)
-                solara.Select("Second", values=names, value=compare_b)
-            else:
-                solara.Select("Lever", values=levers, value=compare_lever)
-                spec = P.PARAMS_BY_NAME[compare_lever.value]
-                solara.SliderFloat(
-                    "its value",
-                    value=compare_value,
-                    min=float(spec.low),
-                    max=float(spec.high),
-                    step=_step(spec),
-                )
-
-        def start() -> None:
-            try:
-                first, second = _compare_pair()
-            except SS.DashboardError as err:
-                message.value = str(err)
-                return
-            run_compare(first, second, _session().seed)
-
-        with solara.Row(gap="8px", style={"align-items": "center"}):
-            solara.Button(
-                "Run both",
-                on_click=start,
-                color="primary",
-                disabled=run_compare.pending,
-                classes=["cs-compare-run"],
-            )
-            solara.ToggleButtonsSingle(value=compare_layout, values=["overlaid", "side by side"])
-        if run_compare.pending:
-            CompareProgress()
-        if run_compare.error:
-            solara.Error(f"Compare failed: {run_compare.exception}")
-        results = run_compare.value if run_compare.finished else None
-        if results is not None:
-            CompareResults(results)
-
-
-@solara.component
-def CompareProgress() -> None:
-    """In its own component: only it re-renders as the runs progress."""
-    solara.ProgressLinear(value=compare_progress.value)
-    solara.Text(f"Running… {compare_progress.value:.0f}%")
-
-
-@solara.component
-def CompareResults(results: Any) -> None:
-    ts = results.timeseries
-    labels = [str(s) for s in pd.unique(ts["scenario"])]
-    solara.Markdown(
-        f"Seed {int(ts['seed'].iloc[0])}: **{labels[0]}** (reference) against **{labels[1]}**."
-    )
-    builders = [v for v in V.VIEWS if not v.uses_agents]
-    overlaid = compare_layout.value == "overlaid"
-
-    def figures() -> list[list[go.Figure]]:
-        if overlaid:
-            return [[view.build(ts, results.agents)] for view in builders]
-        return [[view.build(ts[ts["scenario"] == lb], None) for lb in labels] for view in builders]
-
-    rows = solara.use_memo(figures, [id(results), overlaid])
-    with solara.Column(classes=["cs-compare-results"]):
-        if overlaid:
-            with solara.ColumnsResponsive(default=12, large=6):
-                for row in rows:
-                    Figure(row[0])
-        else:
-            for row in rows:
-                with solara.ColumnsResponsive(default=12, large=6):
-                    for label, fig in zip(labels, row, strict=True):
-                        with solara.Column():
-                            solara.Markdown(f"**{label}**")
-                            Figure(fig)
-        table = report.final_values(ts)
-        diff = [c for c in table.columns if " - " in c]
-        solara.Markdown("**Final values and the difference (second minus first)**")
-        shown = table.copy()
-        for c in shown.columns[2:]:
-            shown[c] = shown[c].round(4)
-        if diff:
-            shown = shown.reindex(shown[diff[0]].abs().sort_values(ascending=False).index)
-        solara.DataFrame(shown, items_per_page=40)
+    """The tab's body is :mod:`.compare_tab`; reading ``run_id`` re-renders it when the
+    sidebar's settings (the base of a lever comparison) change."""
+    CT.CompareTab(_session(), presets(), run_id.value)
 
 
 # ----------------------------------------------------------------------------- workshop tab
@@ -700,7 +579,8 @@ network, under barriers, risk appetites, policy levers and shocks (Loeffler and 
 
 - **Run**: pick a scenario on the left, press *Play*, move a lever and watch the run restart
   with it. *Shock now* starts a shock at the next month.
-- **Compare**: two scenarios, or one changed lever, on the same seed.
+- **Compare**: two scenarios, or the current settings against several changed levers,
+  over several seeds (the differences with their intervals).
 - **Workshop**: a guided sequence for facilitators (see `docs/workshop.md`).
 
 The model is stylised: read the numbers as directions and sizes, not forecasts.

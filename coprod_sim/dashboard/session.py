@@ -2,9 +2,9 @@
 
 A :class:`Session` holds what one browser tab works on: the scenario it started from, the
 settings the user has changed, the seed, and the live :class:`CoproductionModel`. Every
-action of the page (step, reset, change a setting, shock now, upload, export, compare) is a
-method or function here, so the logic is tested without a browser and the Solara components
-stay thin.
+action of the page (step, reset, change a setting, shock now, upload, export) is a method or
+function here (the Compare tab's are in :mod:`.compare`), so the logic is tested without a
+browser and the Solara components stay thin.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from .. import params as P
-from .. import runs
 from .. import scenario as S
 from ..model import CoproductionModel
 from ..submodels.events import Event
@@ -96,18 +95,24 @@ def check_size(values: Mapping[str, Any], source: str = "dashboard") -> None:
         )
 
 
+def check_integer(value: Any, key: str, low: int, high: int) -> int:
+    """``value`` (text from a field is converted) as an ``int`` in ``[low, high]``, else a
+    :class:`DashboardError` naming ``key``, the value and what is allowed."""
+    text = str(value).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise DashboardError(
+            f"{key}: value {text!r} is not allowed; allowed: an integer in [{low}, {high}]"
+        )
+    return number
+
+
 def check_seed(seed: Any) -> int:
     """The seed as an ``int`` in ``[0, MAX_SEED]``; text from a field is converted."""
-    text = str(seed).strip()
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not 0 <= value <= S.MAX_SEED:
-        raise DashboardError(
-            f"seed: value {text!r} is not allowed; allowed: an integer in [0, {S.MAX_SEED}]"
-        )
-    return value
+    return check_integer(seed, "seed", 0, S.MAX_SEED)
 
 
 @dataclass
@@ -332,53 +337,15 @@ def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
     return scenario
 
 
-# -------------------------------------------------------------------------------- compare
-
-
-def lever_variant(base: S.Scenario, name: str, value: Any) -> S.Scenario:
-    """``base`` with one parameter changed, named after the change (for compare)."""
-    spec = P.PARAMS_BY_NAME.get(name)
-    if spec is None:
-        raise DashboardError(f"compare: unknown parameter {name!r}{P.suggest(name)}")
-    try:
-        P.validate({**base.parameters(), name: value}, source="compare")
-    except P.ParameterError as err:
-        raise DashboardError("; ".join(err.problems)) from err
-    return base.replace(name=f"{base.name or 'scenario'}, {name}={value}", **{name: value})
-
-
-def compare(
-    first: S.Scenario,
-    second: S.Scenario,
-    seed: int,
-    on_step: Callable[[int, int], None] | None = None,
-) -> runs.Results:
-    """Run two scenarios on the same seed for their horizons (one replication each).
-
-    ``on_step(done, total)`` reports progress in months.
-    """
-    for sc in (first, second):
-        check_size(sc.parameters(), sc.name or "compare")
-    total = first.steps + second.steps
-    done = 0
-
-    def tick(_label: str, _replication: int) -> None:
-        nonlocal done
-        done += 1
-        if on_step is not None:
-            on_step(done, total)
-
-    return runs.run_all([first, second], seed=seed, replications=1, on_step=tick)
-
-
 __all__ = [
     "MAX_CITIZENS",
     "MAX_UPLOAD_BYTES",
     "SHOCKS_NOW",
     "DashboardError",
     "Session",
-    "compare",
-    "lever_variant",
+    "check_integer",
+    "check_seed",
+    "check_size",
     "preset_scenarios",
     "read_upload",
 ]

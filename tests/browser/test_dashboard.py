@@ -296,41 +296,6 @@ def test_shock_button_dips_the_resilience_chart(page: Page) -> None:
     assert chain[-3:].mean() < unshocked["resilience_chain"][-3:].mean()
 
 
-def test_compare_shows_two_runs(page: Page) -> None:
-    tab(page, "Compare")
-    compare = page.locator(".cs-compare")
-    expect(compare.locator(".cs-mode .v-btn--active")).to_have_text(re.compile("two scenarios"))
-    for label, value in (("First (reference)", "baseline"), ("Second", "feedback_loop_closed")):
-        field = compare.locator(".v-select").filter(has_text=label)
-        expect(field.locator(".v-select__selection")).to_have_text(value)
-    page.locator(".cs-compare-run").click()
-    results = page.locator(".cs-compare-results")
-    expect(results).to_be_visible(timeout=90_000)
-    expect(results.locator(PLOT)).to_have_count(5)  # the five views without agents
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('.cs-compare-results .js-plotly-plot')]
-            .every((p) => (p.data || []).length > 0)"""
-    )
-    charts = results.locator(PLOT).evaluate_all(
-        """(plots) => plots.map((p) => p.data.map((t) => ({
-            group: t.legendgroup, name: t.name, meta: t.meta, points: (t.x || []).length})))"""
-    )
-    horizon = BASELINE.steps + 1
-    for traces in charts:
-        groups = {t["group"] for t in traces}
-        assert {"baseline", "feedback_loop_closed"} <= groups, groups
-        metrics = {t["meta"] for t in traces}
-        for metric in metrics:  # one line per scenario per metric, over the whole horizon
-            of_metric = [t for t in traces if t["meta"] == metric]
-            assert sorted(t["group"] for t in of_metric) == ["baseline", "feedback_loop_closed"]
-            assert all(t["points"] == horizon for t in of_metric)
-    expect(results).to_contain_text("feedback_loop_closed - baseline")
-    expect(results.locator("th").filter(has_text="feedback_loop_closed - baseline")).to_have_count(
-        1
-    )
-    expect(page.locator(".cs-compare")).to_contain_text("Seed 0: baseline (reference)")
-
-
 def test_workshop_steps_forward_and_back_then_runs(page: Page) -> None:
     tab(page, "Workshop")
     total = len(W.STEPS)

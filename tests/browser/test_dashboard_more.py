@@ -1,6 +1,6 @@
 """More of the dashboard in a real browser: reset, seed, the network's colours, the budget-cut
-and volunteer-call shocks, compare with a changed lever, loading a workshop step, the
-20,000-citizen cap and the About tab.
+and volunteer-call shocks, loading a workshop step, the 20,000-citizen cap and the About tab
+(compare: ``test_dashboard_compare.py``).
 
 Same fixtures (``conftest.py``) and helpers (``test_dashboard.py``) as the first file, and the
 same rule: where the page shows numbers, the same run is made here with the dashboard's own
@@ -34,8 +34,6 @@ from tests.browser.test_dashboard import (
 )
 
 pytestmark = pytest.mark.browser
-
-COMPARE_TIMEOUT = 90_000  # ms: both runs over the whole horizon, on a CPU that may be shared
 
 
 def network_colours(page: Page, role: str, title: str) -> list[float]:
@@ -172,76 +170,6 @@ def test_shock_buttons_start_the_shock_next_month(
     # Other charts take the shock too (same run): the resilience chain, as drawn.
     chain = months_line(page, "resilience", "resilience_chain", at + after)
     assert_drawn(chain, shocked["resilience_chain"], f"resilience_chain with the {kind}")
-
-
-def test_compare_a_changed_lever(page: Page) -> None:
-    lever, value = "staff_training", 0.8
-    second = f"baseline, {lever}={value}"
-    tab(page, "Compare")
-    compare = page.locator(".cs-compare")
-    mode = compare.locator(".cs-mode")
-    mode.get_by_role("button", name="a changed lever", exact=True).click()
-    expect(mode.locator(".v-btn--active")).to_have_text(re.compile("a changed lever"))
-    field = compare.locator(".v-select").filter(has_text="Lever")
-    expect(field.locator(".v-select__selection")).to_have_text(lever)
-    expect(compare.locator("[role=slider]")).to_have_attribute("aria-valuenow", str(value))
-    page.locator(".cs-compare-run").click()
-    results = page.locator(".cs-compare-results")
-    expect(results).to_be_visible(timeout=COMPARE_TIMEOUT)
-    expect(compare).to_contain_text(f"Seed 0: baseline (reference) against {second}.")
-
-    reference = SS.Session(BASELINE).current
-    expected = SS.compare(reference, SS.lever_variant(reference, lever, value), 0).timeseries
-    groups = ["baseline", second]
-    horizon = BASELINE.steps + 1
-
-    def charts(count: int) -> list[list[dict]]:
-        expect(results.locator(PLOT)).to_have_count(count)
-        page.wait_for_function(
-            """(n) => {
-                const plots = document.querySelectorAll('.cs-compare-results .js-plotly-plot');
-                return plots.length === n && [...plots].every((p) => (p.data || []).length > 0);
-            }""",
-            arg=count,
-        )
-        return results.locator(PLOT).evaluate_all(
-            """(plots) => plots.map((p) => p.data.filter((t) => t.meta).map((t) => ({
-                group: t.legendgroup, meta: t.meta,
-                x: Array.from(t.x || [], Number), y: Array.from(t.y || [], Number)})))"""
-        )
-
-    def check_line(trace: dict, scenario: str) -> None:
-        run = expected[expected["scenario"] == scenario]
-        assert trace["x"] == list(range(horizon)), (scenario, trace["meta"])
-        got = np.asarray(trace["y"], dtype=float)
-        assert_drawn(got, run[trace["meta"]].to_numpy(), f"{scenario}: {trace['meta']}")
-
-    overlaid = charts(5)  # the five views without agents, both scenarios in each
-    for traces in overlaid:
-        for metric in {t["meta"] for t in traces}:
-            assert sorted(t["group"] for t in traces if t["meta"] == metric) == sorted(groups)
-    checked = ("resilience_chain", "participation_any")
-    lines = [t for traces in overlaid for t in traces if t["meta"] in checked]
-    assert len(lines) == 2 * len(checked)
-    for trace in lines:
-        check_line(trace, trace["group"])
-    # The lever changed the run, so which scenario a line is matters.
-    first, changed = (expected[expected["scenario"] == g] for g in groups)
-    assert not np.allclose(first["participation_any"], changed["participation_any"])
-    expect(results.locator("th").filter(has_text=f"{second} - baseline")).to_have_count(1)
-
-    compare.get_by_role("button", name="side by side", exact=True).click()
-    side = charts(10)  # two charts a view: the reference's, then the changed lever's
-    boxes = [p.bounding_box() for p in results.locator(PLOT).all()]
-    for k, traces in enumerate(side):
-        view = overlaid[k // 2]
-        assert {t["meta"] for t in traces} == {t["meta"] for t in view}, f"chart {k}"
-        assert len(traces) == len(view) // 2, f"chart {k}: one scenario's lines"
-        for trace in traces:
-            if trace["meta"] in checked:
-                check_line(trace, groups[k % 2])
-    for left, right in zip(boxes[0::2], boxes[1::2], strict=True):  # a view's pair, in a row
-        assert abs(left["y"] - right["y"]) < 2 and left["x"] < right["x"], (left, right)
 
 
 def test_workshop_load_this_step(page: Page) -> None:

@@ -1,0 +1,304 @@
+"""The Compare tab's page: the form, the runs in a background thread, and the results.
+
+The logic lives in :mod:`coprod_sim.dashboard.compare`; this module only lays it out. The
+results on show are always those of the form as it is: each result remembers the form it was
+run for, and any change of the form (or of the settings in the sidebar, the base of a lever
+comparison) clears it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import solara
+import solara.lab
+from solara.alias import rv as v
+
+from .. import params as P
+from .. import runs
+from .. import scenario as S
+from . import compare as C
+from . import session as SS
+from .widgets import Figure
+
+SCENARIOS = "two scenarios"
+LEVERS = "changed levers"
+
+TABLE_CSS = """
+.cs-compare-table { overflow-x: auto; }
+.cs-compare-table table { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
+.cs-compare-table th, .cs-compare-table td {
+  padding: 3px 8px; border-bottom: 1px solid #e3e3e3; text-align: left; vertical-align: top; }
+.cs-compare-table th { background: #f5f5f5; font-weight: 600; }
+.cs-compare-table td.num { text-align: right; white-space: nowrap;
+  font-variant-numeric: tabular-nums; }
+"""
+"""Every row of the table on one page: 36 rows read better whole than in pages of ten."""
+
+# Reactive variables are per browser tab in a Solara server.
+mode = solara.reactive(SCENARIOS)
+first_name = solara.reactive(SS.BASELINE)
+second_name = solara.reactive("feedback_loop_closed")
+lever_rows: solara.Reactive[tuple[tuple[str, float], ...]] = solara.reactive(
+    (("staff_training", 0.8),)
+)
+seeds: solara.Reactive[Any] = solara.reactive(C.DEFAULT_SEEDS)
+layout = solara.reactive("overlaid")
+progress = solara.reactive(0.0)
+problem = solara.reactive("")
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """A finished comparison and the form it was run for."""
+
+    form: tuple
+    spec: C.CompareSpec
+    results: runs.Results
+    table: pd.DataFrame
+
+
+def form_of(session: SS.Session) -> tuple:
+    """Everything a comparison depends on: the form's inputs, and in lever mode the current
+    settings and seed (the base of both sides)."""
+    base: tuple = (session.seed,)
+    if mode.value == LEVERS:
+        base += (session.label, tuple(sorted(session.values.items())), len(session.shocks))
+    return (mode.value, first_name.value, second_name.value, lever_rows.value, seeds.value, base)
+
+
+def spec_of(session: SS.Session, presets: Mapping[str, S.Scenario]) -> C.CompareSpec:
+    """The form as a :class:`~coprod_sim.dashboard.compare.CompareSpec` (raises
+    :class:`~coprod_sim.dashboard.session.DashboardError` for bad input)."""
+    if mode.value == SCENARIOS:
+        first, second = presets[first_name.value], presets[second_name.value]
+        return C.two_scenarios(first, second, session.seed, seeds.value)
+    return C.lever_changes(session.current, lever_rows.value, session.seed, seeds.value)
+
+
+@solara.lab.task(prefer_threaded=True)
+def run_compare(spec: C.CompareSpec, form: tuple) -> Outcome:
+    """Both sides over every seed, in a thread: the page stays live while they run."""
+    progress.value = 0.0
+
+    def on_step(done: int, total: int) -> None:
+        # Every 5%: each change re-renders the progress bar.
+        percent = 100.0 * done / total
+        if done == total or percent - progress.value >= 5:
+            progress.value = percent
+
+    results = C.run(spec, on_step)
+    return Outcome(form, spec, results, C.difference_table(results))
+
+
+def _set_row(k: int, name: str | None, value: float | None, values: Mapping[str, Any]) -> None:
+    """Change row ``k``'s lever (its value starts at the current setting) or its value."""
+    rows = list(lever_rows.value)
+    old_name = rows[k][0]
+    if name is not None and name != old_name:
+        rows[k] = (name, float(values[name]))
+    elif value is not None:
+        rows[k] = (old_name, float(value))
+    lever_rows.value = tuple(rows)
+
+
+def _add_row(values: Mapping[str, Any]) -> None:
+    used = {name for name, _ in lever_rows.value}
+    free = [name for name in C.LEVERS if name not in used]
+    if free:
+        lever_rows.value = (*lever_rows.value, (free[0], float(values[free[0]])))
+
+
+def _remove_row(k: int) -> None:
+    rows = list(lever_rows.value)
+    if len(rows) > 1:
+        del rows[k]
+        lever_rows.value = tuple(rows)
+
+
+@solara.component
+def LeverRows(values: Mapping[str, Any]) -> None:
+    """One row per changed lever (add and remove rows): which lever, its new value, and its
+    value now."""
+    rows = lever_rows.value
+    used = {name for name, _ in rows}
+    with solara.Column(gap="4px", classes=["cs-levers"]):
+        for k, (name, value) in enumerate(rows):
+            spec = P.PARAMS_BY_NAME[name]
+            choices = [n for n in C.LEVERS if n == name or n not in used]
+            with solara.Row(
+                gap="12px",
+                style={"align-items": "center", "flex-wrap": "wrap"},
+                classes=["cs-lever-row"],
+            ):
+                v.Select(
+                    label="Lever",
+                    items=[{"text": C.lever_label(n), "value": n} for n in choices],
+                    v_model=name,
+                    on_v_model=lambda new, k=k: _set_row(k, new, None, values),
+                    style_="max-width: 320px; min-width: 240px",
+                    class_="cs-lever-name",
+                )
+                with solara.Column(
+                    gap="0px", style={"min-width": "260px"}, classes=["cs-lever-value"]
+                ):
+                    solara.SliderFloat(
+                        "new value",
+                        value=float(value),
+                        min=float(spec.low),
+                        max=float(spec.high),
+                        step=C.lever_step(name),
+                        on_value=lambda new, k=k: _set_row(k, None, new, values),
+                    )
+                solara.Text(
+                    f"{value:g} (now {values[name]:g})",
+                    style={"color": "#555", "min-width": "90px"},
+                    classes=["cs-lever-shown"],
+                )
+                solara.Button(
+                    icon_name="mdi-close",
+                    icon=True,
+                    on_click=lambda k=k: _remove_row(k),
+                    disabled=len(rows) == 1,
+                    classes=["cs-lever-remove"],
+                )
+        solara.Button(
+            "Add a lever",
+            icon_name="mdi-plus",
+            outlined=True,
+            on_click=lambda: _add_row(values),
+            disabled=len(used) == len(C.LEVERS),
+            classes=["cs-lever-add"],
+            style={"align-self": "flex-start"},
+        )
+
+
+def _set_seeds(value: Any) -> None:
+    seeds.value = value
+    try:
+        C.check_seeds(value)
+    except SS.DashboardError as err:
+        problem.value = str(err)
+        return
+    problem.value = ""
+
+
+@solara.component
+def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: int) -> None:
+    """The Compare tab; ``version`` changes with the sidebar's settings (the base of a lever
+    comparison), which re-renders it."""
+    names = list(presets)
+    form = form_of(session)
+    outcome = run_compare.value if run_compare.finished else None
+    current = outcome if outcome is not None and outcome.form == form else None
+    solara.Style(TABLE_CSS)
+    with solara.Column(gap="8px", classes=["cs-compare"]):
+        solara.Markdown(
+            "Compare two scenarios, or the current settings (A) against the same settings with "
+            "**several levers changed at once** (B). Both sides run over the same seeds for "
+            "their whole horizon, so each seed gives one paired difference."
+        )
+        solara.ToggleButtonsSingle(value=mode, values=[SCENARIOS, LEVERS], classes=["cs-mode"])
+        if mode.value == SCENARIOS:
+            with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+                solara.Select("A (reference)", values=names, value=first_name)
+                solara.Select("B", values=names, value=second_name)
+        else:
+            solara.Markdown(f"A: the current settings (**{session.label}**). B: A with")
+            LeverRows(session.values)
+
+        def start() -> None:
+            try:
+                spec = spec_of(session, presets)
+            except SS.DashboardError as err:
+                problem.value = str(err)
+                return
+            problem.value = ""
+            run_compare(spec, form)
+
+        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.InputInt(
+                f"Seeds per side (1-{C.MAX_SEEDS})",
+                value=seeds.value,
+                on_value=_set_seeds,
+                continuous_update=False,
+                classes=["cs-compare-seeds"],
+                style={"max-width": "180px"},
+            )
+            solara.Button(
+                "Run both",
+                on_click=start,
+                color="primary",
+                disabled=run_compare.pending,
+                classes=["cs-compare-run"],
+            )
+            solara.ToggleButtonsSingle(value=layout, values=["overlaid", "side by side"])
+        if problem.value:
+            solara.Error(problem.value, classes=["cs-compare-error"])
+        if run_compare.pending:
+            CompareProgress()
+        if run_compare.error:
+            solara.Error(f"Compare failed: {run_compare.exception}")
+        if current is not None:
+            CompareResults(current)
+        elif outcome is not None:
+            solara.Text(
+                "The form or the settings changed: press Run both to compare them.",
+                style={"color": "#555"},
+                classes=["cs-compare-cleared"],
+            )
+
+
+@solara.component
+def CompareProgress() -> None:
+    """In its own component: only it re-renders as the runs progress."""
+    solara.ProgressLinear(value=progress.value)
+    solara.Text(f"Running… {progress.value:.0f}%", classes=["cs-compare-progress"])
+
+
+@solara.component
+def CompareResults(outcome: Outcome) -> None:
+    """The table of differences, the intervals and the bands of both sides."""
+    a, b = C.side_labels(outcome.results)
+    spec = outcome.spec
+    overlaid = layout.value == "overlaid"
+
+    rows = solara.use_memo(
+        lambda: C.band_figures(outcome.results, per_side=not overlaid), [id(outcome), overlaid]
+    )
+    intervals = solara.use_memo(lambda: C.interval_figure(outcome.table, spec.seeds), [id(outcome)])
+    last = spec.seed + spec.seeds - 1
+    seeds_text = f"seed {spec.seed}" if spec.seeds == 1 else f"seeds {spec.seed}-{last}"
+    with solara.Column(classes=["cs-compare-results"]):
+        solara.Markdown(
+            f"**A** (reference): {a}. **B**: {b}. Both over {seeds_text}, "
+            f"{spec.reference.steps} months."
+        )
+        solara.Markdown(
+            "**Final month: means over the seeds and the difference B − A**, largest "
+            f"relative difference first. {C.interval_note(spec.seeds)}"
+        )
+        solara.HTML(
+            tag="div", unsafe_innerHTML=C.table_html(outcome.table), classes=["cs-compare-table"]
+        )
+        with solara.Column(classes=["cs-compare-intervals"]):
+            Figure(intervals)
+        solara.Markdown(f"Month by month: {C.BAND_NOTE}")
+        with solara.Column(classes=["cs-compare-bands"]):
+            if overlaid:
+                with solara.ColumnsResponsive(default=12, large=6):
+                    for row in rows:
+                        Figure(row[0])
+            else:
+                for row in rows:
+                    with solara.ColumnsResponsive(default=12, large=6):
+                        for label, fig in zip((a, b), row, strict=True):
+                            with solara.Column():
+                                solara.Markdown(f"**{label}**")
+                                Figure(fig)
+
+
+__all__ = ["CompareTab", "Outcome", "form_of", "run_compare", "spec_of"]
