@@ -29,6 +29,7 @@ from typing import Any
 import tomli_w
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
+from . import _data
 from . import params as P
 from ._version import __version__
 from .submodels.events import ENDING, KINDS, MAX_EVENTS, Event, from_params
@@ -217,9 +218,10 @@ class Problems:
 
 
 def presets_dir() -> Path:
-    """Where the preset scenarios live: ``$COPROD_SCENARIOS`` or ``scenarios/`` in the repo."""
+    """Where the preset scenarios live: ``$COPROD_SCENARIOS``, else the package's own
+    ``coprod_sim/scenarios/`` (package data, so an installed wheel has them too)."""
     env = os.environ.get("COPROD_SCENARIOS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "scenarios"
+    return Path(env) if env else _data.folder(_data.SCENARIOS)
 
 
 def presets() -> dict[str, Path]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import metrics
+from .. import _data, metrics
 from .. import params as P
 from .. import scenario as S
 from ..submodels.events import Event
@@ -203,8 +203,9 @@ def known_experiments() -> dict[str, list[Path]]:
 
 
 def experiments_dir() -> Path:
-    """Where the study experiments live: ``experiments/`` in the repository."""
-    return Path(__file__).resolve().parents[2] / "experiments"
+    """Where the study experiments live: the package's ``studies`` data (``experiments/`` in
+    a clone), so that an installed wheel finds them by name too."""
+    return _data.folder(_data.STUDIES)
 
 
 def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:

@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import report
+from .. import _data, report
 from .._version import __version__
 from ..runs import _signals_held, terminate_as_interrupt
 from . import CALIBRATION
@@ -31,8 +31,10 @@ from .runner import Evidence
 
 FIGURES = "validation"
 """The figures' folder, next to the page."""
-NOTES = Path(__file__).resolve().parents[2] / "experiments" / "validation"
-"""Where the calibration and sensitivity notes live (written by their scripts)."""
+NOTES = _data.folder(_data.STUDIES) / "validation"
+"""Where the calibration and sensitivity notes live (written by their scripts into
+``experiments/validation/``; shipped in the package so an installed ``coprod validate`` has
+them)."""
 _OK, _FAIL = "#2a7d2e", "#c0392b"
 
 
