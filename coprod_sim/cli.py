@@ -12,6 +12,10 @@ and output folders are replaced atomically (:func:`coprod_sim.runs.staged_output
 from __future__ import annotations
 
 import contextlib
+import csv
+import enum
+import inspect
+import json
 import os
 import shlex
 import socket
@@ -19,24 +23,76 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from . import params as P
-from . import report, runs
-from . import scenario as S
-from ._version import __version__
-from .progress import SweepTimeRemainingColumn
-from .validation import runner as runner_defaults
+from . import params as P  # the schema alone: pydantic loads only when values are validated
+from . import validation as validation_defaults
 
-app = typer.Typer(
+# The commands import the model, Mesa, pandas and plotly where they need them (about 3 s of
+# CPU), so that `coprod --help` and `coprod params` start in a fraction of a second
+# (benchmarks/startup.py; tests/test_startup.py keeps them out of the start-up).
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.progress import Progress
+
+    from . import runs
+    from . import scenario as S
+
+
+def reflow(text: str | None) -> str | None:
+    """A docstring's paragraphs each on one line (blank lines still separate them).
+
+    Typer's rich help keeps every single line break of a docstring, so a sentence wrapped in
+    the source broke mid-sentence in `coprod --help`; joined, Rich wraps it to the terminal.
+    """
+    if text is None:
+        return None
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+class _HelpLayout:
+    """Help pages without hard line breaks and without a type after a flag."""
+
+    help: str | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = reflow(self.help)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            # A flag (--force, --resume, --help) takes no value, yet Typer shows "<bool>".
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class _Command(_HelpLayout, TyperCommand):
+    pass
+
+
+class _Group(_HelpLayout, TyperGroup):
+    pass
+
+
+class _App(typer.Typer):
+    """`typer.Typer` whose commands are :class:`_Command` unless told otherwise."""
+
+    def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
+app = _App(
+    cls=_Group,
     help=(
         "coprod-sim: an agent-based simulator of the co-production of public services.\n\n"
         "Start with `coprod scenarios`, then `coprod run baseline --out out/baseline`."
@@ -44,8 +100,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)
+UNWRAPPED = 100_000
+"""Width for output to a pipe or a file: wide enough that no table row is wrapped or cut."""
+
+
+def _console(**settings: Any) -> Console:
+    """A Rich console that wraps to the terminal, and never wraps or cuts anything written
+    to a pipe or a file (Rich would assume 80 columns there: logs got wrapped tables and
+    names cut to `staff_incenti…`)."""
+    out = Console(**settings)
+    if not out.is_terminal:
+        out.width = UNWRAPPED
+    return out
+
+
+console = _console()
+errors = _console(stderr=True, soft_wrap=True)
 
 RESOLVED = "scenario.resolved.toml"
 RESOLVED_DIR = "scenarios"  # compare: one resolved file per scenario
@@ -60,12 +130,19 @@ INTERRUPTED = (
 )
 
 
+def _bad_input() -> tuple[type[Exception], ...]:
+    """The errors that are the user's input: a parameter error, and an existing output folder
+    (from `runs`, which can only have raised it if a command imported it)."""
+    runs = sys.modules.get("coprod_sim.runs")
+    return (P.ParameterError,) if runs is None else (P.ParameterError, runs.OutputExistsError)
+
+
 @contextlib.contextmanager
 def _clean_errors(interrupted: str = INTERRUPTED) -> Iterator[None]:
     """Turn bad input into one message and exit code 2, and Ctrl-C into exit code 130."""
     try:
         yield
-    except (P.ParameterError, runs.OutputExistsError) as err:
+    except _bad_input() as err:
         errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         raise typer.Exit(2) from None
     except OSError as err:  # a folder that cannot be created or written, a full disk
@@ -116,6 +193,14 @@ def _overrides(sets: list[str], steps: int | None) -> dict[str, Any]:
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -127,6 +212,8 @@ def _progress() -> Progress:
 
 
 def _simulate(scenarios: list[S.Scenario], seed: int, replications: int) -> runs.Results:
+    from . import runs
+
     total = sum(sc.steps for sc in scenarios) * replications
     names = ", ".join(sc.name for sc in scenarios)
     console.print(
@@ -152,6 +239,9 @@ def _write(
 ) -> None:
     """Write every output of a run or comparison into ``folder``; ``changes`` are the
     parameters set on the command line (named in the titles and headline)."""
+    from . import report, runs
+    from . import scenario as S
+
     ts, agents = results.timeseries, results.agents
     ts.to_parquet(folder / "timeseries.parquet", index=False)
     ts.to_csv(folder / "timeseries.csv", index=False)
@@ -172,6 +262,8 @@ def _write(
 
 def _summary(ts: pd.DataFrame, title: str) -> Table:
     """Final values for the terminal: scenarios are lettered A, B, ... to keep it narrow."""
+    from . import report
+
     frame = report.final_values(ts).drop(columns="unit")  # units are in final_values.csv
     labels = list(dict.fromkeys(ts["scenario"].astype(str)))
     letter = {
@@ -252,21 +344,33 @@ Force = Annotated[
 ]
 
 
+def _print_version(wanted: bool) -> None:
+    from ._version import __version__
+
+    # An eager callback: the group's own body runs only before a command, so `coprod
+    # --version` alone stopped at "Missing command" (exit 2).
+    if wanted:
+        console.print(f"coprod-sim {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     version: Annotated[
-        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
     ] = False,
 ) -> None:
     """coprod-sim: an agent-based simulator of the co-production of public services."""
-    if version:
-        console.print(f"coprod-sim {__version__}")
-        raise typer.Exit()
 
 
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the preset scenarios with their titles and the questions they help decide."""
+    from . import scenario as S
+
     table = Table(title=f"Preset scenarios ({S.presets_dir()})", show_lines=True)
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("title")
@@ -282,11 +386,63 @@ def list_scenarios() -> None:
     console.print("Run one with: coprod run NAME --out out/NAME")
 
 
+class ParamsFormat(enum.StrEnum):
+    """How `coprod params` writes the schema."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+PARAM_FIELDS: tuple[str, ...] = (
+    "name",
+    "group",
+    "default",
+    "low",
+    "high",
+    "allowed",
+    "unit",
+    "help",
+)
+"""The columns of `coprod params --format csv` and the keys of its JSON records."""
+
+
+def param_record(spec: P.ParamSpec) -> dict[str, Any]:
+    """One parameter as `coprod params --format csv|json` writes it (JSON types kept)."""
+    values = {name: getattr(spec, name, None) for name in PARAM_FIELDS}
+    return values | {"allowed": spec.allowed}
+
+
+def _toml_value(value: Any) -> str:
+    """A value as a scenario file or --set writes it (true, not True)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _params_table(group: str) -> Table:
+    table = Table(title=f"group: {group}")
+    table.add_column("name", no_wrap=True)  # never cut: it is what --set and files need
+    table.add_column("default", no_wrap=True)
+    table.add_column("allowed")
+    table.add_column("unit")
+    table.add_column("help", ratio=1)
+    for spec in P.by_group(group):
+        cells = (spec.name, _toml_value(spec.default), spec.allowed, spec.unit, spec.help)
+        table.add_row(*(escape(cell) for cell in cells))
+    return table
+
+
 @app.command("params")
 def list_params(
     group: Annotated[
         str | None, typer.Option(help=f"Only one group: {', '.join(P.GROUPS)}.")
     ] = None,
+    output: Annotated[
+        ParamsFormat,
+        typer.Option(
+            "--format",
+            help="table: for reading; csv or json: for programs, one record per parameter.",
+        ),
+    ] = ParamsFormat.table,
 ) -> None:
     """List the parameters (name, default, allowed values, unit and help) by group."""
     with _clean_errors():
@@ -294,13 +450,20 @@ def list_params(
             raise P.ParameterError(
                 [f"--group: value {group!r} is not allowed; allowed: one of {', '.join(P.GROUPS)}"]
             )
-        for g in P.GROUPS if group is None else (group,):
-            table = Table(title=f"group: {g}")
-            for column in ("name", "default", "allowed", "unit", "help"):
-                table.add_column(column)
-            for spec in P.by_group(g):
-                table.add_row(spec.name, str(spec.default), spec.allowed, spec.unit, spec.help)
-            console.print(table)
+    groups = P.GROUPS if group is None else (group,)
+    specs = [spec for g in groups for spec in P.by_group(g)]
+    if output is ParamsFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=PARAM_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for spec in specs:
+            row = param_record(spec)
+            writer.writerow(row | {"default": _toml_value(row["default"])})
+    elif output is ParamsFormat.json:
+        json.dump([param_record(spec) for spec in specs], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for g in groups:
+            console.print(_params_table(g))
 
 
 @app.command()
@@ -317,6 +480,9 @@ def run(
 ) -> None:
     """Run a scenario and write timeseries (Parquet and CSV), agents (Parquet), the resolved
     scenario (TOML) and a self-contained report.html."""
+    from . import runs
+    from . import scenario as S
+
     with _clean_errors():
         overrides = _overrides(sets or [], steps)
         sc = S.load(scenario, overrides=overrides, seed=seed, replications=replications)
@@ -349,6 +515,9 @@ def compare(
 ) -> None:
     """Run several scenarios on the same seeds and write one report that overlays them,
     with a table of differences in final values (the first scenario is the reference)."""
+    from . import runs
+    from . import scenario as S
+
     with _clean_errors():
         if len(scenarios) < 2:
             raise P.ParameterError(
@@ -387,6 +556,8 @@ def rebuild_report(
     ],
 ) -> None:
     """Rebuild report.html from the saved outputs of a run or comparison."""
+    from . import report, runs
+
     with _clean_errors():
         ts, agents, infos = _read_outputs(folder)
         try:
@@ -446,6 +617,7 @@ def sweep(
 ) -> None:
     """Run a parameter sweep (grid, Latin hypercube, Sobol or Morris design) and store one row
     per run in a Parquet dataset, with a manifest; `coprod analyze` draws it."""
+    from . import runs
     from .experiments import spec
     from .experiments import sweep as sweeps
 
@@ -497,6 +669,7 @@ def analyze(
 ) -> None:
     """Draw a sweep: response curves, heatmaps, Sobol or Morris indices, hysteresis loops and
     resilience triangles, in FOLDER/analysis.html (opens offline)."""
+    from . import runs
     from .experiments import analysis, store
 
     with _clean_errors():
@@ -516,14 +689,14 @@ def analyze(
 def validate(
     replications: Annotated[
         int, typer.Option(help="Replications of each preset (at least 2, for the intervals).")
-    ] = runner_defaults.REPLICATIONS,
+    ] = validation_defaults.REPLICATIONS,
     citizens: Annotated[
         int,
         typer.Option(
             help="Citizens in every run (the baseline preset's 1,000 suits the dashboard; the "
             "survey's subgroups and the rarer modes need more)."
         ),
-    ] = runner_defaults.CITIZENS,
+    ] = validation_defaults.CITIZENS,
     seed: Annotated[int, typer.Option(help="Seed of the first replication.")] = 0,
     out: Annotated[
         Path, typer.Option(help="Folder for validation.md and its figures (validation/).")
@@ -535,6 +708,7 @@ def validate(
     baseline and the contrasting presets, survey the citizens at month 60, print each
     pattern's statistic with its 95% interval, and write OUT/validation.md with figures.
     Exit code 1 if any pattern fails."""
+    from . import runs
     from .experiments.executors import open_executor
     from .validation import document, runner
     from .validation import patterns as PT
@@ -661,6 +835,15 @@ def dashboard(
 
 
 def _progress_runs() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+    )
+
+    from .progress import SweepTimeRemainingColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -686,6 +869,12 @@ def _check_columns(path: Path, frame: pd.DataFrame, columns: tuple[str, ...]) ->
 
 def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
     """The frames and scenario descriptions saved in ``folder``."""
+    import pandas as pd
+
+    from . import runs
+    from . import scenario as S
+    from ._version import __version__
+
     if not folder.is_dir():
         raise P.ParameterError([f"FOLDER {str(folder)!r}: not found; allowed: an output folder"])
     resolved = (

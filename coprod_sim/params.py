@@ -16,14 +16,18 @@ This module imports nothing from the package (layer 1 of the architecture).
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import pydantic
+if TYPE_CHECKING:
+    import pydantic
+
+    Params = pydantic.BaseModel  # for type checkers; at run time made by _params_model()
 
 GROUPS: tuple[str, ...] = (
     "population",
@@ -1137,6 +1141,8 @@ def _boolean(value: Any) -> Any:
 
 
 def _pydantic_field(spec: ParamSpec) -> tuple[Any, Any]:
+    import pydantic
+
     if spec.choices is not None:
         return (Literal[spec.choices], pydantic.Field(default=spec.default))  # type: ignore[valid-type]
     kwargs: dict[str, Any] = {"default": spec.default}
@@ -1149,31 +1155,49 @@ def _pydantic_field(spec: ParamSpec) -> tuple[Any, Any]:
     return (annotated, pydantic.Field(**kwargs))
 
 
-class _ParamsBase(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+@functools.cache
+def _params_model() -> type[pydantic.BaseModel]:
+    """The pydantic model :class:`Params`, built on first use.
 
-    @pydantic.model_validator(mode="after")
-    def _shares_add_up(self) -> _ParamsBase:
-        ages = self.share_age_18_34 + self.share_age_55_74 + self.share_age_75_plus  # type: ignore[attr-defined]
-        if ages > 1.0 + 1e-9:
-            raise ValueError(
-                f"age shares share_age_18_34 + share_age_55_74 + share_age_75_plus = {ages:g}; "
-                "allowed: at most 1 (35-54 is the remainder)"
-            )
-        edu = self.share_high_education + self.share_low_education  # type: ignore[attr-defined]
-        if edu > 1.0 + 1e-9:
-            raise ValueError(
-                f"share_high_education + share_low_education = {edu:g}; allowed: at most 1"
-            )
-        return self
+    Importing pydantic and building a model of every parameter cost about 0.2 s of CPU, which
+    `coprod --help`, `coprod params` and the readers of the schema alone need not pay.
+    """
+    import pydantic
+
+    class _ParamsBase(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+        @pydantic.model_validator(mode="after")
+        def _shares_add_up(self) -> _ParamsBase:
+            ages = self.share_age_18_34 + self.share_age_55_74 + self.share_age_75_plus  # type: ignore[attr-defined]
+            if ages > 1.0 + 1e-9:
+                raise ValueError(
+                    f"age shares share_age_18_34 + share_age_55_74 + share_age_75_plus = "
+                    f"{ages:g}; allowed: at most 1 (35-54 is the remainder)"
+                )
+            edu = self.share_high_education + self.share_low_education  # type: ignore[attr-defined]
+            if edu > 1.0 + 1e-9:
+                raise ValueError(
+                    f"share_high_education + share_low_education = {edu:g}; allowed: at most 1"
+                )
+            return self
+
+    model = pydantic.create_model(
+        "Params",
+        __base__=_ParamsBase,
+        __module__=__name__,  # pickles as coprod_sim.params.Params (found by __getattr__)
+        **{p.name: _pydantic_field(p) for p in PARAMETERS},  # type: ignore[arg-type]
+    )
+    model.__doc__ = "Validated, immutable parameter values (generated from PARAMETERS)."
+    globals()["Params"] = model  # later look-ups of P.Params do not come back to __getattr__
+    return model
 
 
-Params = pydantic.create_model(
-    "Params",
-    __base__=_ParamsBase,
-    **{p.name: _pydantic_field(p) for p in PARAMETERS},  # type: ignore[arg-type]
-)
-Params.__doc__ = "Validated, immutable parameter values (generated from PARAMETERS)."
+def __getattr__(name: str) -> Any:
+    """``Params`` is made on first use (PEP 562), see :func:`_params_model`."""
+    if name == "Params":
+        return _params_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 ALLOWED_KEYS = "allowed: a parameter name (`coprod params` lists them)"
@@ -1205,9 +1229,11 @@ def validate(values: Mapping[str, Any] | None = None, *, source: str | None = No
 
     Raises :class:`ParameterError` naming each bad key, its value and the allowed range.
     """
+    import pydantic
+
     values = dict(values or {})
     try:
-        return Params(**values)
+        return _params_model()(**values)
     except pydantic.ValidationError as exc:
         described = [_describe(e) for e in exc.errors()]
         raise ParameterError([m for _, m in described], source, [k for k, _ in described]) from None

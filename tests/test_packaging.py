@@ -37,9 +37,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     (wheel,) = (root / "dist").glob("coprod_sim-*.whl")
     venv.create(root / "venv", with_pip=True)
     bin_dir = root / "venv" / "bin"
-    _run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], root, env
-    )
+    pip = [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps"]
+    _run([*pip, str(wheel)], root, env)
     # The dependencies come from the test environment's site-packages: resolving a hundred
     # of them again takes minutes. A plain path in a .pth file adds the folder without
     # running its own .pth files, so the checkout's editable install stays out.

@@ -28,15 +28,6 @@ HORIZON: dict[str, int] = {
     PT.AUSTERITY: PT.P8_AFTER,
 }
 """How many months each preset runs: as long as its pattern needs, no longer."""
-REPLICATIONS = 40
-"""Replications of each preset in ``coprod validate`` by default. Each replication is one town
-and the survey's intervals are clustered by town, so their precision grows with the number of
-towns, not of respondents: with 20, the thinnest check (P2c, collective against individual)
-reaches 1 on some seeds; with 40 it held on every seed tried."""
-CITIZENS = 4000
-"""Citizens in every run of ``coprod validate`` by default: with the baseline preset's 1,000,
-co-design and co-commissioning hold a few dozen citizens and their ratios are mostly noise
-(the studies found the same for subgroup metrics, experiments/README.md)."""
 SURVEY_SIZE = 1000
 """Respondents per replication (about one national sample of the EU survey; all citizens
 when there are fewer)."""
