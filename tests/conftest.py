@@ -160,6 +160,35 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = SessionProcesses(token, before)
 
 
+BROWSER_TESTS = "tests/browser/"
+"""Where the browser tests' ids start (ids are relative to the repository root)."""
+
+
+def xdist_scope(nodeid: str, module_scope: str) -> str:
+    """The unit of work of a test under ``--dist loadscope``: every browser test in one, so
+    that one dashboard server and one Chromium serve them all and two never compete for the
+    cores (the tests wait for the dashboard in real time); any other test with its module
+    (``module_scope``), whose fixtures and caches its tests share."""
+    return "browser" if nodeid.startswith(BROWSER_TESTS) else module_scope
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """(xdist controller) ``--dist loadscope`` with :func:`xdist_scope` as its scopes.
+
+    Not ``--dist loadgroup`` with ``xdist_group`` marks: pytest-xdist 3.8 under pytest 9
+    ignores the marks (every test goes its own way)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid, super()._split_scope(nodeid))
+
+    return BrowserTogether(config, log)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:
     """(xdist controller) Collect what a worker found left running."""
