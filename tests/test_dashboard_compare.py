@@ -264,3 +264,30 @@ def test_a_row_rounds_all_its_numbers_alike() -> None:
     trust = rows[metrics.label("trust_citizens_in_staff")]
     assert trust[4] == "+0.000"  # never "-0.000"
     assert rows[metrics.label("resilience_provider")][4:] == ("+0.000", "[+0.000, +0.000]", "+0.0%")
+
+
+# ------------------------------------------------------------------------------ the page's form
+
+
+def test_results_belong_to_the_form_and_the_settings_they_were_run_for() -> None:
+    from coprod_sim.dashboard import compare_tab as CT
+
+    sess = SS.Session(S.load("baseline").replace(n_citizens=200))
+    defaults = {reactive: reactive.value for reactive in (CT.mode, CT.lever_rows, CT.seeds)}
+    CT.mode.value = CT.LEVERS
+    try:
+        before = CT.form_of(sess)
+        assert CT.form_of(sess) == before
+        sess.set_value("staff_feedback", 0.5)  # the sidebar: the base of both sides
+        after_setting = CT.form_of(sess)
+        assert after_setting != before
+        CT.lever_rows.value = (("staff_training", 0.7),)
+        assert CT.form_of(sess) != after_setting
+        spec = CT.spec_of(sess, {})
+        assert spec.reference.staff_feedback == 0.5 and spec.changed.staff_training == 0.7
+        CT.seeds.value = 0
+        with pytest.raises(SS.DashboardError, match=r"seeds: value '0'"):
+            CT.spec_of(sess, {})
+    finally:
+        for reactive, value in defaults.items():
+            reactive.value = value  # other tests see the page's defaults
