@@ -39,11 +39,21 @@ fi
 
 spec="."
 [ -n "$extras" ] && spec=".[$extras]"
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras:-base}"
-if [ ! -f "$stamp" ]; then
+# One stamp per extras set and pyproject.toml; a pyproject change clears them all. The test
+# extras add to the base install, so `scripts/start` (no extras) after `.ci/run` (test) reuses
+# it, and alternating the two never reinstalls (they once deleted each other's stamp).
+hash="$(sha256sum pyproject.toml | cut -c1-16)"
+stamp=".venv/.installed-$hash-${extras:-base}"
+installed() {
+  [ -f "$stamp" ] && return 0
+  [ -z "$extras" ] && compgen -G ".venv/.installed-$hash-*" >/dev/null
+}
+if ! installed; then
   echo "setup: installing coprod-sim $spec into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e "$spec"
-  rm -f .venv/.installed-*
+  for old in .venv/.installed-*; do
+    case "$old" in .venv/.installed-"$hash"-*) ;; *) rm -f "$old" ;; esac
+  done
   touch "$stamp"
 fi
