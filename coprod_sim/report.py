@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -82,38 +83,38 @@ CO_LABELS: dict[str, str] = {
     "co_assessment": "Co-assessment",
 }
 
-TRUST: dict[str, str] = {
-    "trust_citizens_in_staff": "trust: citizens in staff",
-    "generalised_trust": "trust: citizens in each other",
-    "trust_staff_in_citizens": "trust: staff in citizens",
-    "trust_commissioners": "trust: commissioners",
-    "trust_politicians_in_commissioners": "trust: politicians in commissioners",
-    "expects_response": "citizens expect their voice to be acted on",
-}
-EFFICACY: dict[str, str] = {
-    "self_efficacy_citizens": "self-efficacy: citizens",
-    "self_efficacy_staff": "self-efficacy: staff",
-    "self_efficacy_commissioners": "self-efficacy: commissioners",
-    "self_efficacy_politicians": "self-efficacy: politicians",
-}
-VALUES: dict[str, str] = {
-    "user_value": "user value",
-    "social_value": "social value",
-    "economic_value": "economic value",
-    "governance_value": "governance value",
-}
-RESILIENCE: dict[str, str] = {
-    "resilience_chain": "chain (weakest link)",
-    "resilience_user": "user link",
-    "resilience_community": "community link",
-    "resilience_provider": "provider link",
-    "resilience_commissioner": "commissioner link",
-}
-BURDEN: dict[str, str] = {
-    "usual_suspects_share": "places held by usual suspects",
-    "burnout_share": "burnt out (citizens)",
-    "exploited_share": "feel exploited (citizens)",
-}
+
+def _labelled(*names: str) -> dict[str, str]:
+    """Metric -> legend name: the metric's label from :data:`coprod_sim.metrics.LABELS`, the
+    one label table shared with the dashboard."""
+    return {name: metrics.label(name) for name in names}
+
+
+TRUST = _labelled(
+    "trust_citizens_in_staff",
+    "generalised_trust",
+    "trust_staff_in_citizens",
+    "trust_commissioners",
+    "trust_politicians_in_commissioners",
+    "expects_response",
+)
+EFFICACY = _labelled(
+    "self_efficacy_citizens",
+    "self_efficacy_staff",
+    "self_efficacy_commissioners",
+    "self_efficacy_politicians",
+)
+VALUES = _labelled("user_value", "social_value", "economic_value", "governance_value")
+# Not a level like the others: its unit goes with its name (the panel's axis says "level").
+VALUES["economic_value"] += f" ({metrics.unit('economic_value')})"
+RESILIENCE = _labelled(
+    "resilience_chain",
+    "resilience_user",
+    "resilience_community",
+    "resilience_provider",
+    "resilience_commissioner",
+)
+BURDEN = _labelled("usual_suspects_share", "burnout_share", "exploited_share")
 """Who carries the load: the dark side of co-production (ODD §7.8)."""
 GROUPS: tuple[tuple[str, str], ...] = (
     ("education", "education"),
@@ -301,6 +302,84 @@ def _layout(fig: go.Figure, title: str, ts: pd.DataFrame, *, height: int = _HEIG
     return fig
 
 
+EVENT_LABELS: dict[str, str] = {
+    "unavailability": "Staff unavailable",
+    "budget_cut": "Budget cut",
+    "volunteer_call": "Call for volunteers",
+    "scandal": "Scandal",
+    "restructuring": "Restructuring",
+    "policy": "Policy change",
+}
+"""What the marked band of each kind of event says on a time chart."""
+
+LASTING = ("unavailability", "budget_cut", "policy")
+"""Event kinds that last ``duration`` months, or to the end of the run when it is 0 (the others
+happen in their month)."""
+
+
+def event_span(kind: str, start: int, duration: int, end: int) -> tuple[float, float]:
+    """The months an event covers on a chart: a lasting one from its start for its duration
+    (0: to ``end``), any other one its own month; never past ``end``."""
+    stop = (end if duration <= 0 else start + duration) if kind in LASTING else start + 1
+    return float(min(start, end)), float(min(max(stop, start), end))
+
+
+def time_panels(fig: go.Figure) -> list[tuple[str, str]]:
+    """(x axis, y axis) of every panel that has a metric's line: the panels with months on x."""
+    panels: list[tuple[str, str]] = []
+    for trace in fig.data:
+        if isinstance(trace, go.Scatter) and isinstance(trace.meta, str):
+            pair = (trace.xaxis or "x", trace.yaxis or "y")
+            if pair not in panels:
+                panels.append(pair)
+    return panels
+
+
+def mark_events(fig: go.Figure, events: Sequence[Any], end: int) -> go.Figure:
+    """Shade the months of every shock or policy change (``kind``, ``start``, ``duration``
+    objects, as :class:`coprod_sim.submodels.events.Event`) on every time panel of ``fig``,
+    labelled once per figure above its first panel."""
+    panels = time_panels(fig)
+    shapes, notes = [], []
+    for i, event in enumerate(events):
+        x0, x1 = event_span(event.kind, int(event.start), int(event.duration), end)
+        colour = "#1F77B4" if event.kind == "policy" else "#D62728"
+        for k, (xaxis, yaxis) in enumerate(panels):
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": xaxis,
+                    "yref": f"{yaxis} domain",
+                    "x0": x0,
+                    "x1": max(x1, x0 + 0.5),  # an event of one month stays visible
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": rgba(colour, 0.12),
+                    "line": {"width": 0},
+                    "layer": "below",
+                    "name": f"event-{event.kind}",
+                }
+            )
+            if k == 0:
+                notes.append(
+                    {
+                        "xref": xaxis,
+                        "yref": f"{yaxis} domain",
+                        "x": x0,
+                        "y": 1 - 0.07 * (i % 4),  # labels of events in one month stack
+                        "xanchor": "left",
+                        "yanchor": "top",
+                        "text": esc(EVENT_LABELS.get(event.kind, event.kind)),
+                        "showarrow": False,
+                        "font": {"size": 10, "color": colour},
+                        "name": f"event-{event.kind}",
+                    }
+                )
+    fig.update_layout(shapes=[*fig.layout.shapes, *shapes])
+    fig.update_layout(annotations=[*fig.layout.annotations, *notes])
+    return fig
+
+
 # ---------------------------------------------------------------------------- figures
 def participation_by_co(ts: pd.DataFrame) -> go.Figure:
     """Participation in each of the Four Co's, split into individual and collective places.
@@ -340,11 +419,7 @@ def willingness_vs_participation(ts: pd.DataFrame) -> go.Figure:
     pattern P1: willingness far exceeds participation when opportunities are scarce.
     """
     fig = go.Figure()
-    names = {
-        "willingness": "willing (mean probability)",
-        "participation_any": "taking part (share holding a place)",
-    }
-    _plot_metrics(fig, ts, names)
+    _plot_metrics(fig, ts, _labelled("willingness", "participation_any"))
     fig.update_yaxes(title_text="share of citizens (0-1)", range=[0, 1.02])
     fig.update_xaxes(title_text="month")
     return _layout(fig, "Willing to co-produce, and taking part", ts)
@@ -388,10 +463,12 @@ def performance_and_value(ts: pd.DataFrame) -> go.Figure:
         subplot_titles=["Service performance", "Public value (a balance, never summed)"],
         horizontal_spacing=0.11,
     )
-    _plot_metrics(fig, ts, {"service_performance": "service performance"}, row=1, col=1)
+    _plot_metrics(fig, ts, _labelled("service_performance"), row=1, col=1)
     _plot_metrics(fig, ts, VALUES, row=1, col=2, offset=1)
     fig.update_yaxes(title_text="share of need met (0-1)", range=[0, 1.02], row=1, col=1)
-    fig.update_yaxes(title_text="level (0-1); economic: net saving / monthly budget", row=1, col=2)
+    # The economic value's unit is in its legend name: a long axis title here ran into the
+    # left panel.
+    fig.update_yaxes(title_text="level (0-1)", row=1, col=2)
     fig.update_xaxes(title_text="month")
     return _layout(fig, "Service performance and public value", ts)
 
@@ -484,7 +561,7 @@ def inequality(agents: pd.DataFrame, ts: pd.DataFrame) -> go.Figure:
         subplot_titles=[
             "Taking part at the final month, by group",
             "Education gap in participation",
-            "Burden: usual suspects, burnout, feeling exploited",
+            "The burden on citizens",  # the legend names its three lines
         ],
         row_heights=[0.55, 0.45],
         vertical_spacing=0.16,
@@ -530,7 +607,7 @@ def inequality(agents: pd.DataFrame, ts: pd.DataFrame) -> go.Figure:
             row=1,
             col=1,
         )
-    _plot_metrics(fig, ts, {"participation_gap_education": "education gap"}, row=2, col=1, offset=1)
+    _plot_metrics(fig, ts, _labelled("participation_gap_education"), row=2, col=1, offset=1)
     _plot_metrics(fig, ts, BURDEN, row=2, col=2, offset=2)
     fig.update_yaxes(title_text="share of citizens", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text=metrics.UNITS["participation_gap_education"], row=2, col=1)
@@ -821,6 +898,17 @@ def _figures(ts: pd.DataFrame, agents: pd.DataFrame) -> list[go.Figure]:
     ]
 
 
+def _scheduled_events(infos: Sequence[Mapping[str, Any]]) -> list[SimpleNamespace]:
+    """Every scenario's scheduled events, once each, for :func:`mark_events`: the report's
+    charts shade the same shock bands as the dashboard's."""
+    seen: dict[tuple[str, int, int], SimpleNamespace] = {}
+    for info in infos:
+        for e in info.get("events") or []:
+            key = (str(e["kind"]), int(e["start"]), int(e.get("duration") or 0))
+            seen.setdefault(key, SimpleNamespace(kind=key[0], start=key[1], duration=key[2]))
+    return list(seen.values())
+
+
 def _final_table(ts: pd.DataFrame) -> str:
     table = final_values(ts)
     value_cols = [c for c in table.columns if c not in ("metric", "unit")]
@@ -901,8 +989,10 @@ def render(
             "chart) span the 5th to 95th percentile across replications and show how much the "
             "result depends on chance."
         )
+    events = _scheduled_events(infos)
+    end = int(ts["month"].max()) if len(ts) else 0
     for k, fig in enumerate(_figures(ts, agents)):
-        div = figure_div(fig, f"figure-{k + 1}")
+        div = figure_div(mark_events(fig, events, end), f"figure-{k + 1}")
         parts.append(
             f"<figure><h3>{esc(_FIGURE_TITLES[k])}</h3>{div}"
             f'<figcaption class="caption">{esc(_CAPTIONS[k] + band)}</figcaption></figure>'
@@ -923,6 +1013,7 @@ def render(
 
 __all__ = [
     "CSS",
+    "EVENT_LABELS",
     "FIGURE_CONFIG",
     "esc",
     "figure_div",
@@ -930,12 +1021,14 @@ __all__ = [
     "html_page",
     "html_table",
     "inequality",
+    "mark_events",
     "participation_by_co",
     "participation_by_group",
     "performance_and_value",
     "render",
     "resilience",
     "rgba",
+    "time_panels",
     "trust_and_efficacy",
     "willingness_vs_participation",
 ]

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import plotly.offline
 import pytest
 
-from coprod_sim import CANONICAL, Scenario, __version__, report, runs
+from coprod_sim import CANONICAL, Scenario, __version__, metrics, report, runs
 from coprod_sim.state import MODES
 
 N, STEPS = 300, 24
@@ -142,8 +142,9 @@ def test_time_series_figures_two_scenarios_colour_per_scenario(frames, name):
 def test_mean_line_is_the_mean_and_band_the_spread(frames):
     ts, _ = frames["reps"]
     fig = report.willingness_vs_participation(ts)
-    line = next(t for t in _lines(fig) if t.legendgroup.startswith("willing"))
-    band = next(t for t in _bands(fig) if t.legendgroup.startswith("willing"))
+    willing = metrics.label("willingness")  # one scenario: the metric is the legend group
+    line = next(t for t in _lines(fig) if t.legendgroup == willing)
+    band = next(t for t in _bands(fig) if t.legendgroup == willing)
     by_month = ts.groupby("month")["willingness"]
     np.testing.assert_allclose(line.y, by_month.mean().to_numpy(), atol=1e-5)
     np.testing.assert_array_equal(line.x, np.arange(STEPS + 1))
@@ -158,7 +159,7 @@ def test_mean_line_is_the_mean_and_band_the_spread(frames):
 def test_single_replication_line_is_the_series(frames):
     ts, _ = frames["one"]
     fig = report.resilience(ts)
-    chain = next(t for t in fig.data if t.name.startswith("chain"))
+    chain = next(t for t in fig.data if t.meta == "resilience_chain")
     np.testing.assert_allclose(chain.y, ts["resilience_chain"].to_numpy(), atol=1e-5)
     assert chain.line.width > max(t.line.width for t in fig.data if t is not chain)
 
@@ -319,6 +320,24 @@ def test_render_compare_content(compare_html):
     assert compare_html.count("<figcaption") == 6
     assert "5th to 95th percentile" in compare_html
     assert compare_html.count('<article class="scenario"') == 2
+
+
+def test_render_shades_the_scheduled_shock_on_every_time_chart(compare_html):
+    """The report's charts carry the same shock bands as the dashboard's (B's shock at month
+    12): one band per time panel - participation by Co (4 panels), willingness (1), trust and
+    self-efficacy (2), performance and value (2), resilience (1), and inequality's two panels
+    by month (none on its bars)."""
+    figures = compare_html.split('id="figure-')[1:]
+    bands = [
+        f.split("</figure>")[0].count('"name":"event-unavailability","type":"rect"')
+        for f in figures
+    ]
+    assert bands == [4, 1, 2, 2, 1, 2], bands
+
+
+def test_render_without_events_shades_nothing(frames):
+    ts, ag = frames["one"]
+    assert '"name":"event-' not in report.render(ts, ag, [_info("A", [1])])
 
 
 def test_render_single_scenario(frames):

@@ -24,10 +24,11 @@ from .. import params as P
 from .. import scenario as S
 from ..validation import CALIBRATION
 from . import compare_tab as CT
+from . import controls as C
 from . import session as SS
 from . import views as V
 from . import workshop as W
-from .widgets import Figure, FrameClock, LiveFigure, UploadField
+from .widgets import Figure, FrameClock, LiveFigure, Prose, UploadField
 
 TITLE = "coprod-sim: co-production of public services"
 
@@ -77,6 +78,7 @@ _warm_up()
 session: solara.Reactive[SS.Session | None] = solara.reactive(None)
 run_id = solara.reactive(0)  # a new model: rebuild every chart
 tick = solara.reactive(0)  # a new month: refresh every chart
+shocks_started = solara.reactive(0)  # a shock started now: mark it on every time chart
 drawn = solara.reactive(0)  # the last tick the browser has painted
 playing = solara.reactive(False)
 loop_generation = solara.reactive(0)  # the playing loop that may run (no component reads it)
@@ -118,64 +120,87 @@ def _attempt(action: Callable[[], Any], done: str = "") -> bool:
 def load_scenario(name: str, settings: dict[str, Any] | None = None) -> bool:
     """Switch the page to a preset (with optional settings), stopped at month 0."""
     playing.value = False
-    return _attempt(lambda: _session().load(presets()[name], settings), f"Loaded {name}.")
+    scenario = presets()[name]
+    return _attempt(
+        lambda: _session().load(scenario, settings), f"Loaded {C.scenario_title(scenario)}."
+    )
 
 
 # ----------------------------------------------------------------------------- sidebar
 
 
-def _label(spec: P.ParamSpec) -> str:
-    unit = "" if spec.unit in ("level", "switch") else f" ({spec.unit})"
-    return spec.name.replace("_", " ") + unit
-
-
 def _step(spec: P.ParamSpec) -> float:
-    span = float(spec.high) - float(spec.low)
-    return 0.01 if span <= 1 else round(span / 100, 6)
+    """A float slider's step (see :func:`controls.slider_step`)."""
+    return C.slider_step(spec)
+
+
+HELP_STYLE = {"font-size": "0.75rem", "color": "#666", "line-height": "1.2"}
+
+
+@solara.component
+def ParameterSlider(spec: P.ParamSpec, value: float, label: str, on_value: Callable) -> None:
+    """A slider with its label and its value (with the unit) always shown on a line above the
+    track: a label inside Vuetify's slider takes the track's width and hides the value until
+    the thumb is focused."""
+    is_int = spec.type is int
+    high = min(spec.high, SS.MAX_CITIZENS) if spec.name == "n_citizens" else spec.high
+    with solara.Column(gap="0px", style={"width": "100%"}):
+        with solara.Row(justify="space-between", style={"align-items": "baseline", "gap": "8px"}):
+            solara.Text(label, classes=["cs-param-label"], style={"font-size": "0.9rem"})
+            solara.Text(
+                C.value_text(spec, value),
+                classes=["cs-param-value"],
+                style={"font-size": "0.85rem", "font-weight": "600", "white-space": "nowrap"},
+            )
+        v.Slider(
+            v_model=value,
+            on_v_model=lambda new: on_value(int(new) if is_int else float(new)),
+            min=spec.low,
+            max=high,
+            step=1 if is_int else _step(spec),
+            hide_details=True,
+            dense=True,
+            class_="cs-slider",
+            style_="width: 100%; margin: 0;",
+        )
 
 
 @solara.component
 def ParameterControl(spec: P.ParamSpec, value: Any, edited: bool) -> None:
-    """One control, made from the parameter's definition in the schema."""
+    """One control, made from the parameter's definition in the schema. Which control
+    depends on the value too (:func:`controls.control`): one the slider's grid cannot show
+    exactly goes in a number field."""
 
     def set_value(new: Any) -> None:
-        _attempt(lambda: _session().set_value(spec.name, new), f"{spec.name} = {new}")
+        # Widgets echo their value when they appear (a slider snapped to its step, a field
+        # on blur): an unchanged value must never restart the run nor count as an edit.
+        if new == value:
+            return
+        _attempt(lambda: _session().set_value(spec.name, new), C.setting_text(spec.name, new))
 
-    label = _label(spec) + (" •" if edited else "")
-    classes = [f"cs-param-{spec.name}", "cs-param"]
+    label = C.param_label(spec.name) + (" •" if edited else "")
+    unit = f" ({spec.unit})" if spec.unit not in ("switch", "") else ""
+    kind = C.control(spec, value)
+    classes = [f"cs-param-{spec.name}", "cs-param", f"cs-control-{kind}"]
     with solara.Column(gap="0px", classes=classes):
-        if spec.type is bool:
+        if kind == "checkbox":
             solara.Checkbox(label=label, value=bool(value), on_value=set_value)
-        elif spec.choices is not None:
+        elif kind == "select":
             solara.Select(label=label, values=list(spec.choices), value=value, on_value=set_value)
+        elif kind == "slider":
+            ParameterSlider(spec, value, label, set_value)
         elif spec.type is int:
-            span = spec.high - spec.low
-            high = min(spec.high, SS.MAX_CITIZENS) if spec.name == "n_citizens" else spec.high
-            if span <= 240:
-                solara.SliderInt(
-                    label, value=int(value), min=int(spec.low), max=int(high), on_value=set_value
-                )
-            else:
-                solara.InputInt(
-                    label, value=int(value), on_value=set_value, continuous_update=False
-                )
-        elif float(spec.high) - float(spec.low) <= 10:
-            solara.SliderFloat(
-                label,
-                value=float(value),
-                min=float(spec.low),
-                max=float(spec.high),
-                step=_step(spec),
-                on_value=set_value,
+            solara.InputInt(
+                label + unit, value=int(value), on_value=set_value, continuous_update=False
             )
         else:
             solara.InputFloat(
-                label, value=float(value), on_value=set_value, continuous_update=False
+                label + unit, value=float(value), on_value=set_value, continuous_update=False
             )
         cap = " Here at most 20,000." if spec.name == "n_citizens" else ""
         solara.Text(
             f"{spec.help}{cap} Allowed: {spec.allowed}. Source: {spec.source}.",
-            style={"font-size": "0.75rem", "color": "#666", "line-height": "1.2"},
+            style=HELP_STYLE,
             classes=["cs-help"],
         )
 
@@ -202,28 +227,30 @@ def ParameterPanels() -> None:
 def ScenarioPicker() -> None:
     run_id.value  # noqa: B018
     sess = _session()
-    names = list(presets())
-    current = sess.scenario.name if sess.scenario.name in presets() else None
+    items, current = C.scenario_choices(presets(), sess.scenario)
 
     def pick(name: str | None) -> None:
-        if name:
+        if name and name != C.CURRENT:
             load_scenario(name)
 
-    solara.Select(
+    v.Select(
         label="Scenario",
-        values=names,
-        value=current,
-        on_value=pick,
-        classes=["cs-scenario-picker"],
+        items=items,
+        v_model=current,
+        on_v_model=pick,
+        class_="cs-scenario-picker",
     )
     sc = sess.scenario
+    # A scenario's title and question may come from an uploaded file: plain text, never
+    # rendered as Markdown or HTML.
     with solara.Column(gap="2px", classes=["cs-scenario-info"]):
-        solara.Markdown(f"**{sc.title or sc.name}**")
+        solara.Text(C.scenario_title(sc), style={"font-weight": "600"})
         if sc.question:
-            solara.Markdown(f"*Question:* {sc.question}")
+            solara.Text(f"Question: {sc.question}", style={"font-style": "italic"})
         if sess.edits:
             solara.Text(
-                f"Changed here: {', '.join(sorted(sess.edits))}", style={"font-size": "0.8rem"}
+                f"Changed here: {', '.join(C.param_label(n) for n in sorted(sess.edits))}",
+                style={"font-size": "0.8rem"},
             )
 
     def set_seed(value: int) -> None:
@@ -272,9 +299,15 @@ def ImportExport() -> None:
     )
 
 
+SIDEBAR_PX = 400
+"""Width of the sidebar: room for a slider's label, its value and a wide track."""
+
+
 @solara.component
 def Sidebar() -> None:
-    with solara.Column(gap="10px", classes=["cs-sidebar"]):
+    # A fixed width: Solara's drawer takes its content's min-content width, which a long
+    # scenario title in the dropdown (one unbreakable line) would stretch over the charts.
+    with solara.Column(gap="10px", classes=["cs-sidebar"], style={"width": f"{SIDEBAR_PX}px"}):
         ScenarioPicker()
         ImportExport()
         solara.Text(
@@ -366,7 +399,11 @@ def RunBar() -> None:
 @solara.component
 def Messages() -> None:
     if message.value:
-        solara.Error(message.value, classes=["cs-error"])
+        # One problem a line (a file with several problems lists them all), as plain text.
+        first, *rest = C.message_lines(message.value) or [message.value]
+        items = [v.Html(tag="li", children=[line]) for line in rest]
+        children = [v.Html(tag="ul", children=items, class_="cs-error-list")] if rest else []
+        solara.Error(first, children=children, classes=["cs-error"])
     elif notice.value:
         solara.Info(notice.value, dense=True, classes=["cs-notice"])
 
@@ -378,7 +415,8 @@ def ViewCard(view: V.View) -> None:
 
     def build() -> go.Figure:
         agents = sess.agents() if view.uses_agents else pd.DataFrame()
-        built.current = V.live_figure(view, sess.timeseries(), agents, sess.horizon)
+        events = sess.model.events  # the scenario's, and those started with "shock now"
+        built.current = V.live_figure(view, sess.timeseries(), agents, sess.horizon, events)
         return built.current
 
     def refresh() -> list:
@@ -388,7 +426,9 @@ def ViewCard(view: V.View) -> None:
         return V.refresh(built.current, sess.series(), state)
 
     with solara.Card(classes=[f"cs-view-{view.key}", "cs-view"], margin=0):
-        LiveFigure(build, refresh, build_key=run_id.value, refresh_key=tick.value)
+        # A new shock redraws the chart with its band (a month only patches the data).
+        build_key = (run_id.value, shocks_started.value)
+        LiveFigure(build, refresh, build_key=build_key, refresh_key=tick.value)
         if view.key == "resilience":
             ShockButtons()
 
@@ -402,6 +442,7 @@ def ShockButtons() -> None:
             message.value = str(err)
             return
         notice.value = f"Month {event.start}: {event.note}."
+        shocks_started.value += 1
 
     with solara.Row(gap="6px", style={"flex-wrap": "wrap", "align-items": "center"}):
         solara.Text("Shock now:")
@@ -439,7 +480,9 @@ def NetworkCard() -> None:
                 return
 
     with solara.Card(classes=["cs-view-network", "cs-view"], margin=0):
-        solara.ToggleButtonsSingle(value=colour_by, values=list(V.COLOUR_BY), classes=["cs-colour"])
+        with solara.ToggleButtonsSingle(value=colour_by, classes=["cs-colour"]):
+            for key, text in V.COLOUR_LABELS.items():
+                solara.Button(text, value=key, text=True, classes=[f"cs-colour-{key}"])
         LiveFigure(
             build,
             refresh,
@@ -460,7 +503,12 @@ def Inspector() -> None:
             return
         role, index = chosen
         frame = V.inspect(_session().model, role, index)
-        solara.Markdown(f"**{role.capitalize()} {index}** at month {_session().month}")
+        solara.Text(
+            f"{role.capitalize()} {index} at month {_session().month}",
+            style={"font-weight": "600"},
+        )
+        # The attributes in words, as every other label on the page.
+        frame = frame.assign(attribute=frame["attribute"].map(C.param_label))
         solara.DataFrame(frame, items_per_page=40)
 
 
@@ -469,8 +517,13 @@ def RunTab() -> None:
     RunBar()
     with solara.ColumnsResponsive(default=12, large=6, gutters_dense=True):
         for view in V.VIEWS:
-            ViewCard(view)
+            if not view.wide:
+                ViewCard(view)
         NetworkCard()
+    # Below the half-width cards: a chart whose bars need the page's whole width.
+    for view in V.VIEWS:
+        if view.wide:
+            ViewCard(view)
     Clock()
 
 
@@ -481,6 +534,12 @@ def Clock() -> None:
 
 
 # ----------------------------------------------------------------------------- compare tab
+
+
+@solara.component
+def LabelledSelect(label: str, items: list[dict[str, str]], value: solara.Reactive) -> None:
+    """A dropdown that shows each entry's ``text`` and sets ``value`` to its ``value``."""
+    v.Select(label=label, items=items, v_model=value.value, on_v_model=value.set)
 
 
 @solara.component
@@ -504,10 +563,10 @@ def WorkshopTab() -> None:
     with solara.ColumnsResponsive(default=12, large=6, classes=["cs-workshop"]):
         with solara.Column(gap="8px"):
             title = re.sub(r"^\d+\.\s*", "", step.title)
-            solara.Markdown(f"### Step {k + 1} of {len(steps)}: {title}")
+            Prose(f"### Step {k + 1} of {len(steps)}: {title}")
             with solara.Column(classes=["cs-workshop-narrative"]):
-                solara.Markdown(step.narrative)
-            solara.Markdown(f"**Predict, then run.** {step.question}")
+                Prose(step.narrative)
+            Prose(f"**Predict, then run.** {step.question}")
             v.RadioGroup(
                 v_model=prediction.value,
                 on_v_model=prediction.set,
@@ -550,17 +609,18 @@ def WorkshopTab() -> None:
                     disabled=k == len(steps) - 1,
                     classes=["cs-workshop-next"],
                 )
-            changes = ", ".join(f"{n} = {v}" for n, v in step.settings.items()) or "none"
-            solara.Text(f"Scenario: {step.scenario}; settings changed: {changes}.")
+            changes = "; ".join(C.setting_text(n, x) for n, x in step.settings.items())
+            scenario = C.scenario_title(presets()[step.scenario])
+            solara.Text(f"Scenario: {scenario}. Settings changed: {changes or 'none'}.")
             with solara.Details("What to notice (for the facilitator)"):
-                solara.Markdown(step.notice)
+                Prose(step.notice)
         with solara.Column(classes=["cs-loop-diagram"]):
             Figure(loop_figure)
             loops = "\n".join(
                 f"- **{name}**: {' → '.join(nodes)} → {nodes[0]} ({W.loop_polarity(nodes)})"
                 for name, nodes in W.LOOPS.items()
             )
-            solara.Markdown(
+            Prose(
                 "Each arrow is a mechanism in the model (hover for where it is in the code); "
                 "**+** means the two move together, **−** that they move in opposite "
                 "directions. Around a loop the signs multiply: a reinforcing loop (R) "
@@ -592,7 +652,7 @@ limited to 20,000 citizens; use `coprod run` or `coprod sweep` for larger ones.
 
 @solara.component
 def AboutTab() -> None:
-    solara.Markdown(ABOUT)
+    Prose(ABOUT)
 
 
 # ----------------------------------------------------------------------------- page

@@ -26,6 +26,7 @@ from scipy import stats
 from .. import metrics, report, runs
 from .. import params as P
 from .. import scenario as S
+from . import controls
 from . import session as SS
 from . import views as V
 
@@ -94,10 +95,8 @@ def lever_label(name: str) -> str:
 
 
 def lever_step(name: str) -> float:
-    """A slider step for a lever: a hundredth of its range (0.01 for levels)."""
-    spec = P.PARAMS_BY_NAME[name]
-    span = float(spec.high) - float(spec.low)
-    return 0.01 if span <= 1 else round(span / 100, 6)
+    """A lever's slider step: the sidebar's rule (:func:`.controls.slider_step`)."""
+    return controls.slider_step(P.PARAMS_BY_NAME[name])
 
 
 def _check_levers(base: S.Scenario, changes: Sequence[tuple[str, Any]]) -> dict[str, Any]:

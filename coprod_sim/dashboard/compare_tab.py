@@ -22,7 +22,7 @@ from .. import runs
 from .. import scenario as S
 from . import compare as C
 from . import session as SS
-from .widgets import Figure
+from .widgets import Figure, Prose
 
 SCENARIOS = "two scenarios"
 LEVERS = "changed levers"
@@ -196,7 +196,7 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
     current = outcome if outcome is not None and outcome.form == form else None
     solara.Style(TABLE_CSS)
     with solara.Column(gap="8px", classes=["cs-compare"]):
-        solara.Markdown(
+        Prose(
             "Compare two scenarios, or the current settings (A) against the same settings with "
             "**several levers changed at once** (B). Both sides run over the same seeds for "
             "their whole horizon, so each seed gives one paired difference."
@@ -207,7 +207,7 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
                 solara.Select("A (reference)", values=names, value=first_name)
                 solara.Select("B", values=names, value=second_name)
         else:
-            solara.Markdown(f"A: the current settings (**{session.label}**). B: A with")
+            Prose(f"A: the current settings (**{session.label}**). B: A with")
             LeverRows(session.values)
 
         def start() -> None:
@@ -273,11 +273,11 @@ def CompareResults(outcome: Outcome) -> None:
     last = spec.seed + spec.seeds - 1
     seeds_text = f"seed {spec.seed}" if spec.seeds == 1 else f"seeds {spec.seed}-{last}"
     with solara.Column(classes=["cs-compare-results"]):
-        solara.Markdown(
+        Prose(
             f"**A** (reference): {a}. **B**: {b}. Both over {seeds_text}, "
             f"{spec.reference.steps} months."
         )
-        solara.Markdown(
+        Prose(
             "**Final month: means over the seeds and the difference B − A**, largest "
             f"relative difference first. {C.interval_note(spec.seeds)}"
         )
@@ -286,7 +286,7 @@ def CompareResults(outcome: Outcome) -> None:
         )
         with solara.Column(classes=["cs-compare-intervals"]):
             Figure(intervals)
-        solara.Markdown(f"Month by month: {C.BAND_NOTE}")
+        Prose(f"Month by month: {C.BAND_NOTE}")
         with solara.Column(classes=["cs-compare-bands"]):
             if overlaid:
                 with solara.ColumnsResponsive(default=12, large=6):
@@ -297,7 +297,7 @@ def CompareResults(outcome: Outcome) -> None:
                     with solara.ColumnsResponsive(default=12, large=6):
                         for label, fig in zip((a, b), row, strict=True):
                             with solara.Column():
-                                solara.Markdown(f"**{label}**")
+                                Prose(f"**{label}**")
                                 Figure(fig)
 
 

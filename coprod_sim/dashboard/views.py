@@ -8,7 +8,8 @@ new figure costs about 40 ms a view in plotly's validation; a refresh well under
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from .. import report
 from ..agents import Citizen, Commissioner, Politician, Staff
 from ..model import CoproductionModel
 from ..state import AGE_BANDS, EDUCATION
+from ..submodels.events import Event
 
 MAX_NODES = 2_000
 """The network view draws at most this many citizens; beyond it, a stated sample."""
@@ -33,6 +35,7 @@ class View:
     title: str
     build: Callable[[pd.DataFrame, pd.DataFrame], go.Figure]
     uses_agents: bool = False
+    wide: bool = False  # a card the whole width of the page (its bars need the room)
 
 
 VIEWS: tuple[View, ...] = (
@@ -46,30 +49,102 @@ VIEWS: tuple[View, ...] = (
     View("value", "Performance and public value", lambda ts, _: report.performance_and_value(ts)),
     View("resilience", "The resilience chain", lambda ts, _: report.resilience(ts)),
     View(
-        "inequality", "Who takes part", lambda ts, ag: report.inequality(ag, ts), uses_agents=True
+        "inequality",
+        "Who takes part",
+        lambda ts, ag: report.inequality(ag, ts),
+        uses_agents=True,
+        wide=True,
     ),
 )
 VIEWS_BY_KEY = {v.key: v for v in VIEWS}
 
 
-def live_figure(view: View, ts: pd.DataFrame, agents: pd.DataFrame, horizon: int) -> go.Figure:
-    """The view's figure for a live run: the report's, with the month axis fixed to the whole
-    horizon (the lines grow to the right) and a height that suits a dashboard card."""
+CARD_CHARS = 44
+"""Characters of a chart title that fit on one line of a half-width card at 1280 px (the
+narrowest layout): longer titles wrap instead of running off the card."""
+
+AXIS_TITLE_CHARS = 26
+"""Characters of a y axis title that fit along a panel's height; longer ones wrap."""
+
+LEGEND_PER_ROW, LEGEND_ROW = 2, 21
+"""Legend entries a row in a half-width card (the labels are long), and a row's height (px)."""
+
+TITLE_SIZE, SUBTITLE_SIZE, AXIS_TITLE_SIZE = 15, 12, 11
+"""Font sizes (px) of a card's chart title, subplot titles and axis titles."""
+
+
+def wrap(text: str, width: int) -> str:
+    """Plotly text broken into lines of at most ``width`` characters (``<br>``); a ``<br>``
+    already in it (a subtitle) is kept."""
+    head, sep, tail = str(text).partition("<br>")
+    return "<br>".join(textwrap.wrap(head, width) or [head]) + sep + tail
+
+
+def _fit_card(fig: go.Figure, wide: bool) -> None:
+    """Make the report's figure fit a dashboard card: wrapped, smaller titles (long ones ran
+    into each other and off the card), axis titles that wrap and push the margins instead of
+    being clipped, room at the top for a wrapped title."""
+    chars = 2 * CARD_CHARS if wide else CARD_CHARS
+    # Subplot titles (the only annotations before the events are marked): at most a panel's
+    # width a line.
+    columns = len({trace.xaxis for trace in fig.data}) > 1
+    extra = 0  # lines of the tallest subplot title beyond the first, which grow upwards
+    for note in fig.layout.annotations:
+        note.font.size = SUBTITLE_SIZE
+        note.text = wrap(note.text, chars // 2 + 2 if columns else chars)
+        extra = max(extra, note.text.count("<br>"))
+    title = wrap(fig.layout.title.text or "", chars)
+    lines = title.count("<br>") + 1
+    fig.update_layout(
+        title={"text": title, "font": {"size": TITLE_SIZE}},
+        # Plotly centres the title in the top margin, above the subplot titles.
+        margin={"t": 40 + 22 * lines + (20 + 15 * extra if columns else 0), "l": 60, "r": 16},
+    )
+    for trace in fig.data:  # a legend entry never wider than half a card
+        if trace.name:
+            trace.name = wrap(trace.name, chars - 14)
+    fig.update_yaxes(automargin=True, title_font_size=AXIS_TITLE_SIZE)
+    fig.update_xaxes(automargin=True, title_font_size=AXIS_TITLE_SIZE)
+    for name in [n for n in fig.layout if n.startswith("yaxis")]:
+        axis = fig.layout[name]
+        if axis.title.text:
+            axis.title.text = wrap(axis.title.text, AXIS_TITLE_CHARS)
+
+
+def live_figure(
+    view: View,
+    ts: pd.DataFrame,
+    agents: pd.DataFrame,
+    horizon: int,
+    events: Sequence[Event] = (),
+) -> go.Figure:
+    """The view's figure for a live run: the report's, fitted to a dashboard card, with the
+    month axes fixed to the whole horizon (the lines grow to the right) and a marked band over
+    the months of each of ``events`` (the run's shocks and policy changes)."""
     fig = view.build(ts, agents)
-    fig.update_xaxes(range=[0, max(horizon, 1)], autorange=False)
+    _fit_card(fig, view.wide)
+    end = max(horizon, 1)
+    # Only the month axes: a category axis (the 'who takes part' bars) given [0, horizon]
+    # squeezes its bars into the first few pixels.
+    for xaxis, _ in report.time_panels(fig):
+        fig.layout["xaxis" + xaxis[1:]].update(range=[0, end], autorange=False)
+    report.mark_events(fig, events, end)
     # y axes without a fixed range follow the data as the run grows (see refresh).
     free = [
         name for name in fig.layout if name.startswith("yaxis") and fig.layout[name].range is None
     ]
     for name in free:  # plotly.js would leave matched axes at autorange false, range [0, 4]
         fig.layout[name].autorange = True
-    legend = sum(1 for t in fig.data if t.showlegend is not False)
+    entries = sum(1 for t in fig.data if t.showlegend is not False)
+    rows = -(-entries // (LEGEND_PER_ROW * (2 if view.wide else 1)))
     fig.update_layout(
-        height=min(fig.layout.height or 460, 520) + 18 * ((legend + 2) // 3),
+        height=min(fig.layout.height or 460, 520) + LEGEND_ROW * rows,
         uirevision="live",
-        # Legends below the plot: a dashboard card is too narrow for one at the side.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0},
-        margin={"b": 40},
+        # Legends below the plot, at the foot of the card with room kept for them: a card is
+        # too narrow for one at the side, and one placed in the plot's coordinates ran over
+        # the axis titles.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        margin={"b": 56 + LEGEND_ROW * rows},
     )
     return fig
 
@@ -138,6 +213,10 @@ COLOUR_BY: dict[str, str] = {
     "participation": "taking part (citizens: yes/no; others: share of their people taking part)",
     "self_efficacy": "self-efficacy (0-1)",
 }
+"""What the node colours mean, by colouring (the network's subtitle)."""
+
+COLOUR_LABELS: dict[str, str] = {"participation": "Taking part", "self_efficacy": "Self-efficacy"}
+"""The colour toggle's button labels and the colour bar's title, by colouring."""
 
 
 @dataclass
@@ -310,20 +389,16 @@ def network_figure(model: CoproductionModel, layout: NetworkLayout, colour_by: s
                     "colorscale": "Viridis",
                     "line": {"width": 0.5, "color": "#333"},
                     "showscale": role == "citizen",
-                    "colorbar": {"title": {"text": colour_by.replace("_", "-")}, "len": 0.6},
+                    "colorbar": {"title": {"text": COLOUR_LABELS[colour_by]}, "len": 0.6},
                 },
                 hovertemplate=f"{role} %{{customdata[1]}}: %{{marker.color:.2f}}<extra></extra>",
             )
         )
     fig.update_layout(
-        title={
-            "text": f"The network: {layout.note}<br><sup>colour: {COLOUR_BY[colour_by]}; "
-            "shape and size: role (click a node to inspect it)</sup>",
-            "x": 0.01,
-        },
+        title={"text": _network_title(layout, colour_by), "x": 0.01, "font": {"size": TITLE_SIZE}},
         template="plotly_white",
         height=520,
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        margin={"l": 10, "r": 10, "t": 100, "b": 10},
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
         legend={"orientation": "h", "y": -0.02},
@@ -331,6 +406,16 @@ def network_figure(model: CoproductionModel, layout: NetworkLayout, colour_by: s
         uirevision="network",
     )
     return fig
+
+
+def _network_title(layout: NetworkLayout, colour_by: str) -> str:
+    """The network's title and its key, in lines that fit a half-width card (one long
+    subtitle line was cut off at the card's edge)."""
+    key = f"colour: {COLOUR_BY[colour_by]}; shape and size: role (click a node to inspect it)"
+    lines = textwrap.wrap(key, CARD_CHARS + 12)  # smaller type: a few more a line
+    return "<br>".join(
+        [wrap(f"The network: {layout.note}", CARD_CHARS)] + [f"<sup>{x}</sup>" for x in lines]
+    )
 
 
 def refresh_network(
@@ -401,6 +486,7 @@ def inspect(model: CoproductionModel, role: str, index: int) -> pd.DataFrame:
 
 __all__ = [
     "COLOUR_BY",
+    "COLOUR_LABELS",
     "MAX_NODES",
     "VIEWS",
     "NetworkLayout",

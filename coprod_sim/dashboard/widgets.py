@@ -1,4 +1,5 @@
-"""Small Solara building blocks: a live plotly chart and a scenario-file upload field."""
+"""Small Solara building blocks: a live plotly chart, a scenario-file upload field and the
+page's own prose."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import anywidget
 import ipyvue
+import markdown
 import numpy as np
 import plotly
 import plotly.graph_objects as go
@@ -21,6 +23,21 @@ _PLOTLY_ASSETS = Path(plotly.__file__).parent / "package_data"
 # offline: /static/assets/plotly.min.js.
 if str(_PLOTLY_ASSETS) not in solara.server.settings.assets.extra_locations:
     solara.server.settings.assets.extra_locations.append(str(_PLOTLY_ASSETS))
+
+
+# No "This website runs on Solara" badge: it sits over the charts' titles and the workshop.
+solara.server.settings.theme.show_banner = False
+
+
+@solara.component
+def Prose(text: str, classes: list[str] | None = None) -> solara.Element:
+    """The dashboard's own Markdown (never a file's text), rendered on the server.
+
+    ``solara.Markdown`` loads KaTeX from Solara's CDN path for maths, which an offline server
+    does not have (two 404s and a require.js error on every page); the page has no maths.
+    """
+    html = markdown.markdown(text, extensions=["sane_lists"])
+    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["cs-prose", *(classes or [])])
 
 
 class PlotlyView(anywidget.AnyWidget):

@@ -37,6 +37,7 @@ except ImportError as missing:  # not in pyproject's test extras yet (see the re
     pytest.skip("Playwright for Python is not installed", allow_module_level=True)
 
 from coprod_sim import scenario as S
+from coprod_sim.dashboard import controls as C
 from coprod_sim.dashboard import session as SS
 from coprod_sim.dashboard import views as V
 from coprod_sim.dashboard import workshop as W
@@ -168,7 +169,7 @@ def test_page_loads_with_the_baseline(page: Page) -> None:
     expect(info).to_contain_text(BASELINE.question)
     expect_month(page, 0, BASELINE.steps)
     expect(page.locator(".cs-run-label")).to_have_text("baseline")
-    expect(page.locator(".cs-scenario-picker")).to_contain_text("baseline")
+    expect(page.locator(".cs-scenario-picker")).to_contain_text(BASELINE.title)
     expect(page.locator(".cs-seed input")).to_have_value("0")
     expect(page.locator(".cs-play")).to_have_text(re.compile("Play"))
     expect(page.locator(".cs-step")).to_be_enabled()
@@ -231,7 +232,7 @@ def test_moving_a_lever_restarts_the_run_with_it(page: Page) -> None:
     expect(charter).to_have_attribute("aria-checked", "true")
     expect_month(page, 0)
     expect(page.locator(".cs-run-label")).to_have_text("baseline (changed)")
-    expect(page.locator(".cs-scenario-info")).to_contain_text("Changed here: charter")
+    expect(page.locator(".cs-scenario-info")).to_contain_text("Changed here: Charter")
     expect(page.locator(".cs-reset-values")).to_be_enabled()
     expect(page.locator(".cs-seed input")).to_have_value("0")
     months_line(page, "resilience", "resilience_chain", 0)  # the charts restarted too
@@ -257,14 +258,14 @@ def test_switching_scenario(page: Page) -> None:
     step(page, 2)
     page.locator(".cs-scenario-picker .v-input__slot").click()
     menu = page.locator(".v-menu__content.menuable__content__active")
-    menu.get_by_role("option", name="pandemic", exact=True).click()
+    menu.get_by_role("option", name=pandemic.title, exact=True).click()
     info = page.locator(".cs-scenario-info")
     expect(info).to_contain_text(pandemic.title)
     expect(info).not_to_contain_text(BASELINE.title)
-    expect(page.locator(".cs-scenario-picker")).to_contain_text("pandemic")
+    expect(page.locator(".cs-scenario-picker")).to_contain_text(pandemic.title)
     expect_month(page, 0, pandemic.steps)
     expect(page.locator(".cs-run-label")).to_have_text("pandemic")
-    expect(page.locator(".cs-notice")).to_contain_text("Loaded pandemic.")
+    expect(page.locator(".cs-notice")).to_contain_text(f"Loaded {pandemic.title}.")
     expect(page.locator(".cs-seed input")).to_have_value(str(pandemic.rng or 0))
     months_line(page, "resilience", "resilience_chain", 0)
     step(page, 1)
@@ -477,7 +478,8 @@ def test_clicking_a_network_node_fills_the_inspector(page: Page) -> None:
         if len(cells) >= 3:
             shown[cells[1]] = cells[2]
     table = V.inspect(offline(months=months).model, "citizen", index)
-    expected = dict(zip(table["attribute"], table["value"], strict=True))
+    labels = table["attribute"].map(C.param_label)  # the inspector shows them in words
+    expected = dict(zip(labels, table["value"], strict=True))
     compared = [name for name in shown if isinstance(expected.get(name), float)]
     assert len(compared) >= 3, shown
     for name in compared:

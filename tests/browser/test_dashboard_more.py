@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from coprod_sim import scenario as S
+from coprod_sim.dashboard import controls as C
 from coprod_sim.dashboard import session as SS
 from coprod_sim.dashboard import workshop as W
 from tests.browser.test_dashboard import (
@@ -104,8 +105,8 @@ def test_a_new_seed_restarts_the_run_with_it(page: Page) -> None:
 
 def test_network_colour_toggle_shows_self_efficacy(page: Page) -> None:
     toggle = page.locator(".cs-colour")
-    participation = toggle.get_by_role("button", name="participation", exact=True)
-    efficacy = toggle.get_by_role("button", name="self_efficacy", exact=True)
+    participation = toggle.get_by_role("button", name="Taking part", exact=True)
+    efficacy = toggle.get_by_role("button", name="Self-efficacy", exact=True)
     expect(toggle.get_by_role("button")).to_have_count(2)
     expect(participation).to_have_class(re.compile(r"\bv-btn--active\b"))
 
@@ -189,12 +190,12 @@ def test_workshop_load_this_step(page: Page) -> None:
         "aria-selected", "true"
     )
     expect_month(page, 0, scenario.steps)
-    expect(page.locator(".cs-notice")).to_contain_text(f"Loaded {chosen.scenario}.")
+    expect(page.locator(".cs-notice")).to_contain_text(f"Loaded {scenario.title}.")
     expect(page.locator(".cs-run-label")).to_have_text(f"{chosen.scenario} (changed)")
     info = page.locator(".cs-scenario-info")
     expect(info).to_contain_text(scenario.title)
-    expect(info).to_contain_text(f"Changed here: {', '.join(changed)}")
-    expect(page.locator(".cs-scenario-picker")).to_contain_text(chosen.scenario)
+    expect(info).to_contain_text(f"Changed here: {', '.join(map(C.param_label, changed))}")
+    expect(page.locator(".cs-scenario-picker")).to_contain_text(scenario.title)
     expect(page.locator(".cs-seed input")).to_have_value(str(scenario.rng or 0))
     play = page.locator(".cs-play")
     expect(play).to_have_text(re.compile("Play"))  # loaded, not playing
