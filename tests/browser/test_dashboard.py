@@ -307,7 +307,8 @@ def test_workshop_steps_forward_and_back_then_runs(page: Page) -> None:
     def shows(k: int, one: W.WorkshopStep) -> None:
         expect(heading).to_have_text(re.compile(rf"^Step {k} of {total}:"))
         expect(heading).to_contain_text(re.sub(r"^\d+\.\s*", "", one.title))
-        expect(workshop).to_contain_text(f"Scenario: {one.scenario};")
+        title = C.scenario_title(S.load(one.scenario))  # the preset as people call it
+        expect(workshop).to_contain_text(f"Scenario: {title}. Settings changed:")
 
     shows(1, first)
     expect(page.locator(".cs-workshop-prev")).to_be_disabled()
