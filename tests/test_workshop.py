@@ -421,8 +421,9 @@ def test_causal_loop_figure():
         (x0, y0), (x1, y1) = pos[link.source], pos[link.target]
         assert np.hypot(arrow.x - x1, arrow.y - y1) < np.hypot(arrow.x - x0, arrow.y - y0)
         assert np.hypot(arrow.ax - x0, arrow.ay - y0) < np.hypot(arrow.ax - x1, arrow.ay - y1)
+    # Two lines: on one, the title is wider than the chart at 1280 px.
     assert fig.layout.title.text == (
-        "The virtuous circle of co-production (from the model's mechanisms)"
+        "The virtuous circle of co-production<br>(from the model's mechanisms)"
     )
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
     assert fig.layout.template.to_plotly_json() == pio.templates["plotly_white"].to_plotly_json()

@@ -21,6 +21,7 @@ from .. import params as P
 from .. import runs
 from .. import scenario as S
 from . import compare as C
+from . import controls
 from . import session as SS
 from .widgets import Figure, Prose
 
@@ -190,7 +191,6 @@ def _set_seeds(value: Any) -> None:
 def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: int) -> None:
     """The Compare tab; ``version`` changes with the sidebar's settings (the base of a lever
     comparison), which re-renders it."""
-    names = list(presets)
     form = form_of(session)
     outcome = run_compare.value if run_compare.finished else None
     current = outcome if outcome is not None and outcome.form == form else None
@@ -204,8 +204,15 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
         solara.ToggleButtonsSingle(value=mode, values=[SCENARIOS, LEVERS], classes=["cs-mode"])
         if mode.value == SCENARIOS:
             with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
-                solara.Select("A (reference)", values=names, value=first_name)
-                solara.Select("B", values=names, value=second_name)
+                for label, chosen in (("A (reference)", first_name), ("B", second_name)):
+                    # Each preset by its title, as in the sidebar; its name is the value.
+                    v.Select(
+                        label=label,
+                        items=controls.preset_items(presets),
+                        v_model=chosen.value,
+                        on_v_model=chosen.set,
+                        style_="min-width: 280px; flex: 1",
+                    )
         else:
             Prose(f"A: the current settings (**{session.label}**). B: A with")
             LeverRows(session.values)

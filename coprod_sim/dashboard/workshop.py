@@ -746,7 +746,7 @@ def causal_loop_figure() -> go.Figure:
     )
     fig.update_layout(
         title=dict(
-            text="The virtuous circle of co-production (from the model's mechanisms)",
+            text="The virtuous circle of co-production<br>(from the model's mechanisms)",
             font=dict(size=15),
         ),
         template="plotly_white",
