@@ -281,7 +281,9 @@ def _summary(ts: pd.DataFrame, title: str) -> Table:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    table.add_column("metric", no_wrap=True, overflow="ellipsis", max_width=30)
+    # Never cut a name (it is what final_values.csv and `coprod analyze` call the metric):
+    # a narrow terminal folds the names onto more lines and keeps the numbers whole.
+    table.add_column("metric", overflow="fold")
     for column in frame.columns[1:]:
         table.add_column(
             escape(headers.get(column, column)), justify="right", no_wrap=True, min_width=7
