@@ -21,7 +21,7 @@ import shlex
 import socket
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -236,28 +236,37 @@ def _write(
     command: str,
     origins: list[str],
     changes: dict[str, Any],
+    out: Path,
 ) -> None:
-    """Write every output of a run or comparison into ``folder``; ``changes`` are the
+    """Write every output of a run or comparison into ``folder`` (the staging folder of
+    ``out``, the folder the user named: errors name their files there); ``changes`` are the
     parameters set on the command line (named in the titles and headline)."""
     from . import report, runs
     from . import scenario as S
 
+    def put(name: str, write: Callable[[Path], object]) -> None:
+        with runs.naming(out / name):
+            write(folder / name)
+
     ts, agents = results.timeseries, results.agents
-    ts.to_parquet(folder / "timeseries.parquet", index=False)
-    ts.to_csv(folder / "timeseries.csv", index=False)
-    agents.to_parquet(folder / "agents.parquet", index=False)
+    put("timeseries.parquet", lambda path: ts.to_parquet(path, index=False))
+    put("timeseries.csv", lambda path: ts.to_csv(path, index=False))
+    put("agents.parquet", lambda path: agents.to_parquet(path, index=False))
     if len(results.scenarios) == 1:
         sc = results.scenarios[0]
         text = S.dumps(sc, command=command, origin=origins[0], changes=changes)
-        (folder / RESOLVED).write_text(text, encoding="utf-8")
+        put(RESOLVED, lambda path: path.write_text(text, encoding="utf-8"))
     else:
         (folder / RESOLVED_DIR).mkdir()
         for sc, origin in zip(results.scenarios, origins, strict=True):
             text = S.dumps(sc, command=command, origin=origin, changes=changes)
-            (folder / RESOLVED_DIR / f"{sc.name}.resolved.toml").write_text(text, encoding="utf-8")
-    report.final_values(ts).to_csv(folder / "final_values.csv", index=False)
+            name = f"{RESOLVED_DIR}/{sc.name}.resolved.toml"
+            put(name, lambda path, text=text: path.write_text(text, encoding="utf-8"))
+    finals = report.final_values(ts)
+    put("final_values.csv", lambda path: finals.to_csv(path, index=False))
     infos = [runs.info(sc, changes=changes) for sc in results.scenarios]
-    (folder / "report.html").write_text(report.render(ts, agents, infos), encoding="utf-8")
+    page = report.render(ts, agents, infos)
+    put("report.html", lambda path: path.write_text(page, encoding="utf-8"))
 
 
 def _summary(ts: pd.DataFrame, title: str) -> Table:
@@ -493,7 +502,7 @@ def run(
         runs.check_output(folder, force)
         results = _simulate([sc], int(sc.rng), sc.replications)
         with runs.staged_output(folder, force) as staging:
-            _write(results, staging, _command(), [str(scenario)], overrides)
+            _write(results, staging, _command(), [str(scenario)], overrides, folder)
     console.print(_summary(results.timeseries, f"{sc.title or sc.name}: final values"))
     _wrote(folder)
 
@@ -543,7 +552,7 @@ def compare(
         runs.check_output(folder, force)
         results = _simulate(loaded, seed, replications)
         with runs.staged_output(folder, force) as staging:
-            _write(results, staging, _command(), list(scenarios), overrides)
+            _write(results, staging, _command(), list(scenarios), overrides, folder)
     title = "Final values and differences"
     if overrides:
         title += f", with {runs.describe_changes(overrides)}"

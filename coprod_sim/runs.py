@@ -230,13 +230,30 @@ def _publish(staging: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def naming(path: str | os.PathLike) -> Iterator[None]:
+    """Name ``path`` in an OSError raised without a file name.
+
+    A full disk fails in ``write()``, whose error names no file (pyarrow's names none
+    either), so "cannot write: No space left on device" left the user to guess which path
+    on which disk; the command line prints the name given here."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is not None:
+            raise
+        why = err.strerror or (os.strerror(err.errno) if err.errno else str(err) or repr(err))
+        # OSError(errno, ...) picks the subclass of the errno, as the original had.
+        raise OSError(err.errno, why, str(path)) from err
+
+
 def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     """Write ``text`` (str as UTF-8, or bytes) to ``path`` through a temporary file and a
     rename (the new file keeps the user's usual permissions)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
     try:
-        with terminate_as_interrupt():
+        with terminate_as_interrupt(), naming(path):
             if isinstance(text, bytes):
                 tmp.write_bytes(text)
             else:

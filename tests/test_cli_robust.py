@@ -4,14 +4,22 @@ messages that name the file and the path."""
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from rich.console import Console
+from typer.testing import CliRunner
 
 from coprod_sim import cli, metrics
+from coprod_sim.cli import app
+from tests.test_sweep_damage import _experiment
+
+runner = CliRunner()
 
 # ------------------------------------------------------------------------------ summary table
 
@@ -66,3 +74,59 @@ def test_the_summary_never_cuts_a_metric_name(monkeypatch, scenarios, where) -> 
     assert _names_in(rendered) == list(metrics.CANONICAL)
     if where == "narrow terminal":
         assert max(len(line) for line in rendered.splitlines()) <= 60
+
+
+# ------------------------------------------------------------------------------ messages
+
+
+def test_sweep_out_that_is_a_file_is_called_a_file(tmp_path) -> None:
+    path = _experiment(tmp_path)
+    out = tmp_path / "results.csv"
+    out.write_text("a colleague's table")
+    for resume in ([], ["--resume"]):
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(out), *resume])
+        assert result.exit_code == 2, result.output
+        assert f"--out {out}: it is a file, not a folder" in result.output, result.output
+        assert "not empty" not in result.output and "Traceback" not in result.output
+    assert out.read_text() == "a colleague's table"
+
+
+def _disk_full_on(monkeypatch, name: str) -> None:
+    """Every Parquet write to a file called ``name`` fails as on a full disk: ENOSPC, and, as
+    from ``write()``, no file name."""
+    real = pd.DataFrame.to_parquet
+
+    def to_parquet(frame, path, *args, **kwargs):
+        if Path(path).name == name or Path(path).name.startswith(f".{name}."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", to_parquet)
+
+
+def test_a_full_disk_during_run_names_the_file_and_keeps_the_old_output(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("the earlier report")
+    monkeypatch.chdir(tmp_path)
+    _disk_full_on(monkeypatch, "agents.parquet")
+    args = ["run", "baseline", "--steps", "2", "--set", "n_citizens=100", "--out", "out"]
+    result = runner.invoke(app, [*args, "--force"])
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "cannot write out/agents.parquet: No space left on device" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
+    assert [p.name for p in out.iterdir()] == ["report.html"]
+    assert (out / "report.html").read_text() == "the earlier report"
+
+
+def test_a_full_disk_during_a_sweep_names_the_part(tmp_path, monkeypatch) -> None:
+    path = _experiment(tmp_path, points=2)
+    _disk_full_on(monkeypatch, "part-000000.parquet")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "0"])
+    assert result.exit_code == 2, (result.output, result.exception)
+    part = out / "runs" / "part-000000.parquet"
+    assert f"cannot write {part}: No space left on device" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert not list((out / "runs").iterdir())  # no half-written part
