@@ -33,6 +33,7 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from . import params as P  # the schema alone: pydantic loads only when values are validated
+from . import signals
 from . import validation as validation_defaults
 
 # The commands import the model, Mesa, pandas and plotly where they need them (about 3 s of
@@ -139,9 +140,11 @@ def _bad_input() -> tuple[type[Exception], ...]:
 
 @contextlib.contextmanager
 def _clean_errors(interrupted: str = INTERRUPTED) -> Iterator[None]:
-    """Turn bad input into one message and exit code 2, and Ctrl-C into exit code 130."""
+    """Turn bad input into one message and exit code 2, and Ctrl-C, SIGTERM and SIGHUP into
+    exit code 130 (commands import the model inside, so that start-up is covered too)."""
     try:
-        yield
+        with signals.terminate_as_interrupt():
+            yield
     except _bad_input() as err:
         errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         raise typer.Exit(2) from None
@@ -491,10 +494,10 @@ def run(
 ) -> None:
     """Run a scenario and write timeseries (Parquet and CSV), agents (Parquet), the resolved
     scenario (TOML) and a self-contained report.html."""
-    from . import runs
-    from . import scenario as S
-
     with _clean_errors():
+        from . import runs
+        from . import scenario as S
+
         overrides = _overrides(sets or [], steps)
         sc = S.load(scenario, overrides=overrides, seed=seed, replications=replications)
         sc = runs.with_changes(sc, overrides)
@@ -526,10 +529,10 @@ def compare(
 ) -> None:
     """Run several scenarios on the same seeds and write one report that overlays them,
     with a table of differences in final values (the first scenario is the reference)."""
-    from . import runs
-    from . import scenario as S
-
     with _clean_errors():
+        from . import runs
+        from . import scenario as S
+
         if len(scenarios) < 2:
             raise P.ParameterError(
                 [f"SCENARIOS: {len(scenarios)} given; allowed: two or more to compare"]
@@ -567,9 +570,9 @@ def rebuild_report(
     ],
 ) -> None:
     """Rebuild report.html from the saved outputs of a run or comparison."""
-    from . import report, runs
-
     with _clean_errors():
+        from . import report, runs
+
         ts, agents, infos = _read_outputs(folder)
         try:
             html = report.render(ts, agents, infos)
@@ -628,12 +631,11 @@ def sweep(
 ) -> None:
     """Run a parameter sweep (grid, Latin hypercube, Sobol or Morris design) and store one row
     per run in a Parquet dataset, with a manifest; `coprod analyze` draws it."""
-    from . import runs
-    from .experiments import spec
-    from .experiments import sweep as sweeps
-
     stored = "the runs finished so far are stored; continue with the same command and --resume"
-    with _clean_errors(stored), runs.terminate_as_interrupt():
+    with _clean_errors(stored):
+        from .experiments import spec
+        from .experiments import sweep as sweeps
+
         _check_executor(workers, scheduler)
         ex = spec.load(experiment)
         folder = out or Path("results") / ex.name
@@ -680,10 +682,10 @@ def analyze(
 ) -> None:
     """Draw a sweep: response curves, heatmaps, Sobol or Morris indices, hysteresis loops and
     resilience triangles, in FOLDER/analysis.html (opens offline)."""
-    from . import runs
-    from .experiments import analysis, store
-
     with _clean_errors():
+        from . import runs
+        from .experiments import analysis, store
+
         if not (folder / "manifest.json").is_file():
             raise P.ParameterError(
                 [f"FOLDER {str(folder)!r}: no manifest.json; allowed: a folder of `coprod sweep`"]
@@ -719,13 +721,12 @@ def validate(
     baseline and the contrasting presets, survey the citizens at month 60, print each
     pattern's statistic with its 95% interval, and write OUT/validation.md with figures.
     Exit code 1 if any pattern fails."""
-    from . import runs
-    from .experiments.executors import open_executor
-    from .validation import document, runner
-    from .validation import patterns as PT
-
     kept = "the previous validation.md and figures were left as they were"
-    with _clean_errors(kept), runs.terminate_as_interrupt():
+    with _clean_errors(kept):
+        from .experiments.executors import open_executor
+        from .validation import document, runner
+        from .validation import patterns as PT
+
         if seed < 0:
             raise P.ParameterError(
                 [f"--seed: value {seed} is not allowed; allowed: an integer >= 0"]

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +23,8 @@ from . import params as P
 from ._version import __version__
 from .model import CoproductionModel
 from .scenario import Scenario
+from .signals import signals_held as _signals_held  # validation.document imports it from here
+from .signals import terminate_as_interrupt
 
 KEYS: tuple[str, ...] = ("scenario", "replication", "seed")
 """The columns that identify a run in every tidy output."""
@@ -180,38 +180,6 @@ def staged_output(out: str | os.PathLike, force: bool = False) -> Iterator[Path]
             with contextlib.suppress(OSError):
                 parent.rmdir()
         raise
-
-
-@contextlib.contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """Let SIGTERM and SIGHUP unwind like Ctrl-C, so that the staging folder is removed."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP until the block is done (a few renames)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _publish(staging: Path, out: Path) -> None:

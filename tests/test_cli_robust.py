@@ -7,6 +7,9 @@ from __future__ import annotations
 import errno
 import io
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ from typer.testing import CliRunner
 
 from coprod_sim import cli, metrics
 from coprod_sim.cli import app
+from tests.processes import running_group
 from tests.test_sweep_damage import _experiment
 
 runner = CliRunner()
@@ -130,3 +134,58 @@ def test_a_full_disk_during_a_sweep_names_the_part(tmp_path, monkeypatch) -> Non
     assert f"cannot write {part}: No space left on device" in result.output, result.output
     assert "Traceback" not in result.output
     assert not list((out / "runs").iterdir())  # no half-written part
+
+
+# ------------------------------------------------------------------------------ signals
+
+TRAP = """
+import os, signal, sys
+
+class SignalOnImport:
+    '''Sends {signal} to this process as the command starts importing {module}: the moment a
+    `kill` or a closed terminal most often came, while a command started (seconds of imports).'''
+
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.{signal})
+        return None
+
+sys.meta_path.insert(0, SignalOnImport())
+from coprod_sim.cli import app
+sys.argv = ["coprod", *{args!r}]
+app()
+"""
+
+
+def _ended_like_ctrl_c(done: subprocess.CompletedProcess, out: Path) -> None:
+    assert done.returncode == 130, (done.returncode, done.stdout, done.stderr)
+    assert "interrupted:" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not out.exists() and not list(out.parent.glob(f".{out.name}*"))  # nothing written
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize(
+    ("command", "module"),
+    [("run", "coprod_sim.runs"), ("sweep", "coprod_sim.experiments")],
+)
+def test_a_signal_while_a_command_starts_ends_it_as_ctrl_c(tmp_path, command, module, signame):
+    out = tmp_path / "out"
+    target = "baseline" if command == "run" else str(_experiment(tmp_path))
+    args = [command, target, "--out", str(out)]
+    code = TRAP.format(signal=signame, module=module, args=args)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    _ended_like_ctrl_c(done, out)
+
+
+def test_sigterm_while_run_simulates_ends_it_as_ctrl_c(tmp_path) -> None:
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "coprod_sim", "run", "baseline", "--steps", "5000"]
+    cmd += ["--set", "n_citizens=200", "--out", str(out)]
+    with running_group(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout.readline().startswith("Running baseline")  # simulating, not writing
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+    _ended_like_ctrl_c(subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr), out)
