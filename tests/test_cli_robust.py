@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from coprod_sim import cli, metrics
+from coprod_sim import cli, metrics, runs
 from coprod_sim.cli import app
 from tests.processes import running_group
 from tests.test_sweep_damage import _experiment
@@ -189,3 +189,41 @@ def test_sigterm_while_run_simulates_ends_it_as_ctrl_c(tmp_path) -> None:
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=60)
     _ended_like_ctrl_c(subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr), out)
+
+
+# ------------------------------------------------------------------------------ stale staging
+
+KILLED_WHILE_WRITING = """
+import sys, time
+from coprod_sim import runs
+with runs.staged_output(sys.argv[1]) as staging:
+    (staging / "timeseries.csv").write_text("half of it")
+    print("writing", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_staging_folder_left_by_sigkill_is_removed_by_the_next_run(tmp_path) -> None:
+    cmd = [sys.executable, "-c", KILLED_WHILE_WRITING, str(tmp_path / "a")]
+    with running_group(cmd, stdout=subprocess.PIPE, text=True) as killed:
+        assert killed.stdout.readline() == "writing\n"
+        killed.kill()  # SIGKILL: no handler runs, the staging folder stays
+        killed.wait(timeout=30)
+    [left] = [p for p in tmp_path.iterdir() if p.name.startswith(".a.")]
+    assert (left / "timeseries.csv").is_file() and f"coprod-{killed.pid}-" in left.name
+    # Someone else's hidden folder, and a staging folder a live process is still writing.
+    foreign = tmp_path / ".notes.partial"
+    foreign.mkdir()
+    with running_group([sys.executable, "-c", "import time; time.sleep(60)"]) as writer:
+        live = tmp_path / f".b.coprod-{writer.pid}-0123456789ab.partial"
+        live.mkdir()
+        with runs.staged_output(tmp_path / "c") as staging:
+            (staging / "report.html").write_text("new")
+        assert not left.exists(), "the killed run's staging folder is still there"
+        assert live.is_dir() and foreign.is_dir()
+    assert (tmp_path / "c" / "report.html").read_text() == "new"
+    # A temporary file of a killed write_atomic goes too, from the folder written to.
+    stale = tmp_path / "c" / f".report.html.coprod-{killed.pid}-0123456789ab.partial"
+    stale.write_text("half")
+    runs.write_atomic(tmp_path / "c" / "report.html", "newer")
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["report.html"]
