@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from . import runs
     from . import scenario as S
+    from .experiments.sweep import SweepLost
 
 
 def reflow(text: str | None) -> str | None:
@@ -644,22 +645,29 @@ def sweep(
             f"Sweep {escape(ex.name)}: {ex.sampler} design, {spec.n_points(ex):,} points x "
             f"{ex.replications} replications = {total:,} runs of {ex.steps} months"
         )
-        with _progress_runs() as progress:
-            task = progress.add_task("runs", total=total, failed=0, done=0)
+        try:
+            with _progress_runs() as progress:
+                task = progress.add_task("runs", total=total, failed=0, done=0)
 
-            def show(done: int, failed: int, todo: int) -> None:
-                # ``done`` apart from ``completed``: runs resumed from disk took no time here.
-                progress.update(task, completed=total - todo + done, failed=failed, done=done)
+                def show(done: int, failed: int, todo: int) -> None:
+                    # ``done`` apart from ``completed``: runs resumed from disk took no time.
+                    progress.update(task, completed=total - todo + done, failed=failed, done=done)
 
-            summary = sweeps.run(
-                ex,
-                folder,
-                source=spec.source_text(experiment),
-                resume=resume,
-                workers=workers,
-                scheduler=scheduler,
-                on_progress=show,
-            )
+                summary = sweeps.run(
+                    ex,
+                    folder,
+                    source=spec.source_text(experiment),
+                    resume=resume,
+                    workers=workers,
+                    scheduler=scheduler,
+                    on_progress=show,
+                    on_notice=lambda text: console.print(text, markup=False, highlight=False),
+                )
+        except sweeps.SweepLost as lost:
+            again = _resume_command(experiment, folder, workers, scheduler)
+            text = escape(_lost_message(lost, folder, again))
+            errors.print(f"[red]error:[/red] {text}", highlight=False)
+            raise typer.Exit(1) from None
     for repair in summary.repairs:  # damaged parts set aside on --resume, by name
         console.print(f"Repaired {folder}/: {repair}", markup=False, highlight=False)
     failed = f", {summary.failed} failed (see the error column)" if summary.failed else ""
@@ -672,6 +680,29 @@ def sweep(
     else:
         text = f"All {summary.total:,} runs were already done. {folder}/ is complete."
     console.print(text, markup=False, highlight=False)
+
+
+def _resume_command(
+    experiment: str, folder: Path, workers: int | None, scheduler: str | None
+) -> str:
+    """The command that finishes an interrupted sweep, with the executor it was given."""
+    words = ["coprod", "sweep", experiment, "--out", str(folder), "--resume"]
+    if workers is not None:
+        words += ["--workers", str(workers)]
+    if scheduler is not None:
+        words += ["--scheduler", scheduler]
+    return shlex.join(words)
+
+
+def _lost_message(lost: SweepLost, folder: Path, again: str) -> str:
+    """What stopped a sweep, what is kept, and the exact command that finishes it."""
+    from .experiments.sweep import describe_error
+
+    return (
+        f"the sweep stopped: {lost.what} ({describe_error(lost.cause)}). "
+        f"{lost.stored:,} of {lost.total:,} runs are finished and kept in {folder}/; "
+        f"finish the other {lost.total - lost.stored:,} with:\n  {again}"
+    )
 
 
 @app.command()
