@@ -152,7 +152,7 @@ def test_a_killed_dask_scheduler_ends_with_the_command_to_resume(uninterrupted, 
     assert "Traceback" not in stderr, stderr
     stored = len(store.read_runs(out))
     assert 0 < stored < RUNS
-    assert f"the sweep stopped: the executor (Dask scheduler {address}" in stderr
+    assert f"the sweep stopped: the Dask scheduler {address} (2 threads) lost the runs" in stderr
     assert "(CancelledError" in stderr
     assert f"{stored:,} of {RUNS} runs are finished and kept in {out}/" in stderr
     assert _last_line(stderr) == shlex.join(

@@ -143,7 +143,8 @@ class _OneLine(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
             err = record.exc_info[1]
-            record.msg = f"{record.getMessage()} ({type(err).__name__}: {err})".lstrip()
+            why = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            record.msg = f"{record.getMessage()} ({why})".lstrip()
             record.args, record.exc_info, record.exc_text = (), None, None
         return True
 

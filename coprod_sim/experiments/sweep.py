@@ -193,7 +193,7 @@ def run(
                         what = (
                             "the process pool broke again after its restart"
                             if restartable
-                            else f"the executor ({description}) lost the runs in flight"
+                            else f"the {description} lost the runs in flight (is it running?)"
                         )
                         raise SweepLost(what, loss, len(done_before) + done, len(design))
                     restarts.append(
