@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from typer.testing import CliRunner
 
 from coprod_sim.cli import app
 from coprod_sim.experiments import spec, store, sweep
+from tests.dask_cluster import Cluster
 from tests.processes import end_group, running_group, start_group
 
 runner = CliRunner()
@@ -115,28 +115,17 @@ def test_killed_pool_workers_restart_the_pool_once_then_end_with_the_command_to_
     pd.testing.assert_frame_equal(store.read_runs(out), expected)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_killed_dask_scheduler_ends_with_the_command_to_resume(uninterrupted, tmp_path):
     path, expected = uninterrupted
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
-    scheduler_cmd = [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port)]
-    worker_cmd = [BIN / "dask", "worker", address, "--nworkers", "1", "--nthreads", "2"]
-    worker_cmd.append("--no-nanny")  # one process less to start
+    cluster = Cluster(workers=1, threads=2, nanny=False)
+    address = cluster.address
     out = tmp_path / "out"
     sweep_cmd = [BIN / "coprod", "sweep", str(path), "--out", str(out), "--scheduler", address]
     # Each in a process group of its own, ended as a whole whatever happens.
-    scheduler = start_group([*scheduler_cmd, "--no-dashboard"], **quiet)
+    scheduler = start_group(cluster.scheduler, **Cluster.quiet())
     try:
         with (
-            running_group([*worker_cmd, "--no-dashboard"], cwd=tmp_path, **quiet),
+            running_group(cluster.worker, cwd=tmp_path, **Cluster.quiet()),
             running_group(
                 sweep_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
             ) as swept,
