@@ -99,7 +99,9 @@ def test_killed_pool_workers_restart_the_pool_once_then_end_with_the_command_to_
     assert "Traceback" not in result.output and not isinstance(result.exception, sweep.SweepLost)
     stored = len(store.read_runs(out))
     assert 0 < stored < RUNS
-    assert "lost a worker process (BrokenProcessPool" in result.output
+    assert "The sweep lost a worker process of a pool of 1 processes (BrokenProcessPool" in (
+        result.output
+    )
     assert "the sweep stopped: the process pool broke again after its restart" in result.output
     assert f"{stored:,} of {RUNS} runs are finished and kept in {out}/" in result.output
     again = _last_line(result.output)
@@ -110,7 +112,7 @@ def test_killed_pool_workers_restart_the_pool_once_then_end_with_the_command_to_
     kills["times"] = 1  # the pool is restarted once, and the sweep goes on
     result = runner.invoke(app, shlex.split(again)[1:])
     assert result.exit_code == 0, (result.output, result.exception)
-    assert "restarted the pool and ran its" in result.output
+    assert "restarted the pool, running its" in result.output
     assert f"({stored:,} were already done)" in result.output
     pd.testing.assert_frame_equal(store.read_runs(out), expected)
 

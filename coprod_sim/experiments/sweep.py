@@ -197,9 +197,9 @@ def run(
                         )
                         raise SweepLost(what, loss, len(done_before) + done, len(design))
                     restarts.append(
-                        f"{description} lost a worker process ({describe_error(loss)}); "
-                        f"restarted the pool and ran its {_runs_in(again):,} unfinished runs "
-                        "again"
+                        f"The sweep lost a worker process of {description} "
+                        f"({describe_error(loss)}); restarted the pool, running its "
+                        f"{_runs_in(again):,} unfinished runs again"
                     )
                     if on_notice:
                         on_notice(restarts[-1])
