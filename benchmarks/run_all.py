@@ -6,7 +6,8 @@ Run from the repository root::
     python benchmarks/run_all.py --quick         # smoke run (about a minute): prints only
     python benchmarks/run_all.py --no-million --no-dashboard --no-sweep
 
-It reuses the measurements of ``engine.py``, ``peer.py``, ``dashboard.py`` and ``sweep.py``.
+It reuses the measurements of ``engine.py``, ``peer.py``, ``dashboard.py``, ``sweep.py`` and
+``startup.py``.
 The table goes to stdout, progress to stderr. RESULTS.md is written atomically (a temporary
 file, then ``os.replace``) with the machine, versions, date, command, the table, what each row
 measures and a 'Missed targets' section: for each MISS the measured value, the target, the
@@ -37,6 +38,7 @@ from pathlib import Path
 import dashboard
 import engine
 import peer
+import startup
 import sweep
 import targets as T
 from _harness import Row, environment, progress, table, write_atomic
@@ -95,6 +97,9 @@ WHY_MISSED: dict[str, str] = {
     "dashboard_step": "",
     "sweep_rate": "",
     "sweep_scaling": "",
+    "startup_help": "",
+    "startup_params": "",
+    "startup_imports": "",
 }
 
 
@@ -117,6 +122,7 @@ class Plan:
     sweep_citizens: int = 1_000
     sweep_steps: int = 120
     sweep_repeats: int = 5
+    startup_repeats: int = 3  # runs of each command (0: skipped)
     quick: bool = False  # a smoke run: its figures are not results
 
     def engine_plan(self) -> engine.Plan:
@@ -322,6 +328,10 @@ def sweep_section(plan: Plan, ours: dict) -> list[Row]:
     ]
 
 
+def startup_section(plan: Plan, ours: dict) -> list[Row]:
+    return startup.rows(plan.startup_repeats)
+
+
 def sections(plan: Plan) -> list[Section]:
     out = [Section("engine", engine_section, (T.ENGINE_RATE, T.BUILD_TIME))]
     if plan.million_n:
@@ -335,6 +345,9 @@ def sections(plan: Plan) -> list[Section]:
         out.append(Section("dashboard", dashboard_section, (T.DASHBOARD_STEP,)))
     if plan.sweep_runs:
         out.append(Section("sweep", sweep_section, (T.SWEEP_RATE, T.SWEEP_SCALING)))
+    if plan.startup_repeats:
+        started = (T.STARTUP_HELP, T.STARTUP_PARAMS, T.STARTUP_IMPORTS)
+        out.append(Section("start-up", startup_section, started))
     return out
 
 
@@ -418,6 +431,10 @@ MEASURES = """\
 - **sweep**: `coprod sweep` of an LHS design in a fresh child process, runs/s as the sweep
   reports it (from the first submission), median of {sweep_repeats} sweeps of {sweep_runs} runs
   per worker count; the scaling efficiency is rate(2) / (2 x rate(1)).
+- **start-up**: `coprod --help` and `coprod params` in fresh child processes, output to a
+  pipe; the CPU time is the child's user + system time (`getrusage` of the children), median
+  of {startup_repeats} runs each; and the heavy libraries (mesa, plotly, solara, dask) a fresh
+  interpreter holds after `import coprod_sim.cli` (a lazy placeholder does not count).
 """
 
 
@@ -466,6 +483,7 @@ def results_markdown(
             million_repeats=plan.million_repeats,
             sweep_repeats=plan.sweep_repeats,
             sweep_runs=plan.sweep_runs,
+            startup_repeats=plan.startup_repeats,
         )
     ]
     lines += missed_section([r for _, rows in parts for r in rows])
@@ -483,6 +501,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-million", action="store_true", help="skip the 1,000,000 rows")
     parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard rows")
     parser.add_argument("--no-sweep", action="store_true", help="skip the sweep rows")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up rows")
     parser.add_argument(
         "--out",
         type=Path,
@@ -502,6 +521,8 @@ def main(argv: list[str] | None = None) -> None:
         plan = replace(plan, dashboard=None)
     if args.no_sweep:
         plan = replace(plan, sweep_runs=0)
+    if args.no_startup:
+        plan = replace(plan, startup_repeats=0)
     quick = plan.quick
     out = args.out if args.out is not None else (None if quick else DEFAULT_OUT)
 

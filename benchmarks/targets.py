@@ -76,6 +76,17 @@ SWEEP_RATE = Target(
     "sweep_rate", "sweep runs/s, 1,000 citizens x 120 steps, 2 workers", ">=", 10.0, " runs/s"
 )
 
+# ------------------------------------------------------------------ issue 14 (start-up)
+STARTUP_HELP = Target("startup_help", "CPU time of `coprod --help`", "<=", 0.5, " s", 1.0, 2)
+STARTUP_PARAMS = Target("startup_params", "CPU time of `coprod params`", "<=", 0.5, " s", 1.0, 2)
+STARTUP_IMPORTS = Target(
+    "startup_imports",
+    "of mesa, plotly, solara, dask loaded by importing coprod_sim.cli",
+    "<=",
+    0,
+    " loaded",
+)
+
 # ------------------------------------------------------------------ earlier targets, kept
 STEP_TIME = Target("step_time", "one step at 1,000 citizens (median)", "<=", 2.0, " ms")
 DASHBOARD_LOAD = Target("dashboard_load", "first load of the dashboard page", "<=", 5.0, " s")
@@ -95,6 +106,9 @@ ALL: tuple[Target, ...] = (
     BUILD_TIME,
     DASHBOARD_STEP,
     SWEEP_RATE,
+    STARTUP_HELP,
+    STARTUP_PARAMS,
+    STARTUP_IMPORTS,
     STEP_TIME,
     DASHBOARD_LOAD,
     SWEEP_SCALING,

@@ -21,7 +21,7 @@ import shlex
 import socket
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,6 +33,7 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from . import params as P  # the schema alone: pydantic loads only when values are validated
+from . import signals
 from . import validation as validation_defaults
 
 # The commands import the model, Mesa, pandas and plotly where they need them (about 3 s of
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
     from . import runs
     from . import scenario as S
+    from .experiments.sweep import SweepLost
 
 
 def reflow(text: str | None) -> str | None:
@@ -139,9 +141,11 @@ def _bad_input() -> tuple[type[Exception], ...]:
 
 @contextlib.contextmanager
 def _clean_errors(interrupted: str = INTERRUPTED) -> Iterator[None]:
-    """Turn bad input into one message and exit code 2, and Ctrl-C into exit code 130."""
+    """Turn bad input into one message and exit code 2, and Ctrl-C, SIGTERM and SIGHUP into
+    exit code 130 (commands import the model inside, so that start-up is covered too)."""
     try:
-        yield
+        with signals.terminate_as_interrupt():
+            yield
     except _bad_input() as err:
         errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         raise typer.Exit(2) from None
@@ -236,28 +240,37 @@ def _write(
     command: str,
     origins: list[str],
     changes: dict[str, Any],
+    out: Path,
 ) -> None:
-    """Write every output of a run or comparison into ``folder``; ``changes`` are the
+    """Write every output of a run or comparison into ``folder`` (the staging folder of
+    ``out``, the folder the user named: errors name their files there); ``changes`` are the
     parameters set on the command line (named in the titles and headline)."""
     from . import report, runs
     from . import scenario as S
 
+    def put(name: str, write: Callable[[Path], object]) -> None:
+        with runs.naming(out / name):
+            write(folder / name)
+
     ts, agents = results.timeseries, results.agents
-    ts.to_parquet(folder / "timeseries.parquet", index=False)
-    ts.to_csv(folder / "timeseries.csv", index=False)
-    agents.to_parquet(folder / "agents.parquet", index=False)
+    put("timeseries.parquet", lambda path: ts.to_parquet(path, index=False))
+    put("timeseries.csv", lambda path: ts.to_csv(path, index=False))
+    put("agents.parquet", lambda path: agents.to_parquet(path, index=False))
     if len(results.scenarios) == 1:
         sc = results.scenarios[0]
         text = S.dumps(sc, command=command, origin=origins[0], changes=changes)
-        (folder / RESOLVED).write_text(text, encoding="utf-8")
+        put(RESOLVED, lambda path: path.write_text(text, encoding="utf-8"))
     else:
         (folder / RESOLVED_DIR).mkdir()
         for sc, origin in zip(results.scenarios, origins, strict=True):
             text = S.dumps(sc, command=command, origin=origin, changes=changes)
-            (folder / RESOLVED_DIR / f"{sc.name}.resolved.toml").write_text(text, encoding="utf-8")
-    report.final_values(ts).to_csv(folder / "final_values.csv", index=False)
+            name = f"{RESOLVED_DIR}/{sc.name}.resolved.toml"
+            put(name, lambda path, text=text: path.write_text(text, encoding="utf-8"))
+    finals = report.final_values(ts)
+    put("final_values.csv", lambda path: finals.to_csv(path, index=False))
     infos = [runs.info(sc, changes=changes) for sc in results.scenarios]
-    (folder / "report.html").write_text(report.render(ts, agents, infos), encoding="utf-8")
+    page = report.render(ts, agents, infos)
+    put("report.html", lambda path: path.write_text(page, encoding="utf-8"))
 
 
 def _summary(ts: pd.DataFrame, title: str) -> Table:
@@ -281,7 +294,9 @@ def _summary(ts: pd.DataFrame, title: str) -> Table:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    table.add_column("metric", no_wrap=True, overflow="ellipsis", max_width=30)
+    # Never cut a name (it is what final_values.csv and `coprod analyze` call the metric):
+    # a narrow terminal folds the names onto more lines and keeps the numbers whole.
+    table.add_column("metric", overflow="fold")
     for column in frame.columns[1:]:
         table.add_column(
             escape(headers.get(column, column)), justify="right", no_wrap=True, min_width=7
@@ -480,10 +495,10 @@ def run(
 ) -> None:
     """Run a scenario and write timeseries (Parquet and CSV), agents (Parquet), the resolved
     scenario (TOML) and a self-contained report.html."""
-    from . import runs
-    from . import scenario as S
-
     with _clean_errors():
+        from . import runs
+        from . import scenario as S
+
         overrides = _overrides(sets or [], steps)
         sc = S.load(scenario, overrides=overrides, seed=seed, replications=replications)
         sc = runs.with_changes(sc, overrides)
@@ -491,7 +506,7 @@ def run(
         runs.check_output(folder, force)
         results = _simulate([sc], int(sc.rng), sc.replications)
         with runs.staged_output(folder, force) as staging:
-            _write(results, staging, _command(), [str(scenario)], overrides)
+            _write(results, staging, _command(), [str(scenario)], overrides, folder)
     console.print(_summary(results.timeseries, f"{sc.title or sc.name}: final values"))
     _wrote(folder)
 
@@ -515,10 +530,10 @@ def compare(
 ) -> None:
     """Run several scenarios on the same seeds and write one report that overlays them,
     with a table of differences in final values (the first scenario is the reference)."""
-    from . import runs
-    from . import scenario as S
-
     with _clean_errors():
+        from . import runs
+        from . import scenario as S
+
         if len(scenarios) < 2:
             raise P.ParameterError(
                 [f"SCENARIOS: {len(scenarios)} given; allowed: two or more to compare"]
@@ -541,7 +556,7 @@ def compare(
         runs.check_output(folder, force)
         results = _simulate(loaded, seed, replications)
         with runs.staged_output(folder, force) as staging:
-            _write(results, staging, _command(), list(scenarios), overrides)
+            _write(results, staging, _command(), list(scenarios), overrides, folder)
     title = "Final values and differences"
     if overrides:
         title += f", with {runs.describe_changes(overrides)}"
@@ -556,9 +571,9 @@ def rebuild_report(
     ],
 ) -> None:
     """Rebuild report.html from the saved outputs of a run or comparison."""
-    from . import report, runs
-
     with _clean_errors():
+        from . import report, runs
+
         ts, agents, infos = _read_outputs(folder)
         try:
             html = report.render(ts, agents, infos)
@@ -617,12 +632,11 @@ def sweep(
 ) -> None:
     """Run a parameter sweep (grid, Latin hypercube, Sobol or Morris design) and store one row
     per run in a Parquet dataset, with a manifest; `coprod analyze` draws it."""
-    from . import runs
-    from .experiments import spec
-    from .experiments import sweep as sweeps
-
     stored = "the runs finished so far are stored; continue with the same command and --resume"
-    with _clean_errors(stored), runs.terminate_as_interrupt():
+    with _clean_errors(stored):
+        from .experiments import spec
+        from .experiments import sweep as sweeps
+
         _check_executor(workers, scheduler)
         ex = spec.load(experiment)
         folder = out or Path("results") / ex.name
@@ -631,22 +645,29 @@ def sweep(
             f"Sweep {escape(ex.name)}: {ex.sampler} design, {spec.n_points(ex):,} points x "
             f"{ex.replications} replications = {total:,} runs of {ex.steps} months"
         )
-        with _progress_runs() as progress:
-            task = progress.add_task("runs", total=total, failed=0, done=0)
+        try:
+            with _progress_runs() as progress:
+                task = progress.add_task("runs", total=total, failed=0, done=0)
 
-            def show(done: int, failed: int, todo: int) -> None:
-                # ``done`` apart from ``completed``: runs resumed from disk took no time here.
-                progress.update(task, completed=total - todo + done, failed=failed, done=done)
+                def show(done: int, failed: int, todo: int) -> None:
+                    # ``done`` apart from ``completed``: runs resumed from disk took no time.
+                    progress.update(task, completed=total - todo + done, failed=failed, done=done)
 
-            summary = sweeps.run(
-                ex,
-                folder,
-                source=spec.source_text(experiment),
-                resume=resume,
-                workers=workers,
-                scheduler=scheduler,
-                on_progress=show,
-            )
+                summary = sweeps.run(
+                    ex,
+                    folder,
+                    source=spec.source_text(experiment),
+                    resume=resume,
+                    workers=workers,
+                    scheduler=scheduler,
+                    on_progress=show,
+                    on_notice=lambda text: console.print(text, markup=False, highlight=False),
+                )
+        except sweeps.SweepLost as lost:
+            again = _resume_command(experiment, folder, workers, scheduler)
+            text = escape(_lost_message(lost, folder, again))
+            errors.print(f"[red]error:[/red] {text}", highlight=False)
+            raise typer.Exit(1) from None
     for repair in summary.repairs:  # damaged parts set aside on --resume, by name
         console.print(f"Repaired {folder}/: {repair}", markup=False, highlight=False)
     failed = f", {summary.failed} failed (see the error column)" if summary.failed else ""
@@ -661,6 +682,29 @@ def sweep(
     console.print(text, markup=False, highlight=False)
 
 
+def _resume_command(
+    experiment: str, folder: Path, workers: int | None, scheduler: str | None
+) -> str:
+    """The command that finishes an interrupted sweep, with the executor it was given."""
+    words = ["coprod", "sweep", experiment, "--out", str(folder), "--resume"]
+    if workers is not None:
+        words += ["--workers", str(workers)]
+    if scheduler is not None:
+        words += ["--scheduler", scheduler]
+    return shlex.join(words)
+
+
+def _lost_message(lost: SweepLost, folder: Path, again: str) -> str:
+    """What stopped a sweep, what is kept, and the exact command that finishes it."""
+    from .experiments.sweep import describe_error
+
+    return (
+        f"the sweep stopped: {lost.what} ({describe_error(lost.cause)}). "
+        f"{lost.stored:,} of {lost.total:,} runs are finished and kept in {folder}/; "
+        f"finish the other {lost.total - lost.stored:,} with:\n  {again}"
+    )
+
+
 @app.command()
 def analyze(
     folder: Annotated[
@@ -669,10 +713,10 @@ def analyze(
 ) -> None:
     """Draw a sweep: response curves, heatmaps, Sobol or Morris indices, hysteresis loops and
     resilience triangles, in FOLDER/analysis.html (opens offline)."""
-    from . import runs
-    from .experiments import analysis, store
-
     with _clean_errors():
+        from . import runs
+        from .experiments import analysis, store
+
         if not (folder / "manifest.json").is_file():
             raise P.ParameterError(
                 [f"FOLDER {str(folder)!r}: no manifest.json; allowed: a folder of `coprod sweep`"]
@@ -708,13 +752,12 @@ def validate(
     baseline and the contrasting presets, survey the citizens at month 60, print each
     pattern's statistic with its 95% interval, and write OUT/validation.md with figures.
     Exit code 1 if any pattern fails."""
-    from . import runs
-    from .experiments.executors import open_executor
-    from .validation import document, runner
-    from .validation import patterns as PT
-
     kept = "the previous validation.md and figures were left as they were"
-    with _clean_errors(kept), runs.terminate_as_interrupt():
+    with _clean_errors(kept):
+        from .experiments.executors import open_executor
+        from .validation import document, runner
+        from .validation import patterns as PT
+
         if seed < 0:
             raise P.ParameterError(
                 [f"--seed: value {seed} is not allowed; allowed: an integer >= 0"]

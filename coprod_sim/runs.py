@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
-import signal
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from . import params as P
 from ._version import __version__
 from .model import CoproductionModel
 from .scenario import Scenario
+from .signals import signals_held as _signals_held  # validation.document imports it from here
+from .signals import terminate_as_interrupt
 
 KEYS: tuple[str, ...] = ("scenario", "replication", "seed")
 """The columns that identify a run in every tidy output."""
@@ -155,20 +156,72 @@ def check_output(out: str | os.PathLike, force: bool) -> None:
         )
 
 
+PARTIAL = re.compile(r"\.(?P<name>.+)\.coprod-(?P<pid>[1-9][0-9]*)-[0-9a-f]{12}\.partial")
+"""The name of a staging folder or temporary file: the process that writes it is in it."""
+
+
+def partial_name(name: str) -> str:
+    """A hidden staging name for ``name``, naming this process (see :data:`PARTIAL`)."""
+    return f".{name}.coprod-{os.getpid()}-{uuid.uuid4().hex[:12]}.partial"
+
+
+def _owner_alive(pid: int) -> bool:
+    """Whether process ``pid`` may still be writing (signal 0 only asks; a pid we may not
+    signal belongs to another user's live process, and counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale_partials(folder: str | os.PathLike) -> list[Path]:
+    """Staging folders and temporary files in ``folder`` whose writing process is gone.
+
+    SIGKILL (or a power cut) gives a command no chance to remove them, and a hidden
+    ``.out.….partial`` folder as large as the output stayed for good. Only names of
+    :data:`PARTIAL` count, so nothing but our own is touched; and only with no live process
+    of that pid (our own, for one, may be writing another in a thread)."""
+    found = []
+    with contextlib.suppress(OSError):  # a folder we cannot list holds nothing to clean
+        for path in Path(folder).iterdir():
+            match = PARTIAL.fullmatch(path.name)
+            if match and not _owner_alive(int(match["pid"])):
+                found.append(path)
+    return sorted(found)
+
+
+def remove_stale_partials(folder: str | os.PathLike) -> list[Path]:
+    """Remove :func:`stale_partials` of ``folder`` (best effort); return what was removed."""
+    removed = []
+    for path in stale_partials(folder):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+    return removed
+
+
 @contextlib.contextmanager
 def staged_output(out: str | os.PathLike, force: bool = False) -> Iterator[Path]:
     """Yield a hidden staging folder next to ``out``; on success it replaces ``out`` by a
     rename, so ``out`` always holds either the previous output or a complete new one.
 
     On any error, Ctrl-C or SIGTERM the staging folder (and any parent folder created for it)
-    is removed and ``out`` is left as it was.
+    is removed and ``out`` is left as it was. A staging folder that a SIGKILL left in the
+    same parent is removed first (:func:`remove_stale_partials`).
     """
     out = Path(out)
     check_output(out, force)
     created = [p for p in reversed(out.absolute().parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out.parent)
     # mkdir (not mkdtemp) so that the folder gets the user's usual permissions (umask).
-    staging = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}.partial"
+    staging = out.parent / partial_name(out.name)
     staging.mkdir()
     try:
         with terminate_as_interrupt():
@@ -180,38 +233,6 @@ def staged_output(out: str | os.PathLike, force: bool = False) -> Iterator[Path]
             with contextlib.suppress(OSError):
                 parent.rmdir()
         raise
-
-
-@contextlib.contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """Let SIGTERM and SIGHUP unwind like Ctrl-C, so that the staging folder is removed."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP until the block is done (a few renames)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _publish(staging: Path, out: Path) -> None:
@@ -230,13 +251,31 @@ def _publish(staging: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def naming(path: str | os.PathLike) -> Iterator[None]:
+    """Name ``path`` in an OSError raised without a file name.
+
+    A full disk fails in ``write()``, whose error names no file (pyarrow's names none
+    either), so "cannot write: No space left on device" left the user to guess which path
+    on which disk; the command line prints the name given here."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is not None:
+            raise
+        why = err.strerror or (os.strerror(err.errno) if err.errno else str(err) or repr(err))
+        # OSError(errno, ...) picks the subclass of the errno, as the original had.
+        raise OSError(err.errno, why, str(path)) from err
+
+
 def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     """Write ``text`` (str as UTF-8, or bytes) to ``path`` through a temporary file and a
     rename (the new file keeps the user's usual permissions)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
+    remove_stale_partials(path.parent)
+    tmp = path.with_name(partial_name(path.name))
     try:
-        with terminate_as_interrupt():
+        with terminate_as_interrupt(), naming(path):
             if isinstance(text, bytes):
                 tmp.write_bytes(text)
             else:

@@ -4,6 +4,7 @@ file. Nothing here times the engine; the only time bound is a generous one on a 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import os
@@ -26,6 +27,7 @@ engine = importlib.import_module("engine")
 peer = importlib.import_module("peer")
 dashboard = importlib.import_module("dashboard")
 sweep = importlib.import_module("sweep")
+startup = importlib.import_module("startup")
 run_all = importlib.import_module("run_all")
 scaling = importlib.import_module("scaling")
 
@@ -119,6 +121,8 @@ def test_every_script_uses_the_one_definition_of_each_target() -> None:
     assert engine.MILLION_MEMORY is targets.MILLION_MEMORY
     assert dashboard.DASHBOARD_STEP is targets.DASHBOARD_STEP
     assert sweep.SWEEP_RATE is targets.SWEEP_RATE
+    assert startup.STARTUP_HELP is targets.STARTUP_HELP
+    assert startup.STARTUP_IMPORTS is targets.STARTUP_IMPORTS
     assert run_all.T is targets
     own = re.compile(r"^[A-Z_]*TARGET[A-Z_]*\s*(:[^=]*)?=\s*[\d.]", re.MULTILINE)
     for script in BENCH.glob("*.py"):
@@ -162,6 +166,21 @@ def test_a_failed_measurement_and_no_miss() -> None:
     assert "failed: no browser" in text and "No factor" in text and "No chromium." in text
     ok = Row.judged("build time", "0.10 s", targets.BUILD_TIME, 0.1)
     assert "every target was met" in "\n".join(run_all.missed_section([ok], why={}))
+
+
+def test_startup_judges_the_median_cpu_time_and_the_heavy_imports() -> None:
+    rows = startup.command_rows("coprod params", [0.9, 0.3, 0.4], [2.0, 1.0, 1.5])
+    assert (rows[0].key, rows[0].number, rows[0].status) == ("startup_params", 0.4, "ok")
+    assert rows[0].value == "0.40 s" and rows[1].value == "1.50 s" and rows[1].status == "info"
+    assert startup.command_rows("coprod --help", [0.6], [1.0])[0].status == "MISS"
+    assert startup.imports_row([]).status == "ok" and startup.imports_row([]).value == "none"
+    loaded = startup.imports_row(["mesa", "plotly"])
+    assert (loaded.status, loaded.number, loaded.value) == ("MISS", 2, "mesa, plotly")
+    assert "startup_imports" in run_all.WHY_MISSED
+    titles = [s.title for s in run_all.sections(run_all.QUICK)]
+    assert "start-up" in titles
+    no_startup = dataclasses.replace(run_all.QUICK, startup_repeats=0)
+    assert "start-up" not in [s.title for s in run_all.sections(no_startup)]
 
 
 # ---------------------------------------------------------------------------- the results file

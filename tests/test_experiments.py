@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 from coprod_sim.cli import app
 from coprod_sim.experiments import design as D
 from coprod_sim.experiments import spec, store, sweep
+from tests.dask_cluster import Cluster, free_port
 from tests.processes import end_group, running_group, start_group
 
 runner = CliRunner()
@@ -151,28 +151,17 @@ def test_process_pool_gives_the_identical_table(reference, tmp_path):
     pd.testing.assert_frame_equal(store.read_runs(tmp_path / "p"), expected)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_a_real_dask_cluster_gives_the_identical_table(reference, tmp_path):
     path, expected = reference
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
-    scheduler_cmd = [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port)]
-    worker_cmd = [BIN / "dask", "worker", address, "--nworkers", "2", "--nthreads", "1"]
+    cluster = Cluster(workers=2, threads=1)
     # Each in a process group of its own, ended as a whole: the worker command starts nannies
     # and they start the worker processes.
     with (
-        running_group([*scheduler_cmd, "--no-dashboard"], **quiet),
-        running_group([*worker_cmd, "--no-dashboard"], cwd=tmp_path, **quiet),
+        running_group(cluster.scheduler, **Cluster.quiet()),
+        running_group(cluster.worker, cwd=tmp_path, **Cluster.quiet()),
     ):
-        summary = sweep.run(spec.load(path), tmp_path / "d", source="", scheduler=address)
+        summary = sweep.run(spec.load(path), tmp_path / "d", source="", scheduler=cluster.address)
         assert summary.done == 10 and "Dask" in summary.executor
         pd.testing.assert_frame_equal(store.read_runs(tmp_path / "d"), expected)
 
@@ -387,7 +376,7 @@ def test_bad_sweep_options_exit_2_and_write_nothing(tmp_path, monkeypatch, optio
 def test_an_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr("coprod_sim.experiments.executors.CONNECT_TIMEOUT", "2s")
     path = _experiment(tmp_path)
-    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
     result = runner.invoke(
         app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", address]
     )

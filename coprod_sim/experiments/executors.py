@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from .. import parallel
@@ -96,7 +97,7 @@ def open_executor(
                     "allowed: the address of a running Dask scheduler, e.g. tcp://host:8786"
                 ]
             ) from None
-        with client:
+        with _one_line_logs("distributed"), client:  # its closing logs too
             n = max(
                 1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
             )
@@ -122,6 +123,52 @@ def open_executor(
         for future in [pool.submit(_warm_up) for _ in range(n)]:
             future.result()
         yield pool, n, f"a pool of {n} processes"
+
+
+def lost_work() -> tuple[type[BaseException], ...]:
+    """The errors of a future whose batch the executor lost: a pool broken by a dead worker,
+    a batch cancelled with a lost Dask scheduler, Dask workers that kept dying. (A run's own
+    failure is no error of the future: :func:`evaluate.evaluate_batch` records it in its row.)
+    """
+    errors: list[type[BaseException]] = [BrokenExecutor, CancelledError]
+    distributed = sys.modules.get("distributed")  # only a Dask sweep imports it
+    if distributed is not None:
+        errors += [distributed.KilledWorker, distributed.comm.CommClosedError]
+    return tuple(errors)
+
+
+class _OneLine(logging.Filter):
+    """Log records without their traceback: the exception's type and text end the line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            err = record.exc_info[1]
+            why = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            record.msg = f"{record.getMessage()} ({why})".lstrip()
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+@contextlib.contextmanager
+def _one_line_logs(prefix: str) -> Iterator[None]:
+    """Keep the handlers of the ``prefix`` loggers to one line per record for the block.
+
+    A lost Dask scheduler made the client log a 60-line traceback of its internals before
+    the sweep could say what happened and how to resume (issue 19)."""
+    loggers = [logging.getLogger(prefix)] + [
+        logging.getLogger(name)
+        for name in list(logging.root.manager.loggerDict)
+        if name.startswith(f"{prefix}.")
+    ]
+    handlers = {handler for logger in loggers for handler in logger.handlers}
+    one_line = _OneLine()
+    for handler in handlers:
+        handler.addFilter(one_line)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(one_line)
 
 
 WATCH_SECONDS = 1.0

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from .. import scenario as S
 from .._version import __version__
+from ..runs import naming
 from .spec import Experiment, n_points, n_runs
 
 FORMAT = 1
@@ -147,7 +148,8 @@ def inspect(folder: str | os.PathLike, stale_seconds: float = STALE_SECONDS) -> 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
     try:
-        frame.to_parquet(tmp, index=False)
+        with naming(path):  # a full disk names no file of its own
+            frame.to_parquet(tmp, index=False)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -157,7 +159,8 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 def _write_text(text: str, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
-    tmp.write_text(text, encoding="utf-8")
+    with naming(path):
+        tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -177,7 +180,8 @@ class Store:
     def check_new(folder: str | os.PathLike) -> None:
         """Fail unless ``folder`` is absent or empty (before any work starts)."""
         folder = Path(folder)
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        _refuse_a_file(folder)
+        if folder.is_dir() and any(folder.iterdir()):
             raise StoreError(
                 "the folder exists and is not empty; allowed: a new or empty folder, or "
                 "--resume to continue the sweep it holds",
@@ -235,6 +239,7 @@ class Store:
         damaged and duplicated parts are set aside (their runs run again), temporary files
         removed; :attr:`repairs` says what was done."""
         folder = Path(folder)
+        _refuse_a_file(folder)
         path = folder / "manifest.json"
         if not path.is_file():
             raise StoreError("no manifest.json here; allowed: a folder of an earlier sweep", folder)
@@ -339,6 +344,16 @@ def manifest(ex: Experiment) -> dict[str, Any]:
         },
         "version": __version__,
     }
+
+
+def _refuse_a_file(folder: Path) -> None:
+    """A file where the sweep's folder should be: say so (it is neither empty nor a sweep)."""
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(
+            "it is a file, not a folder; allowed: a new or empty folder, or the folder of an "
+            "earlier sweep with --resume",
+            folder,
+        )
 
 
 def _set_aside(path: Path, reason: str) -> Path:

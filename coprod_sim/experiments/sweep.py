@@ -6,9 +6,11 @@ parts, so memory stays flat however many runs the sweep has.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import design as D
+from . import executors
 from .evaluate import Task, evaluate_batch
 from .executors import open_executor
 from .spec import Experiment
@@ -39,6 +42,7 @@ class Summary:
     seconds: float
     executor: str
     repairs: tuple[str, ...] = ()  # what resuming repaired in the store (parts set aside)
+    restarts: tuple[str, ...] = ()  # executors restarted after a failure, and why
 
     @property
     def rate(self) -> float:
@@ -57,6 +61,26 @@ def _tasks(ex: Experiment, todo: pd.DataFrame, size: int) -> Iterator[Task]:
         yield Task(ex.scenario, ex.outputs, ex.shock_start, axes, rows, ex.timeseries)
 
 
+class SweepLost(Exception):
+    """The executor stopped running the sweep's batches (a pool that broke again after its
+    restart, a lost Dask scheduler). Every run finished until then is stored, so
+    ``--resume`` finishes the sweep: ``stored`` of ``total`` runs are in the folder."""
+
+    def __init__(self, what: str, cause: BaseException, stored: int, total: int) -> None:
+        self.what, self.cause, self.stored, self.total = what, cause, stored, total
+        super().__init__(f"{what} ({describe_error(cause)}); {stored} of {total} runs are stored")
+
+
+def describe_error(err: BaseException) -> str:
+    """``Type: first line of the message`` (the type alone for an empty message)."""
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
+
+
+def _runs_in(tasks: Iterable[Task]) -> int:
+    return sum(len(task.rows) for task in tasks)
+
+
 def run(
     ex: Experiment,
     folder: str | os.PathLike,
@@ -66,10 +90,15 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
 ) -> Summary:
     """Run (or resume) the sweep of ``ex`` into ``folder``.
 
-    ``on_progress(done, failed, todo)`` is called as results arrive.
+    ``on_progress(done, failed, todo)`` is called as results arrive, ``on_notice(text)``
+    when the sweep recovers from a failure. A local pool that loses a worker (killed, out of
+    memory) is restarted once and its lost batches run again; if it breaks again, or a Dask
+    cluster loses the batches, :class:`SweepLost` is raised after the finished runs are
+    stored.
     """
     folder = Path(folder)
     design = D.runs(ex)
@@ -87,50 +116,103 @@ def run(
         done_before = set()
     todo = design[~design["run_id"].isin(done_before)]
     done = failed = 0
+    restarts: list[str] = []
     if on_progress:
         on_progress(0, 0, len(todo))
     if todo.empty:  # a finished sweep: nothing to start workers for
         return Summary(len(design), len(done_before), 0, 0, 0.0, "nothing left to run", repairs)
-    # The executor first: a scheduler that cannot be reached leaves no folder behind.
-    with open_executor(workers, scheduler) as (executor, n_workers, description):
+    # A pool can be restarted (the stack closes the broken one); a Dask cluster is the
+    # user's to restart.
+    restartable = scheduler is None and workers != 0
+    with contextlib.ExitStack() as stack:
+        # The executor first: a scheduler that cannot be reached leaves no folder behind.
+        executor, n_workers, description = stack.enter_context(open_executor(workers, scheduler))
         if not resume:
             store = Store.create(folder, ex, design, source)
         started = time.perf_counter()
         tasks = _tasks(ex, todo, batch_size(len(todo), n_workers))
-        pending: set[Future] = set()
+        inflight: dict[Future, Task] = {}
+        again: deque[Task] = deque()  # batches an executor lost, to run first
         buffer: list[dict] = []
         series: list[pd.DataFrame] = []
         last_flush = time.perf_counter()
         part_rows = flush_rows(len(todo))
+        lost_work = executors.lost_work()
 
         def flush() -> None:
             nonlocal buffer, series, last_flush
             store.write(buffer, pd.concat(series, ignore_index=True) if series else None)
             buffer, series, last_flush = [], [], time.perf_counter()
 
+        def submit() -> BaseException | None:
+            """Keep a few batches per worker in flight; the error if the executor is broken."""
+            while len(inflight) < 2 * n_workers:
+                task = again.popleft() if again else next(tasks, None)
+                if task is None:
+                    return None
+                try:
+                    inflight[executor.submit(evaluate_batch, task)] = task
+                except lost_work as err:  # broken before this batch went in
+                    again.appendleft(task)
+                    return err
+            return None
+
+        def collect(futures: Iterable[Future]) -> BaseException | None:
+            """Take in finished batches; put lost ones back for a rerun; the first loss."""
+            nonlocal done, failed
+            loss = None
+            for future in futures:
+                task = inflight.pop(future)
+                try:
+                    rows, frame = future.result()
+                except lost_work as err:
+                    again.append(task)
+                    loss = loss or err
+                    continue
+                buffer.extend(rows)
+                if frame is not None:
+                    series.append(frame)
+                done += len(rows)
+                failed += sum(r["error"] is not None for r in rows)
+            return loss
+
         try:
             while True:
-                while len(pending) < 2 * n_workers:
-                    task = next(tasks, None)
-                    if task is None:
+                loss = submit()
+                if loss is None:
+                    if not inflight:
                         break
-                    pending.add(executor.submit(evaluate_batch, task))
-                if not pending:
-                    break
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    rows, frame = future.result()
-                    buffer.extend(rows)
-                    if frame is not None:
-                        series.append(frame)
-                    done += len(rows)
-                    failed += sum(r["error"] is not None for r in rows)
+                    finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                    loss = collect(finished)
+                if loss is not None:
+                    # A broken executor fails every batch in it at once; some may have
+                    # finished just before. Keep those, then restart once or give up.
+                    collect(wait(inflight).done)
+                    flush()
+                    if not restartable or restarts:
+                        what = (
+                            "the process pool broke again after its restart"
+                            if restartable
+                            else f"the {description} lost the runs in flight (is it running?)"
+                        )
+                        raise SweepLost(what, loss, len(done_before) + done, len(design))
+                    restarts.append(
+                        f"The sweep lost a worker process of {description} "
+                        f"({describe_error(loss)}); restarted the pool, running its "
+                        f"{_runs_in(again):,} unfinished runs again"
+                    )
+                    if on_notice:
+                        on_notice(restarts[-1])
+                    stack.close()  # the broken pool
+                    executor, n_workers, description = stack.enter_context(
+                        open_executor(workers, scheduler)
+                    )
                 if on_progress:
                     on_progress(done, failed, len(todo))
                 if len(buffer) >= part_rows or time.perf_counter() - last_flush > FLUSH_SECONDS:
                     flush()
         finally:
-            for future in pending:
+            for future in inflight:
                 future.cancel()
             flush()  # keep what finished, even when interrupted
     return Summary(
@@ -141,4 +223,5 @@ def run(
         seconds=time.perf_counter() - started,
         executor=description,
         repairs=repairs,
+        restarts=tuple(restarts),
     )
