@@ -1209,13 +1209,20 @@ def suggest(name: str) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _describe(err: Mapping[str, Any]) -> tuple[str | None, str]:
-    """The key behind one pydantic error and a readable message for it."""
+MAX_SUGGESTIONS = 50
+"""Unknown keys that get a "did you mean" (each costs a fuzzy search of every parameter
+name): a file with thousands of unknown keys is refused in well under a second, and a
+message lists no more than 50 problems anyway."""
+
+
+def _describe(err: Mapping[str, Any], hint: bool = True) -> tuple[str | None, str]:
+    """The key behind one pydantic error and a readable message for it (an unknown key gets
+    a "did you mean" if ``hint``)."""
     loc = [str(x) for x in err.get("loc", ())]
     key = loc[0] if loc else ""
     value = err.get("input")
     if err.get("type") == "extra_forbidden":
-        return key, f"unknown key {key!r}{suggest(key)}; {ALLOWED_KEYS}"
+        return key, f"unknown key {key!r}{suggest(key) if hint else ''}; {ALLOWED_KEYS}"
     if not key:  # a model-level check
         return None, str(err.get("msg", "")).removeprefix("Value error, ")
     spec = PARAMS_BY_NAME[key]
@@ -1235,7 +1242,10 @@ def validate(values: Mapping[str, Any] | None = None, *, source: str | None = No
     try:
         return _params_model()(**values)
     except pydantic.ValidationError as exc:
-        described = [_describe(e) for e in exc.errors()]
+        errors = exc.errors()
+        unknown = [i for i, e in enumerate(errors) if e.get("type") == "extra_forbidden"]
+        unhinted = set(unknown[MAX_SUGGESTIONS:])
+        described = [_describe(e, hint=i not in unhinted) for i, e in enumerate(errors)]
         raise ParameterError([m for _, m in described], source, [k for k, _ in described]) from None
 
 
