@@ -1262,6 +1262,23 @@ def control_character(text: str, layout: bool = False) -> str | None:
     return None
 
 
+_CHARACTER_NAMES = {"U+000A": "a newline", "U+000D": "a carriage return", "U+0009": "a tab"}
+
+
+def assignment_control_problem(key: str, value: str) -> str | None:
+    """The message for a ``KEY=VALUE`` (``--set``, a form) whose key or value holds a control
+    character, or None. A newline would let one value carry a second ``key = value`` line
+    into the TOML reader (dropping the rest silently), and escapes would reach the terminal."""
+    for where, part in ((f"key {key!r}", key), (f"key {key!r}: value {value!r}", value)):
+        if (char := control_character(part)) is not None:
+            name = _CHARACTER_NAMES.get(char, "the control character")
+            return (
+                f"{where} contains {name} ({char}); allowed: one KEY=VALUE without control "
+                "characters (no newlines or tabs)"
+            )
+    return None
+
+
 def coerce(name: str, text: str) -> Any:
     """Convert a command-line or form string to a value, read as a TOML value so that the
     command line follows the same rules as scenario files (no range check here).
@@ -1269,15 +1286,8 @@ def coerce(name: str, text: str) -> Any:
     Control characters are refused in the key and the value: a newline would let one value
     carry a second ``key = value`` line into the TOML reader, and escapes would reach the
     terminal."""
-    for where, part in ((f"key {name!r}", name), (f"key {name!r}: value {text!r}", text)):
-        if (char := control_character(part)) is not None:
-            raise ParameterError(
-                [
-                    f"{where} contains the control character {char}; allowed: one "
-                    "KEY=VALUE without control characters (no newlines or tabs)"
-                ],
-                keys=[name],
-            )
+    if (message := assignment_control_problem(name, text)) is not None:
+        raise ParameterError([message], keys=[name])
     if name not in PARAMS_BY_NAME:
         raise ParameterError([f"unknown key {name!r}{suggest(name)}; {ALLOWED_KEYS}"], keys=[name])
     spec = PARAMS_BY_NAME[name]

@@ -425,20 +425,48 @@ def read_text(path: str | os.PathLike) -> str:
             data = handle.read(MAX_FILE_BYTES + 1)  # never more, however large the file
     except OSError as err:
         raise ScenarioError([f"cannot read the file ({err.strerror})"], str(path)) from None
+    return decode(data, str(path))
+
+
+def decode(data: bytes, source: str) -> str:
+    """The text of a scenario or experiment file's bytes, read from a path or uploaded to the
+    dashboard: at most :data:`MAX_FILE_BYTES`, UTF-8 with or without a byte-order mark.
+    Anything else is refused naming ``source``, so that one file gets one verdict in the
+    CLI and the dashboard (a browser would have decoded a UTF-16 file silently)."""
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(
             [
                 f"the file is larger than {MAX_FILE_BYTES:,} bytes; allowed: at most "
                 f"{MAX_FILE_BYTES:,} bytes (a scenario file is a few KB)"
             ],
-            str(path),
+            source,
         )
     try:
         return data.decode("utf-8-sig")  # a byte-order mark is harmless
     except UnicodeDecodeError as err:
+        encoding = _other_encoding(data)
+        looks = (
+            f"it looks like {encoding}"
+            if encoding
+            else f"byte {err.start} is 0x{data[err.start]:02x}"
+        )
         raise ScenarioError(
-            [f"byte {err.start} is not UTF-8 text; allowed: a TOML file saved as UTF-8"], str(path)
+            [f"the file is not UTF-8 text ({looks}); allowed: a TOML file, save it as UTF-8"],
+            source,
         ) from None
+
+
+def _other_encoding(data: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` when ``data`` starts with their byte-order mark or has the
+    zero bytes of their ASCII text (what Windows editors save as "Unicode"), else None."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:200]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):  # every other byte zero
+        return "UTF-16"
+    return None
 
 
 def parse_toml(text: str, source: str, max_nesting: int = MAX_NESTING) -> dict[str, Any]:

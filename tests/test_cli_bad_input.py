@@ -448,7 +448,9 @@ def test_200_events_load(tmp_path):
 )
 def test_set_refuses_control_characters(tmp_path, item):
     (tmp_path / "s.toml").write_text(GOOD)
-    _refused(_run_file(tmp_path / "s.toml", "--set", item), "--set", "control character U+00")
+    _refused(
+        _run_file(tmp_path / "s.toml", "--set", item), "--set", "(U+00", "allowed: one KEY=VALUE"
+    )
     assert not (tmp_path / "o").exists()
 
 

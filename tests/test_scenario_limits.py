@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -24,7 +25,7 @@ def _timed(fn: Callable[[], object]) -> tuple[object, float]:
     start = time.process_time()
     try:
         outcome: object = fn()
-    except Exception as err:  # noqa: BLE001 - the verdict is what the test inspects
+    except Exception as err:  # the verdict is what the test inspects
         outcome = err
     return outcome, time.process_time() - start
 
@@ -90,3 +91,168 @@ def test_unknown_keys_in_every_event_are_cut_at_the_cap():
     error, seconds = _timed(_upload(text))
     assert str(error).endswith("and 11,950 more problems (fix these first)"), str(error)[-200:]
     assert seconds < BUDGET, seconds
+
+
+# ----------------------------------------------------------------------------- deep nesting
+
+DEPTHS = (5_000, 10_000)
+NESTING: dict[str, Callable[[int], str]] = {
+    "inline arrays": lambda n: f"a = {'[' * n}{']' * n}\n",
+    "inline arrays in [parameters]": lambda n: f"[parameters]\nsteps = {'[' * n}{']' * n}\n",
+    "inline tables": lambda n: f"a = {'{x=' * n}1{'}' * n}\n",
+    "arrays of inline tables": lambda n: f"a = {'[{x=' * n}1{'}]' * n}\n",
+    "table header": lambda n: f"[{'.'.join(['a'] * n)}]\nx = 1\n",
+    "array-of-tables header": lambda n: f"[[{'.'.join(['a'] * n)}]]\nx = 1\n",
+    "dotted key": lambda n: f"[parameters]\n{'.'.join(['a'] * n)} = 1\n",
+}
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("case", NESTING)
+def test_deep_nesting_is_a_message_in_the_cli(tmp_path, case, depth):
+    path = tmp_path / "deep.toml"
+    path.write_text(NESTING[case](depth))
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
+    assert "deep.toml" in result.output and "at most 3 levels" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("case", NESTING)
+def test_deep_nesting_is_a_message_in_an_upload(case, depth):
+    error, _ = _timed(_upload(NESTING[case](depth)))
+    assert isinstance(error, session.DashboardError), repr(error)  # never RecursionError
+    assert "hostile.toml" in str(error) and "at most 3 levels" in str(error)
+
+
+# ----------------------------------------------------------------- one file, one verdict
+
+ENCODED = {
+    "UTF-16 with a byte-order mark": ("utf-16", "it looks like UTF-16"),
+    "UTF-16 without one": ("utf-16-le", "it looks like UTF-16"),
+    "UTF-32": ("utf-32", "it looks like UTF-32"),
+    "Latin-1": ("latin-1", "byte 9 is 0xe9"),
+}
+
+
+@pytest.mark.parametrize("case", ENCODED)
+def test_a_file_not_in_utf8_gets_one_verdict_in_cli_and_dashboard(tmp_path, case):
+    encoding, why = ENCODED[case]
+    data = 'title = "é"\n[parameters]\nsteps = 6\n'.encode(encoding)
+    path = tmp_path / "encoded.toml"
+    path.write_bytes(data)
+    expected = f"the file is not UTF-8 text ({why}); allowed: a TOML file, save it as UTF-8"
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split())  # rich may wrap the line
+    with pytest.raises(session.DashboardError) as caught:
+        session.read_upload("encoded.toml", len(data), lambda: data)
+    assert str(caught.value) == f"encoded.toml: {expected}"
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_utf8_with_or_without_a_byte_order_mark_loads_in_both(tmp_path, bom):
+    data = bom + 'title = "café"\n[parameters]\nsteps = 6\n'.encode()
+    path = tmp_path / "ok.toml"
+    path.write_bytes(data)
+    assert S.load(path).title == "café"
+    assert session.read_upload("ok.toml", len(data), lambda: data).title == "café"
+
+
+def test_the_upload_field_hands_on_the_bytes_it_was_sent():
+    import base64
+
+    from coprod_sim.dashboard.widgets import uploaded_bytes
+
+    data = "title = 'x'\n".encode("utf-16")
+    assert uploaded_bytes(base64.b64encode(data).decode()) == data
+    assert uploaded_bytes(None) is None  # a file over the cap: name and size only
+    assert uploaded_bytes("not base64!") is None
+
+
+# ----------------------------------------------------------------------- --set values
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (
+            "staff_training=0.5\nn_citizens=99",
+            "--set key 'staff_training': value '0.5\\nn_citizens=99' contains a newline "
+            "(U+000A); allowed: one KEY=VALUE",
+        ),
+        ("\nsteps=3", "--set key '\\nsteps' contains a newline (U+000A)"),
+        ("steps=3\r", "value '3\\r' contains a carriage return (U+000D)"),
+        ("staff_training=0.5\x1b[2J", "contains the control character (U+001B)"),
+    ],
+)
+def test_set_with_a_control_character_names_the_key_and_the_value(tmp_path, item, expected):
+    path = tmp_path / "s.toml"
+    path.write_text("[parameters]\nsteps = 6\n")
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "o"), "--set", item])
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split()), result.output
+    assert "repeat --set for several values" in " ".join(result.output.split())
+    assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------- messages that were wrong
+
+
+def _message(text: str) -> str:
+    with pytest.raises(S.ScenarioError) as caught:
+        S.loads(text, "m.toml")
+    return str(caught.value)
+
+
+def test_a_value_set_as_a_table_names_its_own_line():
+    assert "line 3, [parameters]: unknown key 'foo'" in _message("[parameters]\n\nfoo = 1\n")
+    assert "line 3, [parameters]: key 'steps': value {'a': 1}" in _message(
+        "[parameters]\n\nsteps.a = 1\n"
+    )
+    assert "line 4, [parameters]: unknown key 'x'" in _message(
+        "[parameters]\nsteps = 6\n\n[parameters.x]\nfoo = 1\n"
+    )
+
+
+def test_a_shocks_table_that_is_not_an_array_names_its_line():
+    message = _message('[parameters]\nsteps = 6\n\n[shocks]\nkind = "scandal"\nstart = 2\n')
+    assert "m.toml: line 4: key 'shocks'" in message
+    assert "allowed: an array of tables, written [[shocks]]" in message
+
+
+def test_a_repeated_key_or_table_is_named_with_both_lines():
+    assert _message("[parameters]\nsteps = 6\nn_citizens = 100\nsteps = 7\n") == (
+        "m.toml: line 4: TOML syntax error: key 'steps' is given twice in the same table "
+        "(first at line 2); allowed: each key once per table"
+    )
+    # Inside an inline table tomllib names the key itself.
+    inline = _message("[parameters]\nsteps = { x = 1, x = 2 }\n")
+    assert "Duplicate inline table key 'x' (at line 2" in inline
+    assert _message("[parameters]\nsteps = 6\n\n[parameters]\nn_citizens = 100\n") == (
+        "m.toml: line 4: TOML syntax error: table [parameters] is declared twice (first at "
+        "line 1); allowed: each table once, with all its keys under one header"
+    )
+
+
+def test_an_empty_extends_says_what_extends_must_name():
+    message = _message('extends = ""\n[parameters]\nsteps = 6\n')
+    assert "line 1: key 'extends': value ''; allowed: extends must name a scenario file or a " in (
+        message
+    )
+    assert "folder" not in message
+
+
+@pytest.mark.parametrize("kind", ["/dev/zero", "fifo", "/dev/stdin"])
+def test_a_path_that_is_not_a_regular_file_is_named_so(tmp_path, kind):
+    import os
+
+    path = Path(kind)
+    if kind == "fifo":
+        path = tmp_path / "pipe.toml"
+        os.mkfifo(path)  # reading it would wait for a writer for ever
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "o")], input="")
+    assert result.exit_code == 2, result.output
+    assert "is not a regular file" in result.output and "not found" not in result.output
