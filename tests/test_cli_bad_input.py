@@ -457,7 +457,7 @@ def test_set_refuses_control_characters(tmp_path, item):
 def test_coerce_refuses_control_characters():
     from coprod_sim import params as P
 
-    with pytest.raises(P.ParameterError, match=r"'staff_training': value .* U\+000A"):
+    with pytest.raises(P.ParameterError, match=r"'staff_training': value .* a newline \(U\+000A\)"):
         P.coerce("staff_training", "0.5\nn_citizens = 99")
     with pytest.raises(P.ParameterError, match=r"U\+0009"):
         P.coerce("network_kind", "random\t")
