@@ -472,6 +472,15 @@ def _other_encoding(data: bytes) -> str | None:
 def parse_toml(text: str, source: str, max_nesting: int = MAX_NESTING) -> dict[str, Any]:
     """The TOML document in ``text``, refusing syntax errors and nesting deeper than
     ``max_nesting`` tables and arrays with a :class:`ScenarioError` (never a traceback)."""
+    if (long_key := _long_dotted_key(text)) is not None:
+        line, key, parts = long_key
+        raise ScenarioError(
+            [
+                f"line {line}: key {key!r} has {parts:,} dotted parts; allowed: at most "
+                f"{max_nesting} levels of tables and arrays"
+            ],
+            source,
+        )
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -504,6 +513,31 @@ def parse_toml(text: str, source: str, max_nesting: int = MAX_NESTING) -> dict[s
             source,
         )
     return doc
+
+
+MAX_KEY_PARTS = 16
+"""Most parts of one dotted key or table header (``a.b.c``) read. Far above any nesting a
+file may use, and far below what makes the TOML reader slow: it takes time quadratic in the
+parts of a key (10,000 parts: 1.5 s; a 256 KB file of them: minutes)."""
+# Possessive parts, and a chain starts only where a bare word does: a long run of letters
+# must not be tried again from each of its letters (that made the check itself quadratic).
+_KEY_PART = r"""(?:[\w-]++|"[^"\n]*+"|'[^'\n]*+')"""
+_DOTTED = re.compile(rf"(?<![\w-]){_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART}){{{MAX_KEY_PARTS},}}")
+_KEY_END = re.compile(r"[ \t]*[=\]]")
+
+
+def _long_dotted_key(text: str) -> tuple[int, str, int] | None:
+    """The line, start and part count of the first dotted key or header of more than
+    :data:`MAX_KEY_PARTS` parts, or None: checked before the TOML reader sees the text. A
+    long chain not followed by ``=`` or ``]`` is text inside a string, and left alone. One
+    pass (each search starts after the last chain), so the check itself stays linear."""
+    for chain in _DOTTED.finditer(text):
+        if _KEY_END.match(text, chain.end()):
+            key = chain.group()
+            line = text.count("\n", 0, chain.start()) + 1
+            parts = len(re.findall(rf"{_KEY_PART}", key))
+            return line, (key[:40] + "...") if len(key) > 40 else key, parts
+    return None
 
 
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)$")

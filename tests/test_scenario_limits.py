@@ -93,6 +93,30 @@ def test_unknown_keys_in_every_event_are_cut_at_the_cap():
     assert seconds < BUDGET, seconds
 
 
+LONG_KEYS = {
+    "dotted key": lambda parts: f"[parameters]\n{parts} = 1\n",
+    "table header": lambda parts: f"[{parts}]\n",
+    "array-of-tables header": lambda parts: f"[[{parts}]]\n",
+    "key in an inline table": lambda parts: f"x = {{{parts} = 1}}\n",
+}
+
+
+@pytest.mark.parametrize("case", LONG_KEYS)
+def test_a_full_size_dotted_key_is_refused_at_once(case):
+    # tomllib's time is quadratic in a key's parts: this file took it minutes.
+    text = LONG_KEYS[case](".".join(["a"] * (S.MAX_FILE_BYTES // 2 - 20)))
+    error, seconds = _timed(_upload(text))
+    assert "dotted parts; allowed: at most 3 levels of tables and arrays" in str(error), error
+    assert seconds < BUDGET, seconds
+
+
+def test_a_long_dotted_text_inside_a_string_is_only_text():
+    text = f'description = "{".".join(["a"] * 50_000)}"\n[parameters]\nsteps = 6\n'
+    scenario, seconds = _timed(_upload(text))
+    assert isinstance(scenario, S.Scenario), scenario
+    assert seconds < BUDGET, seconds
+
+
 # ----------------------------------------------------------------------------- deep nesting
 
 DEPTHS = (5_000, 10_000)
