@@ -166,16 +166,11 @@ def _overrides(sets: list[str], steps: int | None) -> dict[str, Any]:
     """Parameter values from ``--set KEY=VALUE`` and ``--steps``."""
     values: dict[str, Any] = {}
     for item in sets:
-        # One --set is one value: a newline must not smuggle in a second KEY=VALUE.
-        if (char := P.control_character(item)) is not None:
-            raise P.ParameterError(
-                [
-                    f"--set {item!r}: contains the control character {char}; allowed: one "
-                    "KEY=VALUE without control characters (repeat --set for several values)"
-                ]
-            )
-        key, eq, text = item.partition("=")
-        key = key.strip()
+        raw, eq, text = item.partition("=")
+        # Checked before stripping: "\nsteps=3" must not pass as "steps=3".
+        if message := P.assignment_control_problem(raw, text if eq else ""):
+            raise P.ParameterError([f"--set {message} (repeat --set for several values)"])
+        key = raw.strip()
         if not eq or not key:
             raise P.ParameterError(
                 [

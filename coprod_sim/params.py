@@ -1209,13 +1209,20 @@ def suggest(name: str) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _describe(err: Mapping[str, Any]) -> tuple[str | None, str]:
-    """The key behind one pydantic error and a readable message for it."""
+MAX_SUGGESTIONS = 50
+"""Unknown keys that get a "did you mean" (each costs a fuzzy search of every parameter
+name): a file with thousands of unknown keys is refused in well under a second, and a
+message lists no more than 50 problems anyway."""
+
+
+def _describe(err: Mapping[str, Any], hint: bool = True) -> tuple[str | None, str]:
+    """The key behind one pydantic error and a readable message for it (an unknown key gets
+    a "did you mean" if ``hint``)."""
     loc = [str(x) for x in err.get("loc", ())]
     key = loc[0] if loc else ""
     value = err.get("input")
     if err.get("type") == "extra_forbidden":
-        return key, f"unknown key {key!r}{suggest(key)}; {ALLOWED_KEYS}"
+        return key, f"unknown key {key!r}{suggest(key) if hint else ''}; {ALLOWED_KEYS}"
     if not key:  # a model-level check
         return None, str(err.get("msg", "")).removeprefix("Value error, ")
     spec = PARAMS_BY_NAME[key]
@@ -1235,7 +1242,10 @@ def validate(values: Mapping[str, Any] | None = None, *, source: str | None = No
     try:
         return _params_model()(**values)
     except pydantic.ValidationError as exc:
-        described = [_describe(e) for e in exc.errors()]
+        errors = exc.errors()
+        unknown = [i for i, e in enumerate(errors) if e.get("type") == "extra_forbidden"]
+        unhinted = set(unknown[MAX_SUGGESTIONS:])
+        described = [_describe(e, hint=i not in unhinted) for i, e in enumerate(errors)]
         raise ParameterError([m for _, m in described], source, [k for k, _ in described]) from None
 
 
@@ -1252,6 +1262,23 @@ def control_character(text: str, layout: bool = False) -> str | None:
     return None
 
 
+_CHARACTER_NAMES = {"U+000A": "a newline", "U+000D": "a carriage return", "U+0009": "a tab"}
+
+
+def assignment_control_problem(key: str, value: str) -> str | None:
+    """The message for a ``KEY=VALUE`` (``--set``, a form) whose key or value holds a control
+    character, or None. A newline would let one value carry a second ``key = value`` line
+    into the TOML reader (dropping the rest silently), and escapes would reach the terminal."""
+    for where, part in ((f"key {key!r}", key), (f"key {key!r}: value {value!r}", value)):
+        if (char := control_character(part)) is not None:
+            name = _CHARACTER_NAMES.get(char, "the control character")
+            return (
+                f"{where} contains {name} ({char}); allowed: one KEY=VALUE without control "
+                "characters (no newlines or tabs)"
+            )
+    return None
+
+
 def coerce(name: str, text: str) -> Any:
     """Convert a command-line or form string to a value, read as a TOML value so that the
     command line follows the same rules as scenario files (no range check here).
@@ -1259,15 +1286,8 @@ def coerce(name: str, text: str) -> Any:
     Control characters are refused in the key and the value: a newline would let one value
     carry a second ``key = value`` line into the TOML reader, and escapes would reach the
     terminal."""
-    for where, part in ((f"key {name!r}", name), (f"key {name!r}: value {text!r}", text)):
-        if (char := control_character(part)) is not None:
-            raise ParameterError(
-                [
-                    f"{where} contains the control character {char}; allowed: one "
-                    "KEY=VALUE without control characters (no newlines or tabs)"
-                ],
-                keys=[name],
-            )
+    if (message := assignment_control_problem(name, text)) is not None:
+        raise ParameterError([message], keys=[name])
     if name not in PARAMS_BY_NAME:
         raise ParameterError([f"unknown key {name!r}{suggest(name)}; {ALLOWED_KEYS}"], keys=[name])
     spec = PARAMS_BY_NAME[name]

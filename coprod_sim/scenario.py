@@ -47,6 +47,10 @@ MAX_NESTING = 3
 """Deepest nesting of tables and arrays a scenario file can use: ``[[policy_changes]]`` is an
 array (1) of tables (2) whose ``set`` is a table (3) of plain values. Anything deeper is a
 mistake, and refusing it early also keeps every later step (and its messages) off deep data."""
+MAX_TABLE_KEYS = 1_000
+"""Most keys in one table of a scenario file. ``[parameters]`` holds at most one key per
+parameter (about 100) and an event six; a table of thousands of keys is a wrong or hostile
+file, refused before each key is checked (and suggested a spelling) one by one."""
 MAX_REPLICATIONS = 10_000
 MAX_SEED = 2**62  # leaves room for seed + replication below numpy's int64 limit
 SHOCK_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "policy")
@@ -126,92 +130,158 @@ class ScenarioError(P.ParameterError):
     """A scenario file (or document) is not valid. One line per problem, each naming the
     file, the line, the key, the value and what is allowed."""
 
+    more: int = 0
+    """Problems found beyond :data:`MAX_PROBLEMS`: counted, named only by the closing line."""
+
     def __str__(self) -> str:
         source = self.source or "scenario"
         if len(self.problems) == 1:
             return f"{source}: {self.problems[0]}"
-        return "\n  ".join([f"{source} has {len(self.problems)} problems:", *self.problems])
+        total = len(self.problems) - (1 if self.more else 0) + self.more
+        return "\n  ".join([f"{source} has {total:,} problems:", *self.problems])
 
 
 @dataclass
 class _Locator:
-    """Finds the line of a key in a TOML text (best effort: for messages only)."""
+    """Finds the line of a key in a TOML text (best effort: for messages only).
+
+    The text is read once into indexes (the first line of each key in each table, of each
+    table header, and of each ``key =`` anywhere in a table's lines), so that each look-up
+    costs a few dict reads: a file with thousands of problems must not be scanned once per
+    problem (that made a 256 KB upload take minutes to refuse)."""
 
     text: str
-    _lines: list[str] = field(init=False)
+    _keys: dict[tuple[str | None, int | None, str], int] = field(init=False)
+    _headers: dict[tuple[str, int | None], int] = field(init=False)
+    _inline: dict[tuple[int, str], int] = field(init=False)
+    _tables: list[tuple[str | None, int | None]] = field(init=False)  # each line's table
 
     def __post_init__(self) -> None:
-        self._lines = self.text.splitlines()
-
-    def line(self, table: str | None, index: int | None, key: str | None) -> int | None:
-        """1-based line of ``key`` in ``[table]`` (or the ``index``-th ``[[table]]``)."""
-        header = re.compile(r"^\s*(\[\[?)\s*([\w.\"' -]+?)\s*\]\]?")
+        self._keys, self._headers, self._inline, self._tables = {}, {}, {}, []
         current: tuple[str | None, int | None] = (None, None)
         counts: dict[str, int] = {}
-        table_line = 0 if table is None else None  # the top level starts before line 1
-        keyed = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=") if key else None
-        for number, text in enumerate(self._lines, start=1):
-            m = header.match(text)
+        region = 0  # the line of the header the current lines belong to (0: the top level)
+        for number, text in enumerate(self.text.splitlines(), start=1):
+            self._tables.append(current)
+            m = _HEADER.match(text)
             if m:
                 name = m.group(2).replace('"', "").replace("'", "").replace(" ", "")
                 if m.group(1) == "[[":
                     counts[name] = counts.get(name, -1) + 1
                 base = name.split(".")[0]
                 current = (name, counts.get(base) if base in counts else None)
-                if self._wanted(current, table, index):
-                    table_line = table_line or number
+                region = number
+                for at in {current[1], None}:
+                    self._headers.setdefault((name, at), number)
+                # [parameters.x] sets key x of [parameters]: its line, not [parameters]'s.
+                parts = name.split(".")
+                for cut in range(1, len(parts)):
+                    self._set(".".join(parts[:cut]), current[1], ".".join(parts[cut:]), number)
                 continue
-            in_table = self._wanted(current, table, index) or (
-                table is not None
-                and current[0] == f"{table}.set"
-                and (index is None or current[1] == index)
-            )
-            if keyed and in_table and keyed.match(text):
-                return number
-            if keyed and table and current[0] is None:  # dotted: parameters.x = 1
-                dotted = re.compile(rf"^\s*{re.escape(table)}\.{re.escape(key)}\s*=")
-                if index is None and dotted.match(text):
-                    return number
+            if m := _LEADING_KEY.match(text):
+                key = m.group(1).replace('"', "").replace("'", "")
+                # steps.a = 1 sets key steps (to a table), and steps.a
+                parts = key.split(".")
+                for cut in range(1, len(parts) + 1):
+                    self._set(current[0], current[1], ".".join(parts[:cut]), number)
+            for m in _ANY_KEY.finditer(text):
+                self._inline.setdefault((region, m.group(1)), number)
+
+    def _set(self, table: str | None, at: int | None, key: str, number: int) -> None:
+        """Record the first line of ``key`` in ``table`` (also for any index: at None)."""
+        for index in {at, None}:
+            self._keys.setdefault((table, index, key), number)
+
+    def line(self, table: str | None, index: int | None, key: str | None) -> int | None:
+        """1-based line of ``key`` in ``[table]`` (or the ``index``-th ``[[table]]``)."""
+        if table is None:
+            table_line: int | None = 0  # the top level starts before line 1
+        else:
+            table_line = self._headers.get((table, index))
+        if key:
+            found = [
+                self._keys.get((table, index, key)),
+                # a policy change's values, written [policy_changes.set]
+                None if table is None else self._keys.get((f"{table}.set", index, key)),
+                # dotted, at the top: parameters.x = 1
+                None
+                if table is None or index is not None
+                else self._keys.get((None, None, f"{table}.{key}")),
+                # a table written as a header at the top level: [shocks] for key 'shocks'
+                self._headers.get((key, None)) if table is None else None,
+            ]
+            if lines := [n for n in found if n is not None]:
+                return min(lines)
         if table_line is None:
             return None
         # An inline table or a dotted key (set = { x = 1 }, set.x = 1): the first line of the
         # table that mentions the key, else the table's header.
-        if key:
-            for number in range(table_line + 1, len(self._lines) + 1):
-                text = self._lines[number - 1]
-                if header.match(text):
-                    break
-                if re.search(rf"(^|[\s{{.,])[\"']?{re.escape(key)}[\"']?\s*=", text):
-                    return number
+        if key and (number := self._inline.get((table_line, key))) is not None:
+            return number
         return table_line
 
-    @staticmethod
-    def _wanted(current: tuple[str | None, int | None], table: str | None, index: int | None):
-        name, at = current
-        return name == table and (index is None or at == index)
+    def first(self, line: int, key: str) -> int | None:
+        """The first line that sets ``key`` in the table that ``line`` belongs to (a header
+        line: the first header of that table)."""
+        if not 1 <= line <= len(self._tables):
+            return None
+        table, at = self._tables[line - 1]
+        return self._keys.get((table, at, key))
+
+    def header(self, name: str) -> int | None:
+        """The first line of the table header ``[name]`` (or ``[[name]]``)."""
+        return self._headers.get((name, None))
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([\w.\"' -]+?)\s*\]\]?")
+_LEADING_KEY = re.compile(r"^\s*([\w\"'.-]+?)\s*=")
+_ANY_KEY = re.compile(r"(?:^|[\s{.,])[\"']?([\w-]+)[\"']?\s*=")
+
+
+MAX_PROBLEMS = 50
+"""Most problems listed for one file; the rest are counted ("and N more problems"). A file
+with thousands of mistakes is the wrong file, and listing them all would cost seconds."""
 
 
 class Problems:
-    """Collects the problems of one file, each with its line."""
+    """Collects the problems of one file, each with its line, up to :data:`MAX_PROBLEMS`."""
 
     def __init__(self, source: str, text: str) -> None:
         self.source = source
         self.locate = _Locator(text)
         self.items: list[tuple[float, str]] = []
+        self.more = 0  # problems found after the cap: counted, not located or listed
 
     def add(
         self, message: str, table: str | None = None, index: int | None = None, key=None
     ) -> None:
+        if self.full:
+            self.more += 1
+            return
         line = self.locate.line(table, index, key)
         where = f"line {line}" if line else "(line unknown)"
         if table is not None:
             where += f", [[{table}]] #{index + 1}" if index is not None else f", [{table}]"
         self.items.append((line or math.inf, f"{where}: {message}"))
 
+    @property
+    def full(self) -> bool:
+        """Whether the cap is reached: callers may skip work whose problems would not show."""
+        return len(self.items) >= MAX_PROBLEMS
+
     def check(self) -> None:
         if self.items:
             ordered = sorted(self.items, key=lambda item: item[0])  # stable: by line
-            raise ScenarioError([text for _, text in ordered], self.source)
+            error = ScenarioError(
+                [text for _, text in ordered] + more_problems(self.more), self.source
+            )
+            error.more = self.more
+            raise error
+
+
+def more_problems(count: int) -> list[str]:
+    """The closing line of a list cut at :data:`MAX_PROBLEMS` (none if nothing was cut)."""
+    return [f"and {count:,} more problems (fix these first)"] if count else []
 
 
 # ------------------------------------------------------------------------------ presets
@@ -355,29 +425,66 @@ def read_text(path: str | os.PathLike) -> str:
             data = handle.read(MAX_FILE_BYTES + 1)  # never more, however large the file
     except OSError as err:
         raise ScenarioError([f"cannot read the file ({err.strerror})"], str(path)) from None
+    return decode(data, str(path))
+
+
+def decode(data: bytes, source: str) -> str:
+    """The text of a scenario or experiment file's bytes, read from a path or uploaded to the
+    dashboard: at most :data:`MAX_FILE_BYTES`, UTF-8 with or without a byte-order mark.
+    Anything else is refused naming ``source``, so that one file gets one verdict in the
+    CLI and the dashboard (a browser would have decoded a UTF-16 file silently)."""
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(
             [
                 f"the file is larger than {MAX_FILE_BYTES:,} bytes; allowed: at most "
                 f"{MAX_FILE_BYTES:,} bytes (a scenario file is a few KB)"
             ],
-            str(path),
+            source,
         )
     try:
         return data.decode("utf-8-sig")  # a byte-order mark is harmless
     except UnicodeDecodeError as err:
+        encoding = _other_encoding(data)
+        looks = (
+            f"it looks like {encoding}"
+            if encoding
+            else f"byte {err.start} is 0x{data[err.start]:02x}"
+        )
         raise ScenarioError(
-            [f"byte {err.start} is not UTF-8 text; allowed: a TOML file saved as UTF-8"], str(path)
+            [f"the file is not UTF-8 text ({looks}); allowed: a TOML file, save it as UTF-8"],
+            source,
         ) from None
+
+
+def _other_encoding(data: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` when ``data`` starts with their byte-order mark or has the
+    zero bytes of their ASCII text (what Windows editors save as "Unicode"), else None."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:200]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):  # every other byte zero
+        return "UTF-16"
+    return None
 
 
 def parse_toml(text: str, source: str, max_nesting: int = MAX_NESTING) -> dict[str, Any]:
     """The TOML document in ``text``, refusing syntax errors and nesting deeper than
     ``max_nesting`` tables and arrays with a :class:`ScenarioError` (never a traceback)."""
+    if (long_key := _long_dotted_key(text)) is not None:
+        line, key, parts = long_key
+        raise ScenarioError(
+            [
+                f"line {line}: key {key!r} has {parts:,} dotted parts; allowed: at most "
+                f"{max_nesting} levels of tables and arrays"
+            ],
+            source,
+        )
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([f"TOML syntax error: {err}"], source) from None
+        raise ScenarioError([_syntax_message(str(err), text)], source) from None
     except RecursionError:  # tomllib recurses once per level of inline arrays and tables
         raise ScenarioError(
             [
@@ -395,7 +502,94 @@ def parse_toml(text: str, source: str, max_nesting: int = MAX_NESTING) -> dict[s
             ],
             source,
         )
+    wide = too_wide(doc, MAX_TABLE_KEYS)
+    if wide is not None:
+        table, count = wide
+        raise ScenarioError(
+            [
+                f"{table} has {count:,} keys; allowed: at most {MAX_TABLE_KEYS:,} keys in a "
+                f"table (there are {len(P.PARAMS_BY_NAME)} parameters)"
+            ],
+            source,
+        )
     return doc
+
+
+MAX_KEY_PARTS = 16
+"""Most parts of one dotted key or table header (``a.b.c``) read. Far above any nesting a
+file may use, and far below what makes the TOML reader slow: it takes time quadratic in the
+parts of a key (10,000 parts: 1.5 s; a 256 KB file of them: minutes)."""
+# Possessive parts, and a chain starts only where a bare word does: a long run of letters
+# must not be tried again from each of its letters (that made the check itself quadratic).
+_KEY_PART = r"""(?:[\w-]++|"[^"\n]*+"|'[^'\n]*+')"""
+_DOTTED = re.compile(rf"(?<![\w-]){_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART}){{{MAX_KEY_PARTS},}}")
+_KEY_END = re.compile(r"[ \t]*[=\]]")
+
+
+def _long_dotted_key(text: str) -> tuple[int, str, int] | None:
+    """The line, start and part count of the first dotted key or header of more than
+    :data:`MAX_KEY_PARTS` parts, or None: checked before the TOML reader sees the text. A
+    long chain not followed by ``=`` or ``]`` is text inside a string, and left alone. One
+    pass (each search starts after the last chain), so the check itself stays linear."""
+    for chain in _DOTTED.finditer(text):
+        if _KEY_END.match(text, chain.end()):
+            key = chain.group()
+            line = text.count("\n", 0, chain.start()) + 1
+            parts = len(re.findall(rf"{_KEY_PART}", key))
+            return line, (key[:40] + "...") if len(key) > 40 else key, parts
+    return None
+
+
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)$")
+_ASSIGNED = re.compile(r"(?:^|(?<=[\s{,]))([\w\"'.-]+)\s*=")
+
+
+def _syntax_message(message: str, text: str) -> str:
+    """tomllib's message, naming the key or table when it is one given twice: tomllib says
+    only "Cannot overwrite a value (at line 3, column 10)", which leaves the user to guess."""
+    at = _AT.search(message)
+    if at is None or not message.startswith(("Cannot overwrite", "Cannot declare")):
+        return f"TOML syntax error: {message}"
+    line, column = int(at.group(1)), int(at.group(2))
+    source_line = text.splitlines()[line - 1] if line <= len(text.splitlines()) else ""
+    locate = _Locator(text)
+    header = _HEADER.match(source_line)
+    if header:
+        name = header.group(2).replace('"', "").replace("'", "").replace(" ", "")
+        first = locate.header(name)
+        return (
+            f"line {line}: TOML syntax error: table [{name}] is declared twice (first at line "
+            f"{first}); allowed: each table once, with all its keys under one header"
+        )
+    keys = _ASSIGNED.findall(source_line[:column])  # the key just read, before the column
+    if not keys:
+        return f"TOML syntax error: {message}"
+    key = keys[-1].replace('"', "").replace("'", "")
+    first = locate.first(line, key)
+    earlier = f" (first at line {first})" if first and first != line else ""
+    return (
+        f"line {line}: TOML syntax error: key {key!r} is given twice in the same table"
+        f"{earlier}; allowed: each key once per table"
+    )
+
+
+def too_wide(doc: dict[str, Any], max_keys: int) -> tuple[str, int] | None:
+    """The first table (``the top level``, ``[parameters]``, ``[[shocks]] #3``...) with more
+    than ``max_keys`` keys and its count, or None. Called once the nesting is known to be
+    shallow, so it walks every table without recursion worries."""
+    # (value, dotted name, the number in its array of tables, or None)
+    stack: list[tuple[Any, str, int | None]] = [(doc, "", None)]
+    while stack:
+        value, name, number = stack.pop()
+        if isinstance(value, dict):
+            if len(value) > max_keys:
+                where = f"[[{name}]] #{number}" if number else f"[{name}]"
+                return (where if name else "the top level"), len(value)
+            for key, child in value.items():
+                stack.append((child, f"{name}.{key}" if name else str(key), number))
+        elif isinstance(value, list):
+            stack.extend((child, name, i + 1) for i, child in enumerate(value))
+    return None
 
 
 def too_deep(doc: dict[str, Any], max_nesting: int) -> str | None:
@@ -428,7 +622,14 @@ def _parse(text: str, source: str, base_dir: Path, chain: tuple[Path, ...]) -> _
     parent = doc.get("extends")
     # A path with a control character (a NUL would make the file system raise) is not
     # followed; _top_level reports it.
-    if isinstance(parent, str) and P.control_character(parent) is None:
+    if isinstance(parent, str) and not parent.strip():
+        # An empty path is the folder the file is in: say what extends must name instead.
+        problems.add(
+            f"key 'extends': value {parent!r}; allowed: extends must name a scenario file or "
+            f"a preset ({', '.join(presets()) or 'none found'})",
+            key="extends",
+        )
+    elif isinstance(parent, str) and P.control_character(parent) is None:
         try:
             spec = _read(find(doc["extends"], base_dir), chain)
         except ExtendsChainError:
@@ -512,8 +713,7 @@ def _top_level(doc: dict[str, Any], spec: _Spec, problems: Problems) -> None:
             if key in P.PARAMS_BY_NAME:
                 hint = "; parameters go in the [parameters] table"
             else:
-                close = difflib.get_close_matches(key, TOP_LEVEL, n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = _did_you_mean(key, TOP_LEVEL, problems)
             problems.add(
                 f"unknown top-level key {key!r}{hint}; allowed: {', '.join(TOP_LEVEL)}",
                 key=key,
@@ -553,6 +753,15 @@ def _top_level(doc: dict[str, Any], spec: _Spec, problems: Problems) -> None:
                 f"key {key!r}: value is {_type_name(doc[key])}; allowed: a table [{key}]",
                 key=key,
             )
+
+
+def _did_you_mean(key: str, allowed: Iterable[str], problems: Problems) -> str:
+    """`` (did you mean 'x'?)`` for an unknown key, or ''; skipped once the list of problems
+    is full, where the message would not be shown (the fuzzy search is the costly part)."""
+    if problems.full:
+        return ""
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _control_problem(key: str, text: str) -> str | None:
@@ -619,8 +828,7 @@ def _event(table: dict[str, Any], i: int, where: str, problems: Problems) -> Eve
 
     for key in table:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = _did_you_mean(key, allowed, problems)
             bad(key, f"unknown key {key!r}{hint}; allowed: {', '.join(allowed)}")
     kind = table.get("kind", "policy") if where == "shocks" else "policy"
     if where == "shocks" and kind not in SHOCK_KINDS:

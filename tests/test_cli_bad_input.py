@@ -448,14 +448,16 @@ def test_200_events_load(tmp_path):
 )
 def test_set_refuses_control_characters(tmp_path, item):
     (tmp_path / "s.toml").write_text(GOOD)
-    _refused(_run_file(tmp_path / "s.toml", "--set", item), "--set", "control character U+00")
+    _refused(
+        _run_file(tmp_path / "s.toml", "--set", item), "--set", "(U+00", "allowed: one KEY=VALUE"
+    )
     assert not (tmp_path / "o").exists()
 
 
 def test_coerce_refuses_control_characters():
     from coprod_sim import params as P
 
-    with pytest.raises(P.ParameterError, match=r"'staff_training': value .* U\+000A"):
+    with pytest.raises(P.ParameterError, match=r"'staff_training': value .* a newline \(U\+000A\)"):
         P.coerce("staff_training", "0.5\nn_citizens = 99")
     with pytest.raises(P.ParameterError, match=r"U\+0009"):
         P.coerce("network_kind", "random\t")

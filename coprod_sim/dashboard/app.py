@@ -281,9 +281,9 @@ def ImportExport() -> None:
                 # The bytes are made only when the button is pressed.
                 solara.FileDownload(data, filename=filename, label=label, mime_type=mime)
 
-    def uploaded(name: str, size: int, text: str | None) -> None:
+    def uploaded(name: str, size: int, data: bytes | None) -> None:
         def read() -> bytes:
-            return (text or "").encode("utf-8")
+            return data or b""
 
         def load() -> None:
             scenario = SS.read_upload(name, size, read)

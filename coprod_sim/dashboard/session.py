@@ -305,17 +305,10 @@ def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
             f"{label}: the file is {size:,} bytes; allowed: at most {MAX_UPLOAD_BYTES:,} bytes "
             "(a scenario file is a few KB)"
         )
-    data = read()
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise DashboardError(f"{label}: the file is larger than {MAX_UPLOAD_BYTES:,} bytes")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DashboardError(
-            f"{label}: not UTF-8 text (byte {err.start}); allowed: a TOML scenario file"
-        ) from err
-    try:
-        # The loader's reader: deep nesting is a message here too, never a RecursionError.
+        # The CLI's decoding and reader: the same file gets the same verdict (UTF-8 only),
+        # and deep nesting is a message here too, never a RecursionError.
+        text = S.decode(read(), label)
         parent = S.parse_toml(text, label).get("extends")
     except P.ParameterError as err:
         raise DashboardError(str(err)) from err

@@ -4,6 +4,7 @@ page's own prose."""
 from __future__ import annotations
 
 import base64
+import binascii
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -193,7 +194,8 @@ def Figure(fig: go.Figure) -> solara.Element:
 
 class _UploadField(ipyvue.VueTemplate):
     """A file field that reads the chosen file in the browser and sends its name, size and
-    text (never a path). Files over ``max_bytes`` are not read: only name and size go."""
+    bytes, base64-encoded (never a path). Files over ``max_bytes`` are not read: only name
+    and size go."""
 
     template = traitlets.Unicode(
         """
@@ -211,11 +213,21 @@ module.exports = {
       const input = event.target;
       const file = input.files && input.files[0];
       if (!file) { return; }
-      const send = (text) => {
-        this.picked = {name: file.name, size: file.size, text: text, nonce: Date.now()};
+      const send = (data) => {
+        this.picked = {name: file.name, size: file.size, data: data, nonce: Date.now()};
         input.value = '';
       };
-      if (file.size > this.max_bytes) { send(null); } else { file.text().then(send); }
+      if (file.size > this.max_bytes) { send(null); return; }
+      // The bytes as they are (base64), not file.text(): the server decodes them as the
+      // CLI does, so that a UTF-16 file is refused in both instead of decoded here.
+      file.arrayBuffer().then((buffer) => {
+        const bytes = new Uint8Array(buffer);
+        let binary = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) {
+          binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+        }
+        send(btoa(binary));
+      });
     }
   }
 }
@@ -234,16 +246,28 @@ module.exports = {
 
 @solara.component
 def UploadField(
-    label: str, max_bytes: int, on_file: Callable[[str, int, str | None], None]
+    label: str, max_bytes: int, on_file: Callable[[str, int, bytes | None], None]
 ) -> solara.Element:
-    """A file field; ``on_file(name, size, text)`` gets the file (``text`` is ``None`` when
-    the file is over ``max_bytes``)."""
+    """A file field; ``on_file(name, size, data)`` gets the file's bytes (``data`` is
+    ``None`` when the file is over ``max_bytes``)."""
 
     def picked(value: dict | None) -> None:
         if value:
-            on_file(str(value.get("name") or ""), int(value.get("size") or 0), value.get("text"))
+            data = uploaded_bytes(value.get("data"))
+            on_file(str(value.get("name") or ""), int(value.get("size") or 0), data)
 
     return _UploadField.element(label=label, max_bytes=max_bytes, on_picked=picked)
+
+
+def uploaded_bytes(data: object) -> bytes | None:
+    """The bytes the upload field sent (base64), or None if it sent none or not base64
+    (only a client other than the page's own script could send that)."""
+    if not isinstance(data, str):
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except binascii.Error:
+        return None
 
 
 class _FrameClock(ipyvue.VueTemplate):

@@ -370,13 +370,18 @@ def test_bad_uploads_show_the_problem_and_the_run_goes_on(page: Page) -> None:
     expect(error).to_contain_text("huge.toml")
     expect(error).to_contain_text(f"{len(big):,} bytes")
     expect(error).to_contain_text(f"at most {SS.MAX_UPLOAD_BYTES:,} bytes")
+    # The page sends the bytes, so a UTF-16 file gets the CLI's verdict (issue 19).
+    upload(page, "utf16.toml", "[parameters]\nstaff_training = 0.5\n".encode("utf-16"))
+    expect(error).to_contain_text("utf16.toml")
+    expect(error).to_contain_text("not UTF-8 text (it looks like UTF-16)")
     now = step(page, 1)
     assert now == 3
     months_line(page, "gap", "participation_any", now)
 
-    title = "Browser test: more staff training"
+    # UTF-8 with a byte-order mark and non-ASCII text loads, as in the CLI.
+    title = "Browser test: more staff training, café"
     good = f'extends = "baseline"\ntitle = "{title}"\n\n[parameters]\nstaff_training = 0.5\n'
-    upload(page, "good.toml", good.encode())
+    upload(page, "good.toml", b"\xef\xbb\xbf" + good.encode())
     expect(error).to_have_count(0)
     expect(page.locator(".cs-notice")).to_contain_text("Loaded good.toml.")
     expect(page.locator(".cs-scenario-info")).to_contain_text(title)
