@@ -4,7 +4,10 @@ Each table sits between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->`` mar
 rewritten from runs of the presets at :data:`CITIZENS` citizens on :data:`SEEDS` (the means
 over the seeds). Hand-copied tables went stale as the model changed (the baseline's
 participation at month 120 read 0.200 long after the code gave 0.15); a test regenerates
-these and compares. Rewrite the document with ``python -m coprod_sim.scenario_tables``.
+these and compares. Below each table, between ``<!-- summary:NAME -->`` markers, one or two
+generated sentences say what it shows (which rows rise and which fall between two of its
+columns, and by how much), because readers read the prose, and hand-measured prose went
+stale in the same way. Rewrite the document with ``python -m coprod_sim.scenario_tables``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import runs
+from . import metrics, runs
 from . import scenario as S
 
 CITIZENS = 3000
@@ -41,13 +44,37 @@ class Row:
     ``mean:metric`` (its mean over months 1 to the column's), ``sum:metric`` (its sum), or
     ``with:flag`` / ``without:flag``: the share of citizens with (without) a flag of the agent
     table holding a place at the end of the run. ``preset`` replaces the column's preset;
-    ``scale`` multiplies the value."""
+    ``scale`` multiplies the value. ``said`` names the row in the summary; by default the
+    metric's label (:func:`coprod_sim.metrics.label`) when ``expr`` is a plain metric."""
 
     label: str
     expr: str
     digits: int = 3
     preset: str | None = None
     scale: float = 1.0
+    said: str | None = None
+    same_within: float = 0.0
+    """An absolute change up to this counts as "about the same" in the summary: for counts
+    of rare events, whose seed-to-seed spread dwarfs :data:`SAME`."""
+
+    @property
+    def name(self) -> str:
+        """How the summary names the row."""
+        if self.said is not None:
+            return self.said
+        if ":" in self.expr or "/" in self.expr:
+            raise ValueError(f"row {self.label!r} is not a plain metric: give it a `said` name")
+        return metrics.label(self.expr)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One summary sentence: every row in column ``against`` set against column
+    ``reference`` (both by header); ``lead`` opens the sentence."""
+
+    reference: str
+    against: str
+    lead: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +82,7 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
+    comparisons: tuple[Comparison, ...] = ()
 
 
 MODES = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
@@ -97,17 +125,99 @@ def value(row: Row, column: Column) -> float:
     return number * row.scale
 
 
+def _cell(number: float, digits: int) -> str:
+    return f"{number:.{digits}f}".replace("-0.000", "0.000")
+
+
+def cells(spec: TableSpec) -> list[list[str]]:
+    """The table's cells as printed, one list per row (runs are cached, so this is cheap
+    after the first call)."""
+    return [[_cell(value(row, c), row.digits) for c in spec.columns] for row in spec.rows]
+
+
 def render(spec: TableSpec) -> str:
     """The Markdown table of ``spec``."""
     lines = [
         "| metric | " + " | ".join(c.header for c in spec.columns) + " |",
         "|---" * (len(spec.columns) + 1) + "|",
     ]
-    for row in spec.rows:
-        cells = [f"{value(row, c):.{row.digits}f}" for c in spec.columns]
-        cells = [c.replace("-0.000", "0.000") for c in cells]
-        lines.append(f"| {row.label} | " + " | ".join(cells) + " |")
+    for row, printed in zip(spec.rows, cells(spec), strict=True):
+        lines.append(f"| {row.label} | " + " | ".join(printed) + " |")
     return "\n".join(lines)
+
+
+def numbers_in(table: str) -> list[list[float]]:
+    """The numbers of a rendered table, one list per row (the header and rule skipped)."""
+    return [
+        [float(cell) for cell in line.strip("|").split("|")[1:]] for line in table.splitlines()[2:]
+    ]
+
+
+SAME = 0.02
+"""A change smaller than this share of the reference value counts as "about the same":
+below the rounding of the tables' third digit for most rows, and well below the
+seed-to-seed spread of two seeds at 3,000 citizens."""
+RELATIVE_FROM = 20
+"""A change is given relative to its reference (``+5%``) only if the reference is positive
+and at least this many units of the row's last printed digit; below that the rounding alone
+moves the percentage by more than a few points (``0.001`` to ``0.103``), so the change is
+given as the two values instead."""
+
+
+def change(
+    reference: float, value: float, digits: int, same_within: float = 0.0
+) -> tuple[str, str]:
+    """(``"higher"``, ``"lower"`` or ``"about the same"``; how much) of ``value`` against
+    ``reference``, both as printed with ``digits`` decimals: ``+5%`` or ``-52%``,
+    ``×2.9`` from twice the reference up, or ``0.001 → 0.103`` for a reference that is not
+    positive or too small for a percentage (:data:`RELATIVE_FROM`). A change up to
+    ``same_within`` is "about the same"."""
+    unit = 10.0**-digits
+    if abs(value - reference) <= same_within:
+        return "about the same", ""
+    if reference > 0 and reference >= RELATIVE_FROM * unit - unit / 2:
+        ratio = value / reference
+        if abs(ratio - 1) < SAME:
+            return "about the same", ""
+        size = f"×{ratio:.1f}" if ratio >= 2 else f"{ratio - 1:+.0%}"
+        return ("higher" if ratio > 1 else "lower"), size
+    if abs(value - reference) < unit / 2:
+        return "about the same", ""
+    size = f"{_cell(reference, digits)} → {_cell(value, digits)}"
+    return ("higher" if value > reference else "lower"), size
+
+
+DIRECTIONS = ("higher", "lower", "about the same")
+
+
+def sentence(comparison: Comparison, compared: list[tuple[Row, float, float]]) -> str:
+    """The summary sentence of ``comparison`` for (row, reference value, value)."""
+    by_direction: dict[str, list[str]] = {d: [] for d in DIRECTIONS}
+    for row, reference, value_ in compared:
+        direction, size = change(reference, value_, row.digits, row.same_within)
+        by_direction[direction].append(f"{row.name} ({size})" if size else row.name)
+    parts = [f"{d}: " + ", ".join(items) for d, items in by_direction.items() if items]
+    return f"{comparison.lead}: " + "; ".join(parts) + "."
+
+
+def summarise(spec: TableSpec, numbers: list[list[float]]) -> str:
+    """The summary of a table from its printed ``numbers`` (one list per row), so that the
+    sentences say exactly what the table beside them shows."""
+    headers = [c.header for c in spec.columns]
+    sentences = []
+    for comparison in spec.comparisons:
+        ref, new = headers.index(comparison.reference), headers.index(comparison.against)
+        compared = [
+            (row, row_numbers[ref], row_numbers[new])
+            for row, row_numbers in zip(spec.rows, numbers, strict=True)
+        ]
+        sentences.append(sentence(comparison, compared))
+    return "\n".join(sentences)
+
+
+def summary(spec: TableSpec) -> str:
+    """The summary of ``spec`` from fresh (cached) runs."""
+    return summarise(spec, [[float(c) for c in row] for row in cells(spec)])
 
 
 def _months(preset: str, months: tuple[int, ...]) -> tuple[Column, ...]:
@@ -128,10 +238,26 @@ FEEDBACK_PRESETS: dict[str, str] = {
 def _by_scenario(metric: str, scenarios: tuple[str, ...], digits: int = 3) -> tuple[Row, ...]:
     """One row per scenario of ``metric``; the metric is named on the first."""
     return tuple(
-        Row(f"`{metric}`, {s}" if k == 0 else f"&emsp;{s}", metric, digits, FEEDBACK_PRESETS[s])
+        Row(
+            f"`{metric}`, {s}" if k == 0 else f"&emsp;{s}",
+            metric,
+            digits,
+            FEEDBACK_PRESETS[s],
+            said=f"{metrics.label(metric)} ({s})",
+        )
         for k, s in enumerate(scenarios)
     )
 
+
+MISCONDUCT = Row(
+    "misconduct events so far (`dark_side_events`, summed)",
+    "sum:dark_side_events",
+    1,
+    said="misconduct events so far",
+    # A count of about 5 events has a Poisson spread of about 2 per seed, so a difference of
+    # the two seeds' means below 3 is noise, not an effect of the preset.
+    same_within=3.0,
+)
 
 TABLES: tuple[TableSpec, ...] = (
     TableSpec(
@@ -153,6 +279,12 @@ TABLES: tuple[TableSpec, ...] = (
                 "coproduction_budget_share",
             ),
         ),
+        (
+            Comparison("baseline m23", "baseline m120", "The baseline from month 23 to month 120"),
+            Comparison(
+                "baseline m120", "austerity m120", "At month 120, austerity against the baseline"
+            ),
+        ),
     ),
     TableSpec(
         "pandemic",
@@ -162,7 +294,36 @@ TABLES: tuple[TableSpec, ...] = (
             Row("`volunteers_matched` (so far)", "volunteers_matched", 1),
             Row("`volunteers_waiting`", "volunteers_waiting", 1),
             *_metrics("service_performance", "trust_citizens_in_staff"),
-            Row("baseline `trust_citizens_in_staff`", "trust_citizens_in_staff", preset="baseline"),
+            Row(
+                "baseline `trust_citizens_in_staff`",
+                "trust_citizens_in_staff",
+                preset="baseline",
+                said="trust in staff in the baseline",
+            ),
+            *_metrics("participation_any"),
+            Row(
+                "baseline `participation_any`",
+                "participation_any",
+                preset="baseline",
+                said="participation in the baseline",
+            ),
+            Row(
+                "`initiatives_stopped` so far",
+                "initiatives_stopped",
+                1,
+                said="initiatives stopped so far",
+            ),
+            Row(
+                "baseline `initiatives_stopped` so far",
+                "initiatives_stopped",
+                1,
+                preset="baseline",
+                said="initiatives stopped so far in the baseline",
+            ),
+        ),
+        (
+            Comparison("m62", "m64", "In the month after the call against the month before it"),
+            Comparison("m62", "m120", "In month 120 against the month before the call"),
         ),
     ),
     TableSpec(
@@ -174,6 +335,11 @@ TABLES: tuple[TableSpec, ...] = (
             ),
             *_by_scenario("expects_response", ("without feedback", "loop closed")),
             *_by_scenario("trust_citizens_in_staff", ("without feedback", "loop closed")),
+            *_by_scenario("participation_any", ("without feedback", "loop closed")),
+        ),
+        (
+            Comparison("m0", "m12", "In the first year"),
+            Comparison("m24", "m120", "From month 24, when the loop closes, to month 120"),
         ),
     ),
     TableSpec(
@@ -191,21 +357,29 @@ TABLES: tuple[TableSpec, ...] = (
                 "citizen_hours/participation_any",
                 1,
                 scale=1 / 1000,
+                said="hours given per participant",
             ),
             Row(
                 "participation of citizens **with** digital access (agent table)",
                 "with:digital_access",
+                said="participation with digital access",
             ),
             Row(
                 "participation of citizens **without** digital access (agent table)",
                 "without:digital_access",
+                said="participation without digital access",
             ),
             Row(
                 "`usual_suspects_share` (places held by people with 2+ places)",
                 "usual_suspects_share",
             ),
             Row("`participation_gap_education` (high minus low)", "participation_gap_education"),
-            *_metrics("service_performance"),
+            *_metrics("service_performance", "governance_value"),
+        ),
+        (
+            Comparison(
+                "baseline", "digital first", "At month 120, digital first against the baseline"
+            ),
         ),
     ),
     TableSpec(
@@ -213,8 +387,25 @@ TABLES: tuple[TableSpec, ...] = (
         _months("baseline", (0, 24, 60, 120)),
         (
             *_metrics("willingness", "participation_any"),
-            Row("willingness / participation", "willingness/participation_any", 1),
-            *_metrics("self_efficacy_citizens", "trust_citizens_in_staff", "service_performance"),
+            Row(
+                "willingness / participation",
+                "willingness/participation_any",
+                1,
+                said="willing per participant",
+            ),
+            *_metrics(
+                "participation_co_delivery",
+                "participation_co_design",
+                "participation_co_assessment",
+                "participation_co_commissioning",
+                "self_efficacy_citizens",
+                "trust_citizens_in_staff",
+                "service_performance",
+            ),
+        ),
+        (
+            Comparison("m0", "m24", "In the first two years"),
+            Comparison("m24", "m120", "From month 24 to month 120"),
         ),
     ),
     TableSpec(
@@ -226,20 +417,31 @@ TABLES: tuple[TableSpec, ...] = (
         ),
         (
             *_metrics("participation_any"),
-            Row("mean `participation_any`, months 1-120", "mean:participation_any"),
+            Row(
+                "mean `participation_any`, months 1-120",
+                "mean:participation_any",
+                said="mean participation over the decade",
+            ),
             Row("`offers` (per 1,000 a month)", "offers", 1),
-            Row("`initiatives_stopped` by m120", "initiatives_stopped", 1),
+            Row(
+                "`initiatives_stopped` by m120",
+                "initiatives_stopped",
+                1,
+                said="initiatives stopped",
+            ),
             *_metrics(
                 "motivation_staff",
                 "trust_citizens_in_staff",
                 "service_performance",
                 "economic_value",
             ),
-            Row(
-                "misconduct events in 120 months (`dark_side_events`, summed)",
-                "sum:dark_side_events",
-                1,
+            MISCONDUCT,
+        ),
+        (
+            Comparison(
+                "baseline", "averse", "At month 120, the risk-averse council against the baseline"
             ),
+            Comparison("baseline", "enabling", "The risk-enabling council against the baseline"),
         ),
     ),
     TableSpec(
@@ -254,17 +456,30 @@ TABLES: tuple[TableSpec, ...] = (
                 "social_value",
                 "resilience_community",
                 "resilience_user",
+                "resilience_provider",
+                "resilience_commissioner",
+                "resilience_chain",
                 "participation_collective",
                 "participation_individual",
                 "participation_any",
-                "resilience_chain",
+                "self_organisation",
             ),
-            Row("misconduct events in 120 months", "sum:dark_side_events", 1),
+            MISCONDUCT,
+        ),
+        (
+            Comparison(
+                "baseline",
+                "community development",
+                "At month 120, community development against the baseline",
+            ),
         ),
     ),
     TableSpec(
         "star_programme",
         (
+            # The baseline at month 24 too, so that the Star's early steps can be read
+            # against the same month.
+            Column("baseline m24", "baseline", 24),
             Column("baseline m120", "baseline", 120),
             *(Column(f"Star m{m}", "star_programme", m) for m in (24, 42, 120)),
         ),
@@ -282,6 +497,11 @@ TABLES: tuple[TableSpec, ...] = (
                 "usual_suspects_share",
             ),
             Row("`staff_hours` (per 1,000 a month)", "staff_hours", 1),
+            MISCONDUCT,
+        ),
+        (
+            Comparison("Star m24", "Star m42", "The Star from month 24 to month 42"),
+            Comparison("baseline m120", "Star m120", "At month 120, the Star against the baseline"),
         ),
     ),
     TableSpec(
@@ -294,37 +514,58 @@ TABLES: tuple[TableSpec, ...] = (
             "trust_citizens_in_staff",
             "motivation_staff",
         ),
+        (
+            Comparison("m0", "m23", "Before the change (month 0 to month 23)"),
+            Comparison("m23", "m72", "After it (month 23 to month 72)"),
+        ),
     ),
 )
 
 
-def _marked(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(<!-- table:{name} -->\n)(.*?)(\n<!-- /table:{name} -->)", re.DOTALL)
+def _marked(kind: str, name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- {kind}:{name} -->\n)(.*?)(\n<!-- /{kind}:{name} -->)", re.DOTALL)
 
 
-def tables_in(text: str) -> dict[str, str]:
-    """The generated tables as they stand in ``text``, by name."""
+def _blocks_in(text: str, kind: str) -> dict[str, str]:
     found = {}
     for spec in TABLES:
-        match = _marked(spec.name).search(text)
+        match = _marked(kind, spec.name).search(text)
         if match is None:
-            raise ValueError(f"docs/scenarios.md lacks the markers of table {spec.name!r}")
+            raise ValueError(f"docs/scenarios.md lacks the markers of {kind} {spec.name!r}")
         found[spec.name] = match.group(2)
     return found
 
 
+def tables_in(text: str) -> dict[str, str]:
+    """The generated tables as they stand in ``text``, by name."""
+    return _blocks_in(text, "table")
+
+
+def summaries_in(text: str) -> dict[str, str]:
+    """The generated summaries as they stand in ``text``, by name."""
+    return _blocks_in(text, "summary")
+
+
 def rewrite(text: str) -> str:
-    """``text`` with every generated table replaced by a fresh one."""
+    """``text`` with every generated table and summary replaced by a fresh one."""
     for spec in TABLES:
-        text = _marked(spec.name).sub(lambda m, s=spec: m.group(1) + render(s) + m.group(3), text)
+        for kind, fresh in (("table", render(spec)), ("summary", summary(spec))):
+            text = _marked(kind, spec.name).sub(
+                lambda m, f=fresh: m.group(1) + f + m.group(3), text
+            )
     return text
 
 
 def main() -> None:
     """Rewrite docs/scenarios.md in place (atomically)."""
-    tables_in(DOCUMENT.read_text(encoding="utf-8"))  # every marker present, before any run
-    runs.write_atomic(DOCUMENT, rewrite(DOCUMENT.read_text(encoding="utf-8")))
-    print(f"Wrote {len(TABLES)} tables into {DOCUMENT}", file=sys.stderr)
+    text = DOCUMENT.read_text(encoding="utf-8")
+    try:
+        tables_in(text), summaries_in(text)  # every marker present, before any run
+    except ValueError as err:
+        print(f"Error: {err}; nothing was written", file=sys.stderr)
+        raise SystemExit(2) from None
+    runs.write_atomic(DOCUMENT, rewrite(text))
+    print(f"Wrote {len(TABLES)} tables and their summaries into {DOCUMENT}", file=sys.stderr)
 
 
 if __name__ == "__main__":
