@@ -22,7 +22,8 @@ from .. import runs
 from .. import scenario as S
 from . import compare as C
 from . import session as SS
-from .widgets import Figure, Prose
+from .failsafe import FAILURE_MESSAGE, failure_message
+from .widgets import Figure, Prose, literal
 
 SCENARIOS = "two scenarios"
 LEVERS = "changed levers"
@@ -207,7 +208,7 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
                 solara.Select("A (reference)", values=names, value=first_name)
                 solara.Select("B", values=names, value=second_name)
         else:
-            Prose(f"A: the current settings (**{session.label}**). B: A with")
+            Prose(f"A: the current settings (**{literal(session.label)}**). B: A with")
             LeverRows(session.values)
 
         def start() -> None:
@@ -241,7 +242,7 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
         if run_compare.pending:
             CompareProgress()
         if run_compare.error:
-            solara.Error(f"Compare failed: {run_compare.exception}")
+            CompareFailed(run_compare.exception)
         if current is not None:
             CompareResults(current)
         elif outcome is not None:
@@ -250,6 +251,13 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
                 style={"color": "#555"},
                 classes=["cs-compare-cleared"],
             )
+
+
+@solara.component
+def CompareFailed(error: BaseException | None) -> None:
+    """A failed comparison: its traceback goes to the server log (once), never to the page."""
+    solara.use_memo(lambda: error is not None and failure_message(error, "compare"), [error])
+    solara.Error(f"Compare failed. {FAILURE_MESSAGE}", classes=["cs-compare-failed"])
 
 
 @solara.component
@@ -274,7 +282,7 @@ def CompareResults(outcome: Outcome) -> None:
     seeds_text = f"seed {spec.seed}" if spec.seeds == 1 else f"seeds {spec.seed}-{last}"
     with solara.Column(classes=["cs-compare-results"]):
         Prose(
-            f"**A** (reference): {a}. **B**: {b}. Both over {seeds_text}, "
+            f"**A** (reference): {literal(a)}. **B**: {literal(b)}. Both over {seeds_text}, "
             f"{spec.reference.steps} months."
         )
         Prose(
@@ -297,7 +305,7 @@ def CompareResults(outcome: Outcome) -> None:
                     with solara.ColumnsResponsive(default=12, large=6):
                         for label, fig in zip((a, b), row, strict=True):
                             with solara.Column():
-                                Prose(f"**{label}**")
+                                Prose(f"**{literal(label)}**")
                                 Figure(fig)
 
 

@@ -39,4 +39,5 @@ def Failsafe(children: list | None = None, where: str = "page") -> solara.Elemen
     retry = solara.Button("Try again", on_click=clear, outlined=True, classes=["cs-failure-retry"])
     return solara.Error(FAILURE_MESSAGE, children=[retry], classes=["cs-failure-message"])
 
+
 __all__ = ["FAILURE_MESSAGE", "Failsafe", "failure_message"]
