@@ -855,21 +855,38 @@ def dashboard(
         str,
         typer.Option(help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: all)."),
     ] = "127.0.0.1",
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also answer requests for this host name or address (repeatable): the names "
+            "people type in their browser when the dashboard listens beyond this machine."
+        ),
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also accept pages from this origin, e.g. https://proxy.example (repeatable)."
+        ),
+    ] = None,
 ) -> None:
     """Start the interactive dashboard (Solara) on the baseline scenario; open the address it
     prints in a browser. It works offline. Stop it with Ctrl-C."""
+    from .dashboard import server
+
     with _clean_errors():
         _check_port(host, port)
+    warning = server.no_auth_warning(host, port)
+    if warning:
+        console.print(warning, style="bold yellow", markup=False, highlight=False)
     console.print(
         f"coprod-sim dashboard on http://{host}:{port}/ (Ctrl-C stops it)",
         markup=False,
         highlight=False,
     )
-    command = [sys.executable, "-m", "solara", "run", DASHBOARD_APP, "--host", host]
-    command += ["--port", str(port), "--production", "--no-open", "--log-level", "warning"]
-    command += ["--no-check-version"]  # never call out to the internet (offline councils)
-    # Solara's own command serves the app; exec hands it this process (and Ctrl-C).
-    os.execv(sys.executable, command)
+    rules = server.allowed(host, port, allow_host or (), allow_origin or ())
+    # In this process (no exec of ``solara run``): the guard in front of Solara's app checks
+    # Host and Origin and adds the security headers.
+    server.serve(DASHBOARD_APP, host, port, rules)
 
 
 def _progress_runs() -> Progress:

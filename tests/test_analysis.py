@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from SALib.analyze import sobol as salib_sobol
 from coprod_sim.experiments import analysis as A
 from coprod_sim.experiments import design as D
 from coprod_sim.experiments import spec, store, sweep
+from tests.payloads import HOSTILE, escaped, made_elements
 
 HEAD = """
 title = "{title}"
@@ -476,3 +478,23 @@ def test_render_an_empty_sweep(sweeps, tmp_path):
     assert _outside_plotly(page).count("Plotly.newPlot(") == 0
     assert "no successful run is stored yet" in page
     assert "runs stored</td><td>0 of 8" in page
+
+
+def test_render_keeps_every_text_from_the_experiment_inert(sweeps, tmp_path):
+    """Title, name, question, description, the experiment file and the runs' errors: shown
+    literally, no element made (issue #18)."""
+    _, folder, manifest, runs = _load(sweeps, "grid")
+    copy = tmp_path / "grid"
+    shutil.copytree(folder, copy)
+    for key in ("title", "name", "question", "description"):
+        manifest[key] = HOSTILE
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (copy / "experiment.toml").write_text(f"# {HOSTILE}\n", encoding="utf-8")
+    for part in (copy / "runs").glob("part-*.parquet"):
+        part.unlink()
+    broken = _fail(runs, [3])
+    broken["error"] = broken["error"].where(broken["error"].isna(), HOSTILE)
+    broken.to_parquet(copy / "runs" / "part-000000.parquet", index=False)
+    page = A.render(copy)
+    assert made_elements(page) == []
+    assert page.count(escaped(HOSTILE)) >= 5

@@ -12,6 +12,7 @@ import pytest
 
 from coprod_sim import CANONICAL, Scenario, __version__, metrics, report, runs
 from coprod_sim.state import MODES
+from tests.payloads import HOSTILE, escaped, made_elements
 
 N, STEPS = 300, 24
 SHOCK = {"unavailability_share": 0.3, "unavailability_start": 12}
@@ -361,3 +362,21 @@ def test_render_rejects_mismatched_labels(frames):
     ts, ag = frames["two"]
     with pytest.raises(ValueError, match="scenario labels differ"):
         report.render(ts, ag, [_info("A", [1])])
+
+
+def test_render_keeps_every_text_from_files_inert(frames):
+    """Every field of a scenario that comes from a file, and the labels (legend names, hover
+    text) in the charts: shown literally, no element made (issue #18)."""
+    ts, ag = frames["two"]
+    labels = {"A": f"{HOSTILE} A", "B": f"{HOSTILE} B"}
+    ts = ts.assign(scenario=ts["scenario"].astype(str).map(labels))
+    ag = ag.assign(scenario=ag["scenario"].astype(str).map(labels))
+    event = {"kind": "unavailability", "start": 12, "duration": 0, "share": 0.3, "note": HOSTILE}
+    text = {"title": HOSTILE, "description": HOSTILE, "question": HOSTILE, "sources": [HOSTILE]}
+    infos = [
+        _info(labels["A"], [1], **text, run_changes=HOSTILE),
+        _info(labels["B"], [1], **text, events=[event]),
+    ]
+    page = report.render(ts, ag, infos)
+    assert made_elements(page) == []
+    assert page.count(escaped(HOSTILE)) >= 6  # title, question, description, source, note

@@ -28,6 +28,7 @@ from . import controls as C
 from . import session as SS
 from . import views as V
 from . import workshop as W
+from .failsafe import Failsafe, failure_message
 from .widgets import Figure, FrameClock, LiveFigure, Prose, UploadField
 
 TITLE = "coprod-sim: co-production of public services"
@@ -112,6 +113,9 @@ def _attempt(action: Callable[[], Any], done: str = "") -> bool:
         action()
     except SS.DashboardError as err:
         message.value = str(err)
+        return False
+    except Exception as err:  # a bug, not bad input: logged, and the page stays as it was
+        message.value = failure_message(err, "an action")
         return False
     _changed(done)
     return True
@@ -662,9 +666,17 @@ def AboutTab() -> None:
 def Page() -> None:
     _session()
     solara.Title(TITLE)
-    with solara.Sidebar():
+    # Failsafe: no exception reaches the page (the sidebar is rendered by the layout, so it
+    # gets one of its own).
+    with solara.Sidebar(), Failsafe(where="sidebar"):
         Sidebar()
-    Messages()  # above the tabs: an upload's problem shows whichever tab is open
+    with Failsafe(where="page"):
+        Messages()  # above the tabs: an upload's problem shows whichever tab is open
+        Tabs()
+
+
+@solara.component
+def Tabs() -> None:
     with solara.lab.Tabs(value=tab, lazy=True):
         with solara.lab.Tab("Run", classes=["cs-tab-run"]):
             RunTab()

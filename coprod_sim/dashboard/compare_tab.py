@@ -23,7 +23,8 @@ from .. import scenario as S
 from . import compare as C
 from . import controls
 from . import session as SS
-from .widgets import Figure, Prose
+from .failsafe import FAILURE_MESSAGE, failure_message
+from .widgets import Figure, Prose, literal
 
 SCENARIOS = "two scenarios"
 LEVERS = "changed levers"
@@ -214,7 +215,7 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
                         style_="min-width: 280px; flex: 1",
                     )
         else:
-            Prose(f"A: the current settings (**{session.label}**). B: A with")
+            Prose(f"A: the current settings (**{literal(session.label)}**). B: A with")
             LeverRows(session.values)
 
         def start() -> None:
@@ -248,7 +249,7 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
         if run_compare.pending:
             CompareProgress()
         if run_compare.error:
-            solara.Error(f"Compare failed: {run_compare.exception}")
+            CompareFailed(run_compare.exception)
         if current is not None:
             CompareResults(current)
         elif outcome is not None:
@@ -257,6 +258,13 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
                 style={"color": "#555"},
                 classes=["cs-compare-cleared"],
             )
+
+
+@solara.component
+def CompareFailed(error: BaseException | None) -> None:
+    """A failed comparison: its traceback goes to the server log (once), never to the page."""
+    solara.use_memo(lambda: error is not None and failure_message(error, "compare"), [error])
+    solara.Error(f"Compare failed. {FAILURE_MESSAGE}", classes=["cs-compare-failed"])
 
 
 @solara.component
@@ -281,7 +289,7 @@ def CompareResults(outcome: Outcome) -> None:
     seeds_text = f"seed {spec.seed}" if spec.seeds == 1 else f"seeds {spec.seed}-{last}"
     with solara.Column(classes=["cs-compare-results"]):
         Prose(
-            f"**A** (reference): {a}. **B**: {b}. Both over {seeds_text}, "
+            f"**A** (reference): {literal(a)}. **B**: {literal(b)}. Both over {seeds_text}, "
             f"{spec.reference.steps} months."
         )
         Prose(
@@ -304,7 +312,7 @@ def CompareResults(outcome: Outcome) -> None:
                     with solara.ColumnsResponsive(default=12, large=6):
                         for label, fig in zip((a, b), row, strict=True):
                             with solara.Column():
-                                Prose(f"**{label}**")
+                                Prose(f"**{literal(label)}**")
                                 Figure(fig)
 
 

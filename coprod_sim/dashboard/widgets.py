@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,8 +39,18 @@ def Prose(text: str, classes: list[str] | None = None) -> solara.Element:
     ``solara.Markdown`` loads KaTeX from Solara's CDN path for maths, which an offline server
     does not have (two 404s and a require.js error on every page); the page has no maths.
     """
-    html = markdown.markdown(text, extensions=["sane_lists"])
-    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["cs-prose", *(classes or [])])
+    rendered = markdown.markdown(text, extensions=["sane_lists"])
+    return solara.HTML(tag="div", unsafe_innerHTML=rendered, classes=["cs-prose", *(classes or [])])
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!>])")  # Python-Markdown's escapes
+
+
+def literal(text: str) -> str:
+    """``text`` (from a file: a scenario's name, a run's label) as Markdown that shows it
+    literally inside :func:`Prose`: HTML escaped (no element is made from it) and Markdown's
+    punctuation backslash-escaped (no link, image, emphasis, heading or list)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 class PlotlyView(anywidget.AnyWidget):

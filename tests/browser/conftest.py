@@ -11,11 +11,15 @@
 - ``page`` (function): a fresh browser context (so a fresh dashboard session: Solara keeps one
   per tab) on the dashboard, once it shows month 0 and its seven charts. Afterwards, pass or
   fail, a full-page screenshot goes to ``test-artifacts/screenshots/<test>.png`` and the
-  browser console to ``test-artifacts/console/<test>.log``.
+  browser console to ``test-artifacts/console/<test>.log``; a Content-Security-Policy violation
+  in it fails the test.
+- ``running_dashboard(command, port, log)``: the same start and stop for a module's own server
+  (override ``dashboard_url`` in the module to point ``page`` at it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -75,15 +79,15 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _log_tail(limit: int = 4000) -> str:
+def _log_tail(path: Path = SERVER_LOG, limit: int = 4000) -> str:
     try:
-        text = SERVER_LOG.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "(no server log)"
     return text[-limit:] or "(empty server log)"
@@ -97,17 +101,15 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def dashboard_url() -> Iterator[str]:
-    """The dashboard, started with the real ``coprod dashboard`` command; its URL."""
-    port = _free_port()
+@contextlib.contextmanager
+def running_dashboard(command: list[str], port: int, log_path: Path = SERVER_LOG) -> Iterator[str]:
+    """The dashboard started with ``command`` (listening on 127.0.0.1:``port``), once it
+    answers; its URL. Its output goes to ``log_path``; it is stopped at the end."""
     url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-m", "coprod_sim", "dashboard", "--port", str(port)]
-    command += ["--host", "127.0.0.1"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # A file, not a pipe: nobody reads a pipe while the tests run, and a full one would block
     # the server.
-    with SERVER_LOG.open("w", encoding="utf-8") as log:
+    with log_path.open("w", encoding="utf-8") as log:
         server = start_group(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -115,19 +117,33 @@ def dashboard_url() -> Iterator[str]:
             if server.poll() is not None:
                 pytest.fail(
                     f"the dashboard exited with code {server.returncode} before answering "
-                    f"{url} ({' '.join(command)}); its output:\n{_log_tail()}",
+                    f"{url} ({' '.join(command)}); its output:\n{_log_tail(log_path)}",
                     pytrace=False,
                 )
             if time.monotonic() > deadline:
                 pytest.fail(
                     f"the dashboard did not answer {url} within {START_TIMEOUT:.0f} s; its "
-                    f"output:\n{_log_tail()}",
+                    f"output:\n{_log_tail(log_path)}",
                     pytrace=False,
                 )
             time.sleep(0.25)
         yield url
     finally:
         end_group(server, grace=15)
+
+
+def dashboard_command(port: int) -> list[str]:
+    """The real command: ``coprod dashboard`` on 127.0.0.1:``port``."""
+    command = [sys.executable, "-m", "coprod_sim", "dashboard", "--port", str(port)]
+    return [*command, "--host", "127.0.0.1"]
+
+
+@pytest.fixture(scope="session")
+def dashboard_url() -> Iterator[str]:
+    """The dashboard, started with the real ``coprod dashboard`` command; its URL."""
+    port = free_port()
+    with running_dashboard(dashboard_command(port), port) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -226,3 +242,6 @@ def page(browser, dashboard_url: str, request: pytest.FixtureRequest):
         CONSOLE.mkdir(parents=True, exist_ok=True)
         (CONSOLE / f"{name}.log").write_text("\n".join(console) + "\n", encoding="utf-8")
         context.close()
+    # The server's Content-Security-Policy must let the page do all it does (offline).
+    blocked = [line for line in console if "Content Security Policy" in line]
+    assert not blocked, "the page broke its Content-Security-Policy:\n" + "\n".join(blocked)
