@@ -168,9 +168,17 @@ def test_a_reduced_validation_passes(tmp_path: Path) -> None:
         assert f"validation/{name}" in page
 
 
-def test_a_failing_pattern_exits_1_and_still_writes_the_document(tmp_path: Path) -> None:
+def test_a_failing_pattern_exits_1_and_still_writes_the_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With 300 citizens and 2 replications the intervals are far too wide for every pattern
-    to pass: the command says which failed, writes the page with FAIL rows, and exits 1."""
+    to pass: the command says which failed, writes the page with FAIL rows, and exits 1.
+
+    The figures are written by a cheap stand-in: kaleido's Chromium (10-20 s on a loaded CI
+    machine) is covered by the reduced validation above, and this test checks only the page."""
+    from coprod_sim.validation import document
+
+    monkeypatch.setattr(document, "_export", _cheap_export)
     result = cli.invoke(
         app, ["validate", "--replications", "2", "--citizens", "300", "--out", str(tmp_path)]
     )
@@ -179,6 +187,8 @@ def test_a_failing_pattern_exits_1_and_still_writes_the_document(tmp_path: Path)
     page = (tmp_path / "validation.md").read_text()
     assert "| **FAIL** |" in page
     assert "Traceback" not in result.output
+    figures = sorted(p.name for p in (tmp_path / "validation").iterdir())
+    assert len(figures) == 6 and all(f"validation/{name}" in page for name in figures)
 
 
 # ------------------------------------------------------------------ the page and its figures
@@ -196,9 +206,7 @@ def test_writing_replaces_the_page_and_figures_together(tmp_path: Path, monkeypa
     evidence = _evidence()
     checks = evidence.checks()
     # a cheap export, so that the test does not need a browser
-    monkeypatch.setattr(
-        document, "_export", lambda figs, folder: [_touch(folder / f"{n}.svg") for n, _, _ in figs]
-    )
+    monkeypatch.setattr(document, "_export", _cheap_export)
     document.write(tmp_path, evidence, checks, "coprod validate")
     before = (tmp_path / "validation.md").read_text()
     (tmp_path / "validation" / "marker").write_text("previous figures")
@@ -221,6 +229,11 @@ def test_writing_replaces_the_page_and_figures_together(tmp_path: Path, monkeypa
 def _touch(path: Path) -> str:
     path.write_text("<svg/>")
     return path.name
+
+
+def _cheap_export(figs, folder: Path) -> list[str]:
+    """An empty SVG per figure, in place of kaleido's rendering through Chromium."""
+    return [_touch(folder / f"{stem}.svg") for stem, _, _ in figs]
 
 
 # ---------------------------------------------------------- mechanisms added for the patterns
