@@ -16,6 +16,7 @@ from coprod_sim.submodels._membership import COLLECTIVE, INDIVIDUAL, citizen_fla
 from coprod_sim.validation import patterns as PT
 from coprod_sim.validation import runner as VR
 from coprod_sim.validation import survey as SV
+from tests.stand_ins import empty_svgs
 
 cli = CliRunner()
 
@@ -173,12 +174,10 @@ def test_a_failing_pattern_exits_1_and_still_writes_the_document(
 ) -> None:
     """With 300 citizens and 2 replications the intervals are far too wide for every pattern
     to pass: the command says which failed, writes the page with FAIL rows, and exits 1.
-
-    The figures are written by a cheap stand-in: kaleido's Chromium (10-20 s on a loaded CI
-    machine) is covered by the reduced validation above, and this test checks only the page."""
+    (The figures are stand-ins: this test checks the page.)"""
     from coprod_sim.validation import document
 
-    monkeypatch.setattr(document, "_export", _cheap_export)
+    monkeypatch.setattr(document, "_export", empty_svgs)
     result = cli.invoke(
         app, ["validate", "--replications", "2", "--citizens", "300", "--out", str(tmp_path)]
     )
@@ -206,7 +205,7 @@ def test_writing_replaces_the_page_and_figures_together(tmp_path: Path, monkeypa
     evidence = _evidence()
     checks = evidence.checks()
     # a cheap export, so that the test does not need a browser
-    monkeypatch.setattr(document, "_export", _cheap_export)
+    monkeypatch.setattr(document, "_export", empty_svgs)
     document.write(tmp_path, evidence, checks, "coprod validate")
     before = (tmp_path / "validation.md").read_text()
     (tmp_path / "validation" / "marker").write_text("previous figures")
@@ -224,16 +223,6 @@ def test_writing_replaces_the_page_and_figures_together(tmp_path: Path, monkeypa
     assert (tmp_path / "validation.md").read_text() == before
     assert (tmp_path / "validation" / "marker").read_text() == "previous figures"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["validation", "validation.md"]
-
-
-def _touch(path: Path) -> str:
-    path.write_text("<svg/>")
-    return path.name
-
-
-def _cheap_export(figs, folder: Path) -> list[str]:
-    """An empty SVG per figure, in place of kaleido's rendering through Chromium."""
-    return [_touch(folder / f"{stem}.svg") for stem, _, _ in figs]
 
 
 # ---------------------------------------------------------- mechanisms added for the patterns
