@@ -21,6 +21,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import psutil
@@ -172,9 +173,35 @@ def xdist_scope(nodeid: str, module_scope: str) -> str:
     return "browser" if nodeid.startswith(BROWSER_TESTS) else module_scope
 
 
+LONGEST_SCOPES = (
+    "browser",
+    "tests/test_mechanisms.py",
+    "tests/test_validation.py",
+    "tests/test_packaging.py",
+    "tests/test_workshop.py",
+    "tests/test_golden.py",
+    "tests/test_experiments.py",
+)
+"""The units of work that take longest, longest first (measured with ``--durations``): they
+are handed out first, so that none starts late and keeps its worker busy after the other
+has run out of work. The browser tests are the longest by far (they wait for the dashboard
+in real time, one after the other)."""
+
+
+def next_scope(waiting: Sequence[str]) -> str:
+    """The unit of work to hand out next: the longest of :data:`LONGEST_SCOPES` still
+    waiting, else the first waiting (xdist orders those by their number of tests, which says
+    little about their time: the browser group has few tests but takes minutes)."""
+    for scope in LONGEST_SCOPES:
+        if scope in waiting:
+            return scope
+    return waiting[0]
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """(xdist controller) ``--dist loadscope`` with :func:`xdist_scope` as its scopes.
+    """(xdist controller) ``--dist loadscope`` with :func:`xdist_scope` as its scopes, handed
+    out longest first (:func:`next_scope`).
 
     Not ``--dist loadgroup`` with ``xdist_group`` marks: pytest-xdist 3.8 under pytest 9
     ignores the marks (every test goes its own way)."""
@@ -185,6 +212,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class BrowserTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return xdist_scope(nodeid, super()._split_scope(nodeid))
+
+        def _assign_work_unit(self, node) -> None:
+            # xdist hands out the front of its queue (an OrderedDict of scopes): put the
+            # chosen one there.
+            self.workqueue.move_to_end(next_scope(list(self.workqueue)), last=False)
+            super()._assign_work_unit(node)
 
     return BrowserTogether(config, log)
 

@@ -35,10 +35,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     # `python -m build` makes the sdist and then the wheel from the sdist, so both are checked.
     _run([sys.executable, "-m", "build", "--outdir", str(root / "dist"), str(REPO)], root, env)
     (wheel,) = (root / "dist").glob("coprod_sim-*.whl")
-    venv.create(root / "venv", with_pip=True)
+    # No pip of its own (ensurepip costs 15-30 s on a loaded CI machine): the test
+    # environment's pip installs into it (``pip --python``).
+    venv.create(root / "venv", with_pip=False)
     bin_dir = root / "venv" / "bin"
-    pip = [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps"]
-    _run([*pip, str(wheel)], root, env)
+    pip = [sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install"]
+    _run([*pip, "-q", "--no-deps", str(wheel)], root, env)
     # The dependencies come from the test environment's site-packages: resolving a hundred
     # of them again takes minutes. A plain path in a .pth file adds the folder without
     # running its own .pth files, so the checkout's editable install stays out.

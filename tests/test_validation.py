@@ -16,6 +16,7 @@ from coprod_sim.submodels._membership import COLLECTIVE, INDIVIDUAL, citizen_fla
 from coprod_sim.validation import patterns as PT
 from coprod_sim.validation import runner as VR
 from coprod_sim.validation import survey as SV
+from tests.stand_ins import empty_svgs
 
 cli = CliRunner()
 
@@ -168,9 +169,15 @@ def test_a_reduced_validation_passes(tmp_path: Path) -> None:
         assert f"validation/{name}" in page
 
 
-def test_a_failing_pattern_exits_1_and_still_writes_the_document(tmp_path: Path) -> None:
+def test_a_failing_pattern_exits_1_and_still_writes_the_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With 300 citizens and 2 replications the intervals are far too wide for every pattern
-    to pass: the command says which failed, writes the page with FAIL rows, and exits 1."""
+    to pass: the command says which failed, writes the page with FAIL rows, and exits 1.
+    (The figures are stand-ins: this test checks the page.)"""
+    from coprod_sim.validation import document
+
+    monkeypatch.setattr(document, "_export", empty_svgs)
     result = cli.invoke(
         app, ["validate", "--replications", "2", "--citizens", "300", "--out", str(tmp_path)]
     )
@@ -179,6 +186,8 @@ def test_a_failing_pattern_exits_1_and_still_writes_the_document(tmp_path: Path)
     page = (tmp_path / "validation.md").read_text()
     assert "| **FAIL** |" in page
     assert "Traceback" not in result.output
+    figures = sorted(p.name for p in (tmp_path / "validation").iterdir())
+    assert len(figures) == 6 and all(f"validation/{name}" in page for name in figures)
 
 
 # ------------------------------------------------------------------ the page and its figures
@@ -196,9 +205,7 @@ def test_writing_replaces_the_page_and_figures_together(tmp_path: Path, monkeypa
     evidence = _evidence()
     checks = evidence.checks()
     # a cheap export, so that the test does not need a browser
-    monkeypatch.setattr(
-        document, "_export", lambda figs, folder: [_touch(folder / f"{n}.svg") for n, _, _ in figs]
-    )
+    monkeypatch.setattr(document, "_export", empty_svgs)
     document.write(tmp_path, evidence, checks, "coprod validate")
     before = (tmp_path / "validation.md").read_text()
     (tmp_path / "validation" / "marker").write_text("previous figures")
@@ -216,11 +223,6 @@ def test_writing_replaces_the_page_and_figures_together(tmp_path: Path, monkeypa
     assert (tmp_path / "validation.md").read_text() == before
     assert (tmp_path / "validation" / "marker").read_text() == "previous figures"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["validation", "validation.md"]
-
-
-def _touch(path: Path) -> str:
-    path.write_text("<svg/>")
-    return path.name
 
 
 # ---------------------------------------------------------- mechanisms added for the patterns
