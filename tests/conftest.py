@@ -177,6 +177,8 @@ LONGEST_SCOPES = (
     "browser",
     "tests/test_mechanisms.py",
     "tests/test_validation.py",
+    "tests/test_readme_commands.py",
+    "tests/test_sweep_failures.py",
     "tests/test_packaging.py",
     "tests/test_workshop.py",
     "tests/test_golden.py",
