@@ -38,6 +38,7 @@ from pathlib import Path
 import dashboard
 import engine
 import peer
+import sessions
 import startup
 import sweep
 import targets as T
@@ -96,6 +97,7 @@ WHY_MISSED: dict[str, str] = {
     "build_time": "",
     "dashboard_step": "",
     "sweep_rate": "",
+    "sessions_memory": "",
     "sweep_scaling": "",
     "startup_help": "",
     "startup_params": "",
@@ -118,6 +120,7 @@ class Plan:
     peer_sizes: tuple[int, ...] = (1_000, 10_000)
     peer_too_slow: int = 100_000  # named in the table as not measured
     dashboard: dashboard.Plan | None = dashboard.FULL  # None: skipped
+    sessions: sessions.Plan | None = sessions.FULL  # None: skipped
     sweep_runs: int = 100  # runs per sweep (0: skipped)
     sweep_citizens: int = 1_000
     sweep_steps: int = 120
@@ -137,6 +140,7 @@ QUICK = Plan(
     million_steps=12,
     million_repeats=1,
     dashboard=dashboard.Plan(warm_loads=0, warmup_steps=1, steps=5),
+    sessions=sessions.QUICK,
     sweep_runs=16,
     sweep_citizens=200,
     sweep_steps=12,
@@ -294,6 +298,11 @@ def dashboard_section(plan: Plan, ours: dict) -> list[Row]:
     return [*rows, Row("  browser", browser)]
 
 
+def sessions_section(plan: Plan, ours: dict) -> list[Row]:
+    progress("sessions: 1, 5 and 20 browser sessions at once, memory after they close")
+    return sessions.measure(plan.sessions, dashboard.CHROMIUM)
+
+
 def sweep_section(plan: Plan, ours: dict) -> list[Row]:
     runs, citizens, steps = plan.sweep_runs, plan.sweep_citizens, plan.sweep_steps
     one, two, wall1, wall2 = [], [], [], []
@@ -343,6 +352,8 @@ def sections(plan: Plan) -> list[Section]:
     ]
     if plan.dashboard is not None:
         out.append(Section("dashboard", dashboard_section, (T.DASHBOARD_STEP,)))
+    if plan.sessions is not None:
+        out.append(Section("sessions", sessions_section, (T.SESSIONS_MEMORY,)))
     if plan.sweep_runs:
         out.append(Section("sweep", sweep_section, (T.SWEEP_RATE, T.SWEEP_SCALING)))
     if plan.startup_repeats:
@@ -499,7 +510,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "writes a file only with --out",
     )
     parser.add_argument("--no-million", action="store_true", help="skip the 1,000,000 rows")
-    parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard rows")
+    parser.add_argument(
+        "--no-dashboard", action="store_true", help="skip the dashboard and sessions rows"
+    )
+    parser.add_argument("--no-sessions", action="store_true", help="skip the sessions rows")
     parser.add_argument("--no-sweep", action="store_true", help="skip the sweep rows")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up rows")
     parser.add_argument(
@@ -518,7 +532,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.no_million:
         plan = replace(plan, million_n=0)
     if args.no_dashboard:
-        plan = replace(plan, dashboard=None)
+        plan = replace(plan, dashboard=None, sessions=None)
+    if args.no_sessions:
+        plan = replace(plan, sessions=None)
     if args.no_sweep:
         plan = replace(plan, sweep_runs=0)
     if args.no_startup:

@@ -96,6 +96,15 @@ SWEEP_SCALING = Target(
 SWEEP_MEMORY_GROWTH = Target(
     "sweep_memory_growth", "peak memory of a 4x bigger sweep / the smaller", "<=", 1.25, "x", 1, 2
 )
+SESSIONS_MEMORY = Target(
+    "sessions_memory",
+    "dashboard server memory after 20 sessions closed / before them",
+    "<=",
+    1.10,
+    "x",
+    1,
+    2,
+)
 
 ALL: tuple[Target, ...] = (
     ENGINE_RATE,
@@ -113,5 +122,6 @@ ALL: tuple[Target, ...] = (
     DASHBOARD_LOAD,
     SWEEP_SCALING,
     SWEEP_MEMORY_GROWTH,
+    SESSIONS_MEMORY,
 )
 BY_KEY: dict[str, Target] = {t.key: t for t in ALL}

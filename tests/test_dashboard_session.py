@@ -282,3 +282,87 @@ def test_every_parameter_group_has_a_panel():
 
     assert tuple(app.GROUP_TITLES) == P.GROUPS
     assert {p.group for p in P.PARAMETERS} <= set(app.GROUP_TITLES)
+
+
+# ------------------------------------------------------------------- fields, caps, closing
+
+
+@pytest.mark.parametrize("typed", ["abc", "1e9", "20000.5", "", "5", "-3"])
+def test_every_rejected_citizens_entry_names_the_field_value_and_range(typed):
+    spec = P.PARAMS_BY_NAME["n_citizens"]
+    with pytest.raises(SS.DashboardError) as err:
+        SS.check_count("n_citizens", typed)
+    assert str(err.value) == (
+        f"n_citizens: value {typed!r} is not allowed; allowed: an integer in "
+        f"[{int(spec.low)}, {SS.MAX_CITIZENS}]"
+    )
+
+
+@pytest.mark.parametrize("typed", ["abc", "1e3", ""])
+def test_every_rejected_seed_entry_names_the_field_and_value(typed):
+    with pytest.raises(SS.DashboardError, match=rf"^seed: value {typed!r} is not allowed"):
+        SS.check_seed(typed)
+
+
+def test_too_many_citizens_typed_says_how_to_run_them():
+    with pytest.raises(SS.DashboardError, match=r"value 20,001 is too many.*coprod run"):
+        SS.check_count("n_citizens", "20001")
+
+
+def test_a_typed_whole_number_is_accepted_as_it_is():
+    assert SS.check_count("n_citizens", " 2000 ") == 2000
+    assert SS.check_count("n_citizens", str(SS.MAX_CITIZENS)) == SS.MAX_CITIZENS
+
+
+def test_one_comparison_at_a_time_per_session_and_a_server_limit():
+    slots = SS.RunSlots(limit=2)
+    slots.acquire("tab 1")
+    with pytest.raises(SS.DashboardError, match="already running in this session"):
+        slots.acquire("tab 1")
+    slots.acquire("tab 2")
+    with pytest.raises(SS.DashboardError, match=r"2 comparisons are running.*at most 2 at once"):
+        slots.acquire("tab 3")
+    assert slots.in_flight == 2
+    slots.release("tab 1")
+    slots.acquire("tab 3")  # a freed slot serves the next session
+    assert slots.in_flight == 2
+
+
+def test_the_server_runs_as_many_comparisons_at_once_as_it_has_cores():
+    import os
+
+    assert max(2, os.cpu_count() or 1) == SS.MAX_RUNS_IN_FLIGHT == SS.RUN_SLOTS.limit
+
+
+def test_a_closed_tab_stops_its_comparison_and_gives_back_its_slot():
+    from coprod_sim.dashboard import compare as C
+    from coprod_sim.dashboard import compare_tab as CT
+
+    small = S.load("baseline").replace(n_citizens=50, steps=6)
+    session = SS.Session(small)
+    spec = C.two_scenarios(small, small.replace(name="b"), 0, 2)
+    SS.RUN_SLOTS.acquire(id(session))
+    session.closed.set()  # what the page's close hook does
+    with pytest.raises(SS.CompareStopped):
+        CT.run_compare.function(spec, (), session)
+    assert id(session) not in SS.RUN_SLOTS._owners
+    SS.RUN_SLOTS.acquire(id(session))  # free again
+    SS.RUN_SLOTS.release(id(session))
+
+
+def test_the_close_hook_marks_the_session_closed_and_collects_its_memory(monkeypatch):
+    from coprod_sim.dashboard import app
+
+    collected = []
+    monkeypatch.setattr(app, "CLOSE_GRACE_S", 0.0)
+    monkeypatch.setattr(SS, "release_memory", lambda: collected.append(True))
+    session = app._session()
+    close = app._on_session_start()
+    close()
+    assert session.closed.is_set()
+    import time
+
+    deadline = time.monotonic() + 5
+    while not collected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert collected == [True]

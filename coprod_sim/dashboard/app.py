@@ -9,7 +9,9 @@ tests.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -92,6 +94,35 @@ tab = solara.reactive(0)
 step_index = solara.reactive(0)
 
 
+CLOSE_GRACE_S = 2.0
+"""Seconds between a tab closing and the memory of its session being collected: Solara drops
+the session's state only after its close callbacks have run."""
+
+
+def _on_session_start() -> Callable[[], None]:
+    """Solara calls this for every new browser tab; the callable it returns, when the tab
+    closes (the page's close beacon, or the kernel culled after a lost connection)."""
+
+    def close() -> None:
+        # Runs inside the closing kernel's context, so these are that tab's values. Stop its
+        # playing loop and its comparison (they hold the model and the runs), without
+        # setting any reactive value (that would re-render a page being torn down).
+        sess = session.peek()
+        if sess is not None:
+            sess.closed.set()
+        collect = threading.Timer(CLOSE_GRACE_S, SS.release_memory)
+        collect.daemon = True  # never holds up the server's exit
+        # Solara's threads carry the kernel context they were made in; this one must not,
+        # or it would keep the closed session (model, runs, figures) alive while it collects.
+        collect.current_context = None
+        collect.start()
+
+    return close
+
+
+solara.lab.on_kernel_start(_on_session_start)
+
+
 def _session() -> SS.Session:
     if session.value is None:
         session.value = SS.Session(presets()[SS.BASELINE])
@@ -170,17 +201,60 @@ def ParameterSlider(spec: P.ParamSpec, value: float, label: str, on_value: Calla
 
 
 @solara.component
+def IntegerField(
+    label: str,
+    in_force: int,
+    check: Callable[[str], int],
+    apply: Callable[[int], bool | None],
+    classes: list[str] | None = None,
+) -> None:
+    """A field for a whole number, checked as typed text (never a silent conversion).
+
+    ``check`` turns the text into the number or raises :class:`DashboardError`; ``apply`` puts
+    the number in force (and shows its own message if refused). A refused entry puts its
+    message on the page, stays in the field marked invalid, with "in force: N" below it; a
+    later valid entry clears both.
+    """
+    typed, set_typed = solara.use_state(None)
+
+    def submit(text: str | None) -> None:
+        try:
+            number = check(text or "")
+        except SS.DashboardError as err:
+            message.value = str(err)
+            set_typed(text or "")
+            return
+        if number == in_force:  # the value in force typed again: clear its old problem
+            message.value = ""
+        elif apply(number) is False:  # refused when applied (e.g. with the other settings)
+            set_typed(text or "")
+            return
+        set_typed(None)
+
+    invalid = f"not accepted; in force: {in_force:,}" if typed is not None else False
+    solara.InputText(
+        label,
+        value=str(in_force) if typed is None else typed,
+        on_value=submit,
+        error=invalid,
+        classes=[*(classes or []), "cs-integer-field"],
+    )
+
+
+@solara.component
 def ParameterControl(spec: P.ParamSpec, value: Any, edited: bool) -> None:
     """One control, made from the parameter's definition in the schema. Which control
     depends on the value too (:func:`controls.control`): one the slider's grid cannot show
     exactly goes in a number field."""
 
-    def set_value(new: Any) -> None:
+    def set_value(new: Any) -> bool | None:
         # Widgets echo their value when they appear (a slider snapped to its step, a field
         # on blur): an unchanged value must never restart the run nor count as an edit.
         if new == value:
             return
-        _attempt(lambda: _session().set_value(spec.name, new), C.setting_text(spec.name, new))
+        return _attempt(
+            lambda: _session().set_value(spec.name, new), C.setting_text(spec.name, new)
+        )
 
     label = C.param_label(spec.name) + (" •" if edited else "")
     unit = f" ({spec.unit})" if spec.unit not in ("switch", "") else ""
@@ -194,8 +268,11 @@ def ParameterControl(spec: P.ParamSpec, value: Any, edited: bool) -> None:
         elif kind == "slider":
             ParameterSlider(spec, value, label, set_value)
         elif spec.type is int:
-            solara.InputInt(
-                label + unit, value=int(value), on_value=set_value, continuous_update=False
+            IntegerField(
+                label + unit,
+                int(value),
+                functools.partial(SS.check_count, spec.name),
+                set_value,
             )
         else:
             solara.InputFloat(
@@ -257,10 +334,10 @@ def ScenarioPicker() -> None:
                 style={"font-size": "0.8rem"},
             )
 
-    def set_seed(value: int) -> None:
-        _attempt(lambda: _session().set_seed(value), f"Seed {value}.")
+    def set_seed(value: int) -> bool:
+        return _attempt(lambda: _session().set_seed(value), f"Seed {value}.")
 
-    solara.InputInt("Seed (integer)", value=sess.seed, on_value=set_seed, classes=["cs-seed"])
+    IntegerField("Seed (integer)", sess.seed, SS.check_seed, set_seed, classes=["cs-seed"])
     solara.Button(
         "Reset to the scenario's values",
         on_click=lambda: _attempt(_session().reset_values, "Back to the scenario's values."),
@@ -285,22 +362,47 @@ def ImportExport() -> None:
                 # The bytes are made only when the button is pressed.
                 solara.FileDownload(data, filename=filename, label=label, mime_type=mime)
 
-    def uploaded(name: str, size: int, data: bytes | None) -> None:
-        def read() -> bytes:
-            return data or b""
-
-        def load() -> None:
-            scenario = SS.read_upload(name, size, read)
-            playing.value = False
-            _session().load(scenario)
-
-        _attempt(load, f"Loaded {name}.")
-
     UploadField(
         label=f"Upload a scenario (.toml, at most {SS.MAX_UPLOAD_BYTES // 1024} KB)",
         max_bytes=SS.MAX_UPLOAD_BYTES,
-        on_file=uploaded,
+        on_file=check_upload,
     )
+    if check_upload.pending:
+        solara.Text(f"Checking {checking.value}…", classes=["cs-upload-checking"])
+
+
+SLOW_CHECK_ENV = "COPROD_DASHBOARD_TEST_SLOW_CHECK"
+"""Test hook: with this set to N in the server's environment, checking an uploaded file whose
+name starts with ``slow-check`` first waits N seconds (the browser tests use it to show that
+the page stays live while a file is checked)."""
+
+
+def _test_delay(name: str) -> float:
+    if not name.startswith("slow-check"):
+        return 0.0
+    try:
+        return max(float(os.environ.get(SLOW_CHECK_ENV, "0")), 0.0)
+    except ValueError:
+        return 0.0
+
+
+checking = solara.reactive("")  # the name of the uploaded file being checked
+
+
+@solara.lab.task(prefer_threaded=True)
+def check_upload(name: str, size: int, data: bytes | None) -> None:
+    """Read and validate an uploaded file in a thread, then load it: a large file takes a
+    while to check, and the render thread (the other tabs, the Step button) must not wait."""
+    checking.value = name
+    time.sleep(_test_delay(name))
+
+    def load() -> None:
+        # The file's own bytes: decoding is scenario.decode's, as for the CLI (one verdict).
+        scenario = SS.read_upload(name, size, lambda: data or b"")
+        playing.value = False
+        _session().load(scenario)
+
+    _attempt(load, f"Loaded {name}.")
 
 
 SIDEBAR_PX = 400
@@ -347,7 +449,7 @@ def RunBar() -> None:
         while playing.value and loop_generation.value == mine:
             started = time.perf_counter()
             current = _session()
-            if current.finished:
+            if current.finished or current.closed.is_set():
                 break
             budget = SPEEDS.get(speed.value, 0.3)
             for _ in range(MONTHS_PER_REDRAW.get(speed.value, 1)):

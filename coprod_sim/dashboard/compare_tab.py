@@ -82,18 +82,33 @@ def spec_of(session: SS.Session, presets: Mapping[str, S.Scenario]) -> C.Compare
 
 
 @solara.lab.task(prefer_threaded=True)
-def run_compare(spec: C.CompareSpec, form: tuple) -> Outcome:
-    """Both sides over every seed, in a thread: the page stays live while they run."""
+def run_compare(spec: C.CompareSpec, form: tuple, session: SS.Session) -> Outcome:
+    """Both sides over every seed, in a thread: the page stays live while they run. The
+    caller has taken ``session``'s slot in :data:`~.session.RUN_SLOTS`; it is given back
+    here, however the runs end."""
     progress.value = 0.0
 
     def on_step(done: int, total: int) -> None:
+        if session.closed.is_set():  # the tab closed: free the core and the memory now
+            raise SS.CompareStopped
         # Every 5%: each change re-renders the progress bar.
         percent = 100.0 * done / total
         if done == total or percent - progress.value >= 5:
             progress.value = percent
 
-    results = C.run(spec, on_step)
+    try:
+        results = C.run(spec, on_step)
+    finally:
+        SS.RUN_SLOTS.release(id(session))
     return Outcome(form, spec, results, C.difference_table(results))
+
+
+def start_compare(session: SS.Session, presets: Mapping[str, S.Scenario], form: tuple) -> None:
+    """Check the form and take a run slot (both raise
+    :class:`~coprod_sim.dashboard.session.DashboardError`), then start the runs."""
+    spec = spec_of(session, presets)
+    SS.RUN_SLOTS.acquire(id(session))
+    run_compare(spec, form, session)
 
 
 def _set_row(k: int, name: str | None, value: float | None, values: Mapping[str, Any]) -> None:
@@ -220,12 +235,11 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
 
         def start() -> None:
             try:
-                spec = spec_of(session, presets)
+                start_compare(session, presets, form)
             except SS.DashboardError as err:
                 problem.value = str(err)
                 return
             problem.value = ""
-            run_compare(spec, form)
 
         with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.InputInt(
@@ -316,4 +330,4 @@ def CompareResults(outcome: Outcome) -> None:
                                 Figure(fig)
 
 
-__all__ = ["CompareTab", "Outcome", "form_of", "run_compare", "spec_of"]
+__all__ = ["CompareTab", "Outcome", "form_of", "run_compare", "spec_of", "start_compare"]

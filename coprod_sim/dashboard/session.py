@@ -9,7 +9,11 @@ browser and the Solara components stay thin.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import io
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +34,10 @@ page stops feeling live. Bigger runs belong to ``coprod run`` and ``coprod sweep
 
 MAX_UPLOAD_BYTES = S.MAX_FILE_BYTES
 """Largest scenario file the page accepts: the same cap as ``coprod run`` reading a file."""
+
+MAX_RUNS_IN_FLIGHT = max(2, os.cpu_count() or 1)
+"""Most comparisons the server runs at once, over all sessions: one a core. More would not
+finish sooner (each run is CPU-bound), and each holds its runs in memory until it ends."""
 
 BASELINE = "baseline"
 
@@ -110,6 +118,20 @@ def check_integer(value: Any, key: str, low: int, high: int) -> int:
     return number
 
 
+def check_count(name: str, value: Any) -> int:
+    """A whole-number parameter typed into a field, as an ``int`` in its schema's range (the
+    citizens up to :data:`MAX_CITIZENS`); else a :class:`DashboardError` naming it."""
+    spec = P.PARAMS_BY_NAME[name]
+    high = min(spec.high, MAX_CITIZENS) if name == "n_citizens" else spec.high
+    try:
+        return check_integer(value, name, int(spec.low), int(high))
+    except DashboardError:
+        # A whole number of citizens over the cap: the message that says how to run it.
+        if name == "n_citizens" and str(value).strip().isdigit():
+            check_size({name: int(str(value).strip())})
+        raise
+
+
 def check_seed(seed: Any) -> int:
     """The seed as an ``int`` in ``[0, MAX_SEED]``; text from a field is converted."""
     return check_integer(seed, "seed", 0, S.MAX_SEED)
@@ -130,6 +152,8 @@ class Session:
     shocks: list[Event] = field(default_factory=list)
     model: CoproductionModel | None = None
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    closed: threading.Event = field(default_factory=threading.Event, repr=False)
+    """Set when the browser tab closes: the playing loop and a running comparison stop."""
 
     def __post_init__(self) -> None:
         if self.model is None:
@@ -288,6 +312,73 @@ class Session:
         return S.dumps(sc, command="coprod dashboard", origin=self.scenario.name).encode("utf-8")
 
 
+# -------------------------------------------------------------------------------- limits
+
+
+class CompareStopped(Exception):
+    """A comparison stopped because its session closed (nobody is left to see it)."""
+
+
+class RunSlots:
+    """The comparisons in flight: at most one per session, at most ``limit`` on the server.
+
+    A session is named by any hashable ``owner`` (the dashboard uses the id of its
+    :class:`Session`). Thread-safe: sessions start comparisons from their own threads.
+    """
+
+    def __init__(self, limit: int = MAX_RUNS_IN_FLIGHT) -> None:
+        self.limit = limit
+        self._owners: set = set()
+        self._lock = threading.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._owners)
+
+    def acquire(self, owner: object) -> None:
+        """Take a slot for ``owner``, or raise :class:`DashboardError` saying why not."""
+        with self._lock:
+            if owner in self._owners:
+                raise DashboardError(
+                    "compare: a comparison is already running in this session; allowed: one "
+                    "at a time per session. Wait for it to finish (the progress bar below)."
+                )
+            if len(self._owners) >= self.limit:
+                raise DashboardError(
+                    f"compare: {len(self._owners)} comparisons are running on this server; "
+                    f"allowed: at most {self.limit} at once (one a core). Press Run both "
+                    "again when one has finished."
+                )
+            self._owners.add(owner)
+
+    def release(self, owner: object) -> None:
+        with self._lock:
+            self._owners.discard(owner)
+
+
+RUN_SLOTS = RunSlots()
+"""The server's comparisons in flight (one per process: every session shares it)."""
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed memory back to the system.
+
+    Called once a session has closed: its model, runs and figures form reference cycles
+    (plotly figures, widgets) that only the cycle collector frees, and glibc keeps freed small
+    blocks in its heap unless asked to trim it, so without this the server's resident memory
+    never falls after sessions close.
+    """
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = getattr(libc, "malloc_trim", None)
+    except OSError:  # not glibc: nothing to trim
+        trim = None
+    if trim is not None:
+        trim(0)
+
+
 # -------------------------------------------------------------------------------- upload
 
 
@@ -332,13 +423,19 @@ def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
 
 __all__ = [
     "MAX_CITIZENS",
+    "MAX_RUNS_IN_FLIGHT",
     "MAX_UPLOAD_BYTES",
+    "RUN_SLOTS",
     "SHOCKS_NOW",
+    "CompareStopped",
     "DashboardError",
+    "RunSlots",
     "Session",
+    "check_count",
     "check_integer",
     "check_seed",
     "check_size",
     "preset_scenarios",
     "read_upload",
+    "release_memory",
 ]

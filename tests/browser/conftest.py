@@ -110,7 +110,9 @@ def running_dashboard(command: list[str], port: int, log_path: Path = SERVER_LOG
     # A file, not a pipe: nobody reads a pipe while the tests run, and a full one would block
     # the server.
     with log_path.open("w", encoding="utf-8") as log:
-        server = start_group(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        # The test hook of app.SLOW_CHECK_ENV: files named slow-check* take 4 s to check.
+        env = {**os.environ, "COPROD_DASHBOARD_TEST_SLOW_CHECK": "4"}
+        server = start_group(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _answers(url):
