@@ -120,8 +120,10 @@ def compare_all(pages: list, seeds: int) -> int:
     for page in pages:
         click(page, ".cs-tab-compare")
         field = page.locator(".cs-compare-seeds input")
-        field.fill(str(seeds))
-        field.press("Enter")
+        # With 20 sessions the server answers slowly just after they stop playing: wait for
+        # the field as long as for a comparison (a 60 s limit lost the 20-session round).
+        field.fill(str(seeds), timeout=10 * TIMEOUT_MS)
+        field.press("Enter", timeout=10 * TIMEOUT_MS)
     for k in range(0, len(pages), MAX_RUNS_IN_FLIGHT):
         batch = pages[k : k + MAX_RUNS_IN_FLIGHT]
         for page in batch:
