@@ -6,13 +6,16 @@ uninterrupted sweep would have."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coprod_sim.cli import app
-from coprod_sim.experiments import spec, store, sweep
+from coprod_sim.experiments import executors, spec, store, sweep
 from tests.dask_cluster import Cluster
 from tests.processes import end_group, running_group, start_group
 
@@ -156,3 +159,72 @@ def test_a_killed_dask_scheduler_ends_with_the_command_to_resume(uninterrupted, 
     )
     assert result.exit_code == 0, (result.output, result.exception)
     pd.testing.assert_frame_equal(store.read_runs(out), expected)
+
+
+class _Stalling(executors.InlineExecutor):
+    """Runs the first ``finish`` batches, then takes batches it never finishes, as a Dask
+    client that gave up on its scheduler does (its ``gone`` says so once it stalls)."""
+
+    def __init__(self, finish: int) -> None:
+        self.finish, self.stalled = finish, []
+
+    def submit(self, fn, /, *args, **kwargs):
+        if self.finish:
+            self.finish -= 1
+            return super().submit(fn, *args, **kwargs)
+        self.stalled.append(Future())
+        return self.stalled[-1]
+
+    def gone(self):
+        return CancelledError("the client is closed") if self.stalled else None
+
+
+def test_batches_a_closed_client_will_never_finish_end_the_sweep(
+    uninterrupted, tmp_path, monkeypatch
+):
+    """Seen in CI: a batch submitted while Dask's client was reconnecting stayed pending
+    after the client gave up, and the sweep waited on it for ever."""
+    path, _ = uninterrupted
+    stalling = _Stalling(finish=3)
+
+    @contextlib.contextmanager
+    def open_stalling(workers, scheduler):
+        yield stalling, 2, "Dask scheduler tcp://127.0.0.1:1 (2 threads)"
+
+    monkeypatch.setattr(sweep, "open_executor", open_stalling)
+    monkeypatch.setattr(sweep, "CHECK_SECONDS", 0.05)
+    ended: list[BaseException] = []
+
+    def sweep_stalling() -> None:
+        try:
+            sweep.run(
+                spec.load(path), tmp_path / "out", source=path.read_text(), scheduler="tcp://x:1"
+            )
+        except BaseException as err:
+            ended.append(err)
+
+    # In a thread of its own, so that the hang this test is about fails it instead of CI.
+    thread = threading.Thread(target=sweep_stalling, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the sweep still waits on batches that never finish"
+    assert len(ended) == 1 and isinstance(ended[0], sweep.SweepLost), ended
+    lost = pytest.ExceptionInfo.from_exception(ended[0])
+    assert stalling.stalled and all(f.cancelled() for f in stalling.stalled)
+    assert "lost the runs in flight" in lost.value.what
+    assert "CancelledError: the client is closed" in str(lost.value)
+    assert lost.value.stored == len(store.read_runs(tmp_path / "out")) > 0
+
+
+def test_a_dask_executor_is_gone_once_its_client_gave_up():
+    class Client:
+        status = "running"
+
+    client = Client()
+    executor = executors._scheduler_executor(client)
+    assert executors.gone(executor) is None
+    client.status = "connecting"  # it may yet reconnect
+    assert executors.gone(executor) is None
+    client.status = "closed"
+    assert "lost its scheduler and is closed" in str(executors.gone(executor))
+    assert executors.gone(executors.InlineExecutor()) is None

@@ -101,7 +101,7 @@ def open_executor(
             n = max(
                 1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
             )
-            yield client.get_executor(pure=False), n, f"Dask scheduler {scheduler} ({n} threads)"
+            yield _scheduler_executor(client), n, f"Dask scheduler {scheduler} ({n} threads)"
         return
     check_workers(workers)
     if workers == 0:
@@ -123,6 +123,38 @@ def open_executor(
         for future in [pool.submit(_warm_up) for _ in range(n)]:
             future.result()
         yield pool, n, f"a pool of {n} processes"
+
+
+CLIENT_GONE = frozenset({"closing", "closed", "failed"})
+"""Statuses of a Dask client that will not run another task: it gave up on its scheduler."""
+
+
+def _scheduler_executor(client: Any) -> Executor:
+    """``client``'s executor, which can also tell that the client gave up (:func:`gone`).
+
+    A batch submitted while the client was reconnecting to a lost scheduler is neither
+    cancelled nor failed when the client then gives up and closes: its future stays pending
+    for ever, and a sweep waiting on it hung instead of saying how to resume (seen in CI,
+    issue 19: `distributed.Client._reconnect` cancels only the futures it already had)."""
+    from distributed.cfexecutor import ClientExecutor
+
+    class SchedulerExecutor(ClientExecutor):
+        def gone(self) -> BaseException | None:
+            status = str(getattr(client, "status", "running"))
+            if status not in CLIENT_GONE:
+                return None
+            return CancelledError(f"the Dask client lost its scheduler and is {status}")
+
+    return SchedulerExecutor(client, pure=False)
+
+
+def gone(executor: Executor) -> BaseException | None:
+    """Why ``executor`` will never finish the batches it holds, or None while it can.
+
+    A process pool says so through its futures (they fail with ``BrokenProcessPool``); only a
+    Dask client can silently stop (:func:`_scheduler_executor`)."""
+    check = getattr(executor, "gone", None)
+    return check() if check is not None else None
 
 
 def lost_work() -> tuple[type[BaseException], ...]:

@@ -11,7 +11,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +75,35 @@ def describe_error(err: BaseException) -> str:
     """``Type: first line of the message`` (the type alone for an empty message)."""
     text = str(err).strip().splitlines()
     return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
+
+
+CHECK_SECONDS = 1.0
+"""How often a sweep waiting on its batches checks that its executor can still finish them."""
+
+
+def _abandon(executor: Executor, inflight: Iterable[Future]) -> BaseException | None:
+    """Cancel the batches of an executor that will never finish them; why, or None.
+
+    Cancelled, they count as lost work: the sweep keeps what finished and says how to resume
+    (:func:`executors.gone`)."""
+    why = executors.gone(executor)
+    if why is not None:
+        for future in inflight:
+            future.cancel()
+    return why
+
+
+def _settle(executor: Executor, inflight: list[Future]) -> list[Future]:
+    """``inflight``, once each batch has finished, failed or been abandoned (:func:`_abandon`).
+
+    Not ``wait(inflight)``: a future cancelled by the sweep counts as done for ``wait`` only
+    once its executor notices, and an executor that is gone never does."""
+    pending = [future for future in inflight if not future.done()]
+    while pending:
+        wait(pending, timeout=CHECK_SECONDS)
+        _abandon(executor, pending)
+        pending = [future for future in pending if not future.done()]
+    return inflight
 
 
 def _runs_in(tasks: Iterable[Task]) -> int:
@@ -182,12 +211,12 @@ def run(
                 if loss is None:
                     if not inflight:
                         break
-                    finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                    loss = collect(finished)
+                    finished, _ = wait(inflight, timeout=CHECK_SECONDS, return_when=FIRST_COMPLETED)
+                    loss = collect(finished) or _abandon(executor, inflight)
                 if loss is not None:
                     # A broken executor fails every batch in it at once; some may have
                     # finished just before. Keep those, then restart once or give up.
-                    collect(wait(inflight).done)
+                    collect(_settle(executor, list(inflight)))
                     flush()
                     if not restartable or restarts:
                         what = (
