@@ -13,6 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import scipy.sparse as sp
 
+from .params import DOMAINS as DOMAINS  # re-exported: metrics names domains by code
+
 MODES: tuple[str, ...] = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
 """The Four Co's (003 Table 3.1), in the order used by every (4, N) array."""
 CO_COMMISSIONING, CO_DESIGN, CO_DELIVERY, CO_ASSESSMENT = range(4)
@@ -21,7 +23,6 @@ VOICE_MODES = np.array([True, True, False, True])
 
 AGE_BANDS: tuple[str, ...] = ("18-34", "35-54", "55-74", "75+")
 EDUCATION: tuple[str, ...] = ("low", "mid", "high")
-DOMAINS: tuple[str, ...] = ("simple", "complicated", "complex", "chaotic")
 STAGES: tuple[str, ...] = ("pilot", "scaled", "stopped")
 PILOT, SCALED, STOPPED = range(3)
 STAR_STEPS: tuple[str, ...] = ("off", "map", "focus", "people", "market", "grow", "done")

@@ -27,10 +27,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import population
 from ..network import neighbour_means
 from ..parallel import concurrently
 from ..state import STOPPED, State
+from ..targets import (
+    commissioner_appetite,
+    information_target,
+    politician_appetite,
+    staff_appetite,
+    staff_skill_target,
+    staff_trust_target,
+)
 from ._common import clip01
 from ._membership import citizen_flags, release_citizens
 
@@ -189,7 +196,7 @@ def _expectations(state: State) -> None:
     er += EXPECTATION_DRIFT * (expected - er)
     er[voiced] = er_voice
     clip01(er)
-    target = 0.5 + 0.4 * pol.information_provision - 0.4 * pol.poor_communication
+    target = information_target(pol)
     c.sat_info += 0.1 * (target - c.sat_info)
     c.sat_info[part] += 0.02 * heard
     clip01(c.sat_info)
@@ -209,9 +216,9 @@ def _staff(state: State) -> None:
     ran = np.bincount(lead, weights=running & (ini.view("members") > 0), minlength=st.n)
     wins = np.bincount(lead, weights=running & ini.view("success"), minlength=st.n)
     rate = np.divide(wins, ran, out=np.full(st.n, 0.5), where=ran > 0)
-    trust_base = 0.65 - 0.4 * pol.low_staff_trust
+    trust_base = staff_trust_target(pol)
     st.trust += 0.03 * (rate - 0.5) * (ran > 0) + pol.relaxation * (trust_base - st.trust)
-    st.self_efficacy += 0.05 * (population.staff_skill_target(pol) - st.self_efficacy)
+    st.self_efficacy += 0.05 * (staff_skill_target(pol) - st.self_efficacy)
     st.self_efficacy += 0.01 * (ran > 0) * (1.0 - st.self_efficacy)
     subst = np.bincount(lead, weights=running & ini.view("substitutive"), minlength=st.n)
     subst_share = np.divide(subst, np.maximum(ran, 1.0), out=np.zeros(st.n))
@@ -221,15 +228,15 @@ def _staff(state: State) -> None:
         1.0, pol.staff_resistance + subst_share * (0.3 + 2.0 * pressure) + 1.0 * lost_posts
     )
     st.resistance += 0.1 * (target - st.resistance)
-    st.risk_appetite += 0.05 * (population.staff_appetite(pol) - st.risk_appetite)
+    st.risk_appetite += 0.05 * (staff_appetite(pol) - st.risk_appetite)
     for level in (st.motivation, st.trust, st.self_efficacy, st.resistance, st.risk_appetite):
         clip01(level)
 
 
 def _officials(state: State) -> None:
     pol, co, po = state.policy, state.commissioners, state.politicians
-    co.risk_appetite += 0.02 * (population.commissioner_appetite(pol) - co.risk_appetite)
-    po.risk_appetite += 0.02 * (population.politician_appetite(pol) - po.risk_appetite)
+    co.risk_appetite += 0.02 * (commissioner_appetite(pol) - co.risk_appetite)
+    po.risk_appetite += 0.02 * (politician_appetite(pol) - po.risk_appetite)
     co.reputation += 0.02 * (0.7 - co.reputation)
     po.reputation += 0.02 * (0.7 - po.reputation)
     co.knowledge += 0.01 * (pol.knowledge_retention - co.knowledge)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import DOMAIN_NOISE
+from ..initiatives import DOMAIN_NOISE
 from ..state import CO_ASSESSMENT, CO_COMMISSIONING, CO_DELIVERY, CO_DESIGN, STOPPED, State
 from ._common import group_mean
 from ._membership import active_entries

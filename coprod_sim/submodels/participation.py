@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..initiatives import domain_code
 from ..parallel import concurrently
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
@@ -235,7 +236,7 @@ def _community_action(state: State, base: np.ndarray, rng: np.random.Generator) 
         collective=True,
         places=COMMUNITY_PLACES,
         effectiveness=rng.beta(5.0, 3.0, start.size),
-        domain=min(3, ["simple", "complicated", "complex", "chaotic"].index(pol.knowledge_domain)),
+        domain=min(3, domain_code(pol)),
         stage=PILOT,
         lead_staff=lead,
         commissioner=st.commissioner[lead],

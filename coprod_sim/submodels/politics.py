@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import population
 from ..state import State
+from ..targets import politician_appetite, politician_horizon
 from ._common import clip01
 
 
@@ -47,7 +47,9 @@ def cycle(state: State, rng: np.random.Generator) -> None:
     )
     po.support += 0.3 * (np.clip(target + 0.2, 0.0, 1.0) - po.support)
     po.trust += 0.1 * (visible - 0.6) - 0.2 * min(scandals, 3.0) * reputation_weight
-    po.trust += pol.relaxation * 12 * (0.6 - po.trust)
+    # Relaxation is a monthly rate and this runs once a governance interval: catch up the
+    # months since the last cycle.
+    po.trust += pol.relaxation * pol.governance_interval * (0.6 - po.trust)
     po.motivation += 0.3 * (sat - po.motivation)
     po.self_efficacy += 0.1 * (po.support - po.self_efficacy)
     for level in (po.support, po.trust, po.motivation, po.self_efficacy):
@@ -68,8 +70,8 @@ def election(state: State, rng: np.random.Generator) -> None:
     po.trust[out] = 0.5
     po.motivation[out] = 0.5
     po.self_efficacy[out] = 0.5
-    po.risk_appetite[out] = population.politician_appetite(pol)
-    po.horizon[out] = population.politician_horizon(pol)
+    po.risk_appetite[out] = politician_appetite(pol)
+    po.horizon[out] = politician_horizon(pol)
     po.reputation[out] = 0.7
     po.tenure[out] = 0
     state.flows["councillors_replaced"] = float(k)
