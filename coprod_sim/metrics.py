@@ -234,7 +234,7 @@ def collect(state: State) -> dict[str, float]:
     row["staff_hours"] = fl.get("staff_hours", 0.0) * per_1000
     row["citizen_hours"] = fl.get("citizen_hours", 0.0) * per_1000
     row["coproduction_budget_share"] = _mean(state.commissioners.budget_share)
-    high, low = state.static["high_education"], state.static["low_education"]
+    high, low = state.derived.high_education, state.derived.low_education
     row["participation_gap_education"] = _share_of(any_, high) - _share_of(any_, low)
     # Usual suspects: the same few people in several forums (000@151881, 003@184655).
     places = np.bincount(cit[coprod])

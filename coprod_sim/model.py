@@ -136,7 +136,7 @@ class CoproductionModel(mesa.Model):
         s.citizens.willingness = participation.general_willingness(s, participation.base_index(s))
         performance.step(s, self.params, self.rng)
         s.citizens.shortfall[:] = np.clip(
-            1.0 - s.performance_by_team[s.static["team_of_citizen"]] - s.citizens.perception_bias,
+            1.0 - s.performance_by_team[s.derived.team_of_citizen] - s.citizens.perception_bias,
             0.0,
             1.0,
         )

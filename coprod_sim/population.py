@@ -22,6 +22,7 @@ from .state import (
     SCALED,
     Citizens,
     Commissioners,
+    Derived,
     Initiatives,
     Politicians,
     Staff,
@@ -231,6 +232,33 @@ def build(params, rng: np.random.Generator) -> State:
     for stage, mask in ((PILOT, ~scaled), (SCALED, scaled)):
         new_initiatives((initiatives, staff, citizens), p, lead[mask], rng, stage=stage)
     n_teams = int(staff.team.max()) + 1
+    need = need_per_citizen(citizens)
+    team_of_citizen = staff.team[citizens.caseload_staff]
+    need_by_team = np.bincount(team_of_citizen, weights=need, minlength=n_teams)
+    nb_sizes = np.bincount(citizens.neighbourhood, minlength=k)
+    pref = citizens.voice_preference
+    # Cells for the representativeness of participants (education x age x vulnerability).
+    cell = (citizens.education.astype(np.int64) * 4 + citizens.age_band) * 2 + citizens.vulnerable
+    users = np.flatnonzero(citizens.vulnerable) if citizens.vulnerable.any() else np.arange(n)
+    derived = Derived(
+        representation_cell=cell,
+        representation_share=np.bincount(cell, minlength=24) / n,
+        # Users whose value and resilience are measured: the vulnerable (all if none).
+        users=users,
+        team_of_user=team_of_citizen[users],
+        high_education=citizens.education == 2,
+        low_education=citizens.education == 0,
+        knows_and_cares=(citizens.knows & citizens.cares).astype(np.float64),
+        best_fit=np.maximum(pref, 1.0 - pref) - 0.5,
+        nb_sizes=nb_sizes,
+        nb_starts=np.concatenate([[0], np.cumsum(nb_sizes)[:-1]]),
+        need=need,
+        team_of_citizen=team_of_citizen,
+        need_by_team=need_by_team,
+        # Staff capacity covers BASELINE_COVER of need: a shortfall exists (000@12607).
+        capacity_per_staff=BASELINE_COVER * need.sum() / n_staff,
+        hour_cost=STAFF_SHARE_OF_BUDGET * n / n_staff / STAFF_HOURS_PER_MONTH,
+    )
     state = State(
         citizens=citizens,
         staff=staff,
@@ -240,35 +268,9 @@ def build(params, rng: np.random.Generator) -> State:
         network=net,
         policy=SimpleNamespace(**vars(p)),
         n_neighbourhoods=k,
+        derived=derived,
         performance_by_team=np.ones(n_teams),
     )
-    need = need_per_citizen(citizens)
-    team_of_citizen = staff.team[citizens.caseload_staff]
-    need_by_team = np.bincount(team_of_citizen, weights=need, minlength=n_teams)
-    nb_sizes = np.bincount(citizens.neighbourhood, minlength=k)
-    pref = citizens.voice_preference
-    # Cells for the representativeness of participants (education x age x vulnerability).
-    cell = (citizens.education.astype(np.int64) * 4 + citizens.age_band) * 2 + citizens.vulnerable
-    users = np.flatnonzero(citizens.vulnerable) if citizens.vulnerable.any() else np.arange(n)
-    state.static = {
-        "representation_cell": cell,
-        "representation_share": np.bincount(cell, minlength=24) / n,
-        # Users whose value and resilience are measured: the vulnerable (all if none).
-        "users": users,
-        "team_of_user": team_of_citizen[users],
-        "high_education": citizens.education == 2,
-        "low_education": citizens.education == 0,
-        "knows_and_cares": (citizens.knows & citizens.cares).astype(np.float64),
-        "best_fit": np.maximum(pref, 1.0 - pref) - 0.5,
-        "nb_sizes": nb_sizes,
-        "nb_starts": np.concatenate([[0], np.cumsum(nb_sizes)[:-1]]),
-        "need": need,
-        "team_of_citizen": team_of_citizen,
-        "need_by_team": need_by_team,
-        # Staff capacity covers BASELINE_COVER of need: a shortfall exists (000@12607).
-        "capacity_per_staff": BASELINE_COVER * need.sum() / n_staff,
-        "hour_cost": STAFF_SHARE_OF_BUDGET * n / n_staff / STAFF_HOURS_PER_MONTH,
-    }
     state.totals = {
         "initiatives_stopped": 0.0,
         "dark_side_events": 0.0,

@@ -237,6 +237,31 @@ class Network:
         return self.adjacency.indices
 
 
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What ``population.build`` computes once from the population and nothing changes after.
+
+    Frozen so no submodel can rebind a field; the arrays are shared, not copied, so the
+    readers (participation, performance, resilience, metrics, the neighbourhood mean in
+    ``submodels._common``) index them without a dictionary look-up."""
+
+    representation_cell: np.ndarray  # education x age band x vulnerable, per citizen (0..23)
+    representation_share: np.ndarray  # population share of each of the 24 cells
+    users: np.ndarray  # citizens whose value and resilience are measured: the vulnerable
+    team_of_user: np.ndarray
+    high_education: np.ndarray  # bool per citizen
+    low_education: np.ndarray  # bool per citizen
+    knows_and_cares: np.ndarray  # 1.0 where a citizen knows of and cares about the service
+    best_fit: np.ndarray  # how far the citizen's preferred kind (voice/action) beats an even mix
+    nb_sizes: np.ndarray  # citizens per neighbourhood
+    nb_starts: np.ndarray  # first citizen of each neighbourhood (they are contiguous)
+    need: np.ndarray  # monthly need in service units, per citizen
+    team_of_citizen: np.ndarray
+    need_by_team: np.ndarray
+    capacity_per_staff: float  # service units a staff member delivers at full strength
+    hour_cost: float  # budget units of one staff hour
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -249,6 +274,7 @@ class State:
     network: Network
     policy: SimpleNamespace  # effective settings: parameters as changed by events and the Star
     n_neighbourhoods: int
+    derived: Derived
     month: int = 0
     budget_level: float = 1.0  # service budget relative to the start
     performance_by_team: np.ndarray = field(default_factory=lambda: np.ones(1))
@@ -263,7 +289,6 @@ class State:
     flows: dict[str, float] = field(default_factory=dict)
     # cumulative counters
     totals: dict[str, float] = field(default_factory=dict)
-    static: dict = field(default_factory=dict)  # derived constants (need, teams)
     scratch: dict = field(default_factory=dict)  # per-citizen results of this month's episodes
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     neighbour_active: np.ndarray = field(default_factory=lambda: np.zeros(0))

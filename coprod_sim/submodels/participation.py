@@ -75,7 +75,7 @@ def base_index(state: State) -> np.ndarray:
     z += pol.shortfall_weight * c.shortfall
     z += c.sat_info
     z += pol.peer_weight * peer_response(state)
-    z += 0.8 * state.static["knows_and_cares"]
+    z += 0.8 * state.derived.knows_and_cares
     z -= 3.0 * c.fatigue
     z -= 2.0 * c.exploited
     # centred on the starting levels (motivation 0.5, shortfall 0.25, information 0.5)
@@ -117,7 +117,7 @@ def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)
 def general_willingness(state: State, base: np.ndarray) -> np.ndarray:
     """Willingness to give some time in the best-fitting mode (the survey question)."""
     best = np.maximum(kind_index(state, base, False), kind_index(state, base, True))
-    best += state.static["best_fit"]
+    best += state.derived.best_fit
     return logistic(best)
 
 
@@ -332,7 +332,7 @@ def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     # they are now for the kind of place they hold (individual or collective, where
     # self-efficacy weighs more), the sooner they leave.
     collective = state.initiatives.collective[k]
-    b = base[cit] + state.static["best_fit"][cit]
+    b = base[cit] + state.derived.best_fit[cit]
     held = np.where(collective, kind_index(state, b, True, cit), kind_index(state, b, False, cit))
     p = pol.exit_rate + 0.15 * (1.0 - logistic(held)) + 0.1 * (c.exploited[cit] > 0.6)
     # Co-assessors who waited in vain do not respond the next time (003@139090).
