@@ -255,10 +255,10 @@ def collect(state: State) -> dict[str, float]:
     row["month"] = float(state.month)
     row["self_organisation"] = _share((flags & SELF_ORGANISED) > 0)
     row["initiatives_live"] = float((ini.live & ~ini.view("self_organised")).sum())
-    row["initiatives_stopped"] = tot["initiatives_stopped"]
+    row["initiatives_stopped"] = tot.initiatives_stopped
     row["offers"] = fl.get("offers", 0.0) * per_1000
-    row["volunteers_signed_up"] = tot["volunteers_signed_up"] * per_1000
-    row["volunteers_matched"] = tot["volunteers_matched"] * per_1000
+    row["volunteers_signed_up"] = tot.volunteers_signed_up * per_1000
+    row["volunteers_matched"] = tot.volunteers_matched * per_1000
     row["volunteers_waiting"] = float(c.waiting.sum()) * per_1000
     row["co_delivery_volunteers"] = float(per_mode[CO_DELIVERY]) * per_1000
     row["paid_staff"] = float(st.employed.mean())

@@ -25,8 +25,10 @@ from .state import (
     Derived,
     Initiatives,
     Politicians,
+    Running,
     Staff,
     State,
+    Totals,
 )
 from .targets import (
     commissioner_appetite,
@@ -269,17 +271,8 @@ def build(params, rng: np.random.Generator) -> State:
         policy=SimpleNamespace(**vars(p)),
         n_neighbourhoods=k,
         derived=derived,
+        totals=Totals(),
+        running=Running(),
         performance_by_team=np.ones(n_teams),
     )
-    state.totals = {
-        "initiatives_stopped": 0.0,
-        "dark_side_events": 0.0,
-        "volunteers_signed_up": 0.0,
-        "volunteers_matched": 0.0,
-        "voice_acted": 0.0,
-        "voice_rounds": 0.0,
-        # What citizens believe of the council's record of acting on consultation: an even
-        # chance before they have heard anything (the record is learnt, 000@17862).
-        "voice_record": 0.5,
-    }
     return state

@@ -262,6 +262,35 @@ class Derived:
     hour_cost: float  # budget units of one staff hour
 
 
+@dataclass(slots=True)
+class Totals:
+    """Counters summed over the run (read by ``metrics``), each written by one submodel."""
+
+    initiatives_stopped: float = 0.0  # commissioning
+    dark_side_events: float = 0.0  # dark_side
+    volunteers_signed_up: float = 0.0  # events (volunteer calls)
+    volunteers_matched: float = 0.0  # participation
+    voice_acted: float = 0.0  # outcomes
+    voice_rounds: float = 0.0  # outcomes
+
+
+@dataclass(slots=True)
+class Running:
+    """Running values carried from one month (or cycle) to the next between submodels."""
+
+    # What citizens believe of the council's record of acting on consultation: an even
+    # chance before they have heard anything (the record is learnt, 000@17862).
+    # Written by outcomes, read by learning.
+    voice_record: float = 0.5
+    # Smoothed success rate councillors see; written by outcomes, read by politics.
+    visible_success: float = 0.5
+    # Scandal weight since the last governance cycle; added to by dark_side, read and reset
+    # by politics.
+    scandal_pressure: float = 0.0
+    # Smoothed economic value; written by performance, read by politics.
+    economic_value_mean: float = 0.0
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -275,6 +304,8 @@ class State:
     policy: SimpleNamespace  # effective settings: parameters as changed by events and the Star
     n_neighbourhoods: int
     derived: Derived
+    totals: Totals
+    running: Running
     month: int = 0
     budget_level: float = 1.0  # service budget relative to the start
     performance_by_team: np.ndarray = field(default_factory=lambda: np.ones(1))
@@ -287,8 +318,6 @@ class State:
     event_memory: dict = field(default_factory=dict)  # what each running event changed
     # per-step flows, reset each step (read by metrics)
     flows: dict[str, float] = field(default_factory=dict)
-    # cumulative counters
-    totals: dict[str, float] = field(default_factory=dict)
     scratch: dict = field(default_factory=dict)  # per-citizen results of this month's episodes
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     neighbour_active: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -29,3 +29,15 @@ def test_derived_is_a_frozen_record_of_the_population(built: State) -> None:
     assert derived.need_by_team.sum() == pytest.approx(derived.need.sum())
     assert derived.nb_sizes.sum() == built.citizens.n
     assert np.array_equal(derived.users, np.flatnonzero(built.citizens.vulnerable))
+
+
+def test_running_values_start_where_build_puts_them(built: State) -> None:
+    """Running values have one starting point (population.build), not a default scattered
+    over every reader's ``.get``; a misspelt name is an error, not a silent new key."""
+    assert (built.running.voice_record, built.running.visible_success) == (0.5, 0.5)
+    assert (built.running.scandal_pressure, built.running.economic_value_mean) == (0.0, 0.0)
+    assert built.totals.initiatives_stopped == 0.0
+    with pytest.raises(AttributeError):
+        built.running.scandal_presure = 1.0  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        built.totals.volunteers = 1.0  # type: ignore[attr-defined]

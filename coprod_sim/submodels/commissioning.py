@@ -100,7 +100,7 @@ def stop_initiatives(state: State, stop: np.ndarray) -> None:
     ini = state.initiatives
     ini.stage[: ini.n][stop] = STOPPED
     release_initiatives(state, stop)
-    state.totals["initiatives_stopped"] += float(stop.sum())
+    state.totals.initiatives_stopped += float(stop.sum())
 
 
 def _update_budget_share(state: State, success_rate: np.ndarray) -> None:

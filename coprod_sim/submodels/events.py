@@ -192,7 +192,7 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
         free = ~cit.waiting & (cit.rest == 0)
         signs = free & (rng.random(cit.n) < ev.share * (0.5 + cit.willingness))
         cit.waiting |= signs
-        state.totals["volunteers_signed_up"] += float(signs.sum())
+        state.totals.volunteers_signed_up += float(signs.sum())
     elif ev.kind == "scandal":
         dark_side.misconduct(state, forced=True, rng=rng)
     elif ev.kind == "restructuring":

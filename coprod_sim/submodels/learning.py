@@ -192,7 +192,7 @@ def _expectations(state: State) -> None:
     # Everyone else's expectation drifts toward what the council's record leads them to
     # expect (0.6 before anything is known): "they wait in vain and therefore do not respond
     # the next time they are asked" (003@139090) spreads by word of mouth (000@17862).
-    expected = 0.6 + pol.voice_record_weight * (state.totals["voice_record"] - 0.5)
+    expected = 0.6 + pol.voice_record_weight * (state.running.voice_record - 0.5)
     er += EXPECTATION_DRIFT * (expected - er)
     er[voiced] = er_voice
     clip01(er)

@@ -79,13 +79,13 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     # Co-assessment: are the recommendations acted on this month?
     assess = running & (ini.view("mode") == CO_ASSESSMENT)
     acted = assess & (rng.random(n) < pol.feedback_loop_closed)
-    state.totals["voice_rounds"] += float(assess.sum())
-    state.totals["voice_acted"] += float(acted.sum())
+    state.totals.voice_rounds += float(assess.sum())
+    state.totals.voice_acted += float(acted.sum())
     if assess.any():
         # Word gets round whether consultation is acted on; a badly done consultation becomes
         # a barrier for the whole community, not only for those consulted (000@17862).
-        record = state.totals["voice_record"]
-        state.totals["voice_record"] = record + VOICE_RECORD_RATE * (
+        record = state.running.voice_record
+        state.running.voice_record = record + VOICE_RECORD_RATE * (
             acted.sum() / assess.sum() - record
         )
 
@@ -137,6 +137,6 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     # Only what commissioned initiatives achieve, as far as it is visible, reaches them.
     seen = running * ~ini.view("self_organised") * ini.view("visibility")
     if seen.sum() > 0:
-        tot = state.totals
+        run = state.running
         rate = float((seen * success).sum() / seen.sum())
-        tot["visible_success"] = 0.9 * tot.get("visible_success", 0.5) + 0.1 * rate
+        run.visible_success = 0.9 * run.visible_success + 0.1 * rate

@@ -308,7 +308,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
         c.initiative_of[CO_DELIVERY, matched] = k[which]
         ini.members[k] = size
         taken(state, np.full(matched.size, CO_DELIVERY), matched, k[which])
-        state.totals["volunteers_matched"] += float(matched.size)
+        state.totals.volunteers_matched += float(matched.size)
     c.waiting[matched] = False
     state.flows["volunteers_matched"] = float(matched.size)
     # Unmatched volunteers are disappointed and lose interest (000@98118, 000@98274).

@@ -105,10 +105,8 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     citizen_hours = fl.get("citizen_hours", 0.0)
     cost = spend + staff_hours * hour_cost + citizen_hours * hour_cost * CITIZEN_HOUR_VALUE
     fl["economic_value"] = (saved - cost) / budget if budget > 0 else 0.0
-    tot = state.totals
-    tot["economic_value_mean"] = (
-        0.9 * tot.get("economic_value_mean", 0.0) + 0.1 * fl["economic_value"]
-    )
+    run = state.running
+    run.economic_value_mean = 0.9 * run.economic_value_mean + 0.1 * fl["economic_value"]
     fl["staff_hours"] = staff_hours
     fl["coproduction_spend"] = spend
     participant = np.flatnonzero(held != 0)  # a bool array: nonzero runs five times faster

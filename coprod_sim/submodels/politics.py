@@ -27,17 +27,17 @@ def satisfaction(state: State) -> float:
 
 
 def cycle(state: State, rng: np.random.Generator) -> None:
-    po, pol, tot = state.politicians, state.policy, state.totals
+    po, pol, run = state.politicians, state.policy, state.running
     sat = satisfaction(state)
-    scandals = tot.get("scandal_pressure", 0.0)
-    tot["scandal_pressure"] = 0.0
+    scandals = run.scandal_pressure
+    run.scandal_pressure = 0.0
     reputation_weight = 1.0 - po.risk_appetite
     horizon_factor = np.minimum(1.0, po.horizon / 36.0)
-    net = tot.get("economic_value_mean", 0.0)
+    net = run.economic_value_mean
     # Costs come now and savings later: short horizons discount the savings and leave
     # "insufficient time to achieve these savings through citizen co-production" (000@27567).
     savings = min(net, 0.0) + horizon_factor * max(net, 0.0) - 0.1 * (1.0 - horizon_factor)
-    visible = tot.get("visible_success", 0.5)
+    visible = run.visible_success
     target = (
         0.3
         + 0.5 * (sat - 0.5)
