@@ -129,7 +129,7 @@ class CoproductionModel(mesa.Model):
     def _initialise(self) -> None:
         """Month 0: signals, willingness, performance and the metrics before any step."""
         s = self.state
-        s.scratch["contribution"] = np.zeros(s.initiatives.n)
+        s.episodes.contribution = np.zeros(s.initiatives.n)
         learning.update_neighbourhood_signals(s)
         participation.seed_existing(s, self.rng)
         learning.update_neighbourhood_signals(s)

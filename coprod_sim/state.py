@@ -291,6 +291,33 @@ class Running:
     economic_value_mean: float = 0.0
 
 
+def _no_one() -> np.ndarray:
+    return np.zeros(0)
+
+
+@dataclass(slots=True)
+class Episodes:
+    """This month's results per participant, written only by ``outcomes`` (and
+    ``contribution`` zeroed by the model at month 0); read by ``learning`` (all but
+    ``contribution``) and ``performance`` (``contribution``).
+
+    Every array but ``contribution`` is over ``participants`` (sorted citizen indices):
+    most citizens had no episode."""
+
+    participants: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    n_modes: np.ndarray = field(default_factory=_no_one)  # modes each took part in
+    success: np.ndarray = field(default_factory=_no_one)  # share of their modes that succeeded
+    failure: np.ndarray = field(default_factory=_no_one)
+    collective_success: np.ndarray = field(default_factory=_no_one)  # bool
+    collective_failure: np.ndarray = field(default_factory=_no_one)  # bool
+    unheard: np.ndarray = field(default_factory=_no_one)  # bool: assessed, not acted on
+    heard: np.ndarray = field(default_factory=_no_one)  # bool: assessed and acted on
+    substitutive: np.ndarray = field(default_factory=_no_one)  # bool
+    complex_task: np.ndarray = field(default_factory=_no_one)  # bool: complex or chaotic
+    effort: np.ndarray = field(default_factory=_no_one)  # digital modes count less
+    contribution: np.ndarray = field(default_factory=_no_one)  # per initiative: service output
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -318,7 +345,8 @@ class State:
     event_memory: dict = field(default_factory=dict)  # what each running event changed
     # per-step flows, reset each step (read by metrics)
     flows: dict[str, float] = field(default_factory=dict)
-    scratch: dict = field(default_factory=dict)  # per-citizen results of this month's episodes
+    episodes: Episodes = field(default_factory=Episodes)
+    scratch: dict = field(default_factory=dict)  # caches of membership, learning, performance
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     neighbour_active: np.ndarray = field(default_factory=lambda: np.zeros(0))
     neighbour_success: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -10,7 +10,7 @@ import pytest
 
 from coprod_sim import population
 from coprod_sim.params import defaults
-from coprod_sim.state import Derived, State
+from coprod_sim.state import Derived, Episodes, State
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +41,20 @@ def test_running_values_start_where_build_puts_them(built: State) -> None:
         built.running.scandal_presure = 1.0  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):
         built.totals.volunteers = 1.0  # type: ignore[attr-defined]
+
+
+def test_episodes_are_written_by_outcomes_over_the_participants() -> None:
+    """After a month the episode results sit on ``state.episodes``, one entry per
+    participant, and no longer in the string-keyed ``scratch``."""
+    from coprod_sim.model import CoproductionModel
+
+    model = CoproductionModel(rng=7, n_citizens=300)
+    for _ in range(3):
+        model.step()
+    episodes = model.state.episodes
+    assert isinstance(episodes, Episodes)
+    assert episodes.participants.size > 0
+    assert np.all(np.diff(episodes.participants) > 0)  # sorted citizen indices, once each
+    for name in ("n_modes", "success", "failure", "heard", "unheard", "effort"):
+        assert getattr(episodes, name).shape == episodes.participants.shape
+    assert "participants" not in model.state.scratch

@@ -84,15 +84,15 @@ def _loss_scale(state: State) -> float:
 
 
 def _self_efficacy(state: State, neighbour_success: np.ndarray) -> None:
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part, s, f = ep["participants"], ep["success"], ep["failure"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part, s, f = ep.participants, ep.success, ep.failure
     relax = pol.relaxation
     se = c.self_efficacy
     sp = se[part]
     d_part = (
         pol.efficacy_gain * (0.3 + 0.7 * pol.staff_feedback) * s * (1.0 - sp)
         - pol.efficacy_loss * _loss_scale(state) * f * sp
-        - 0.02 * ep["unheard"] * sp
+        - 0.02 * ep.unheard * sp
     )
     rate = relax
     if pol.risk_strategy == "resilience_building":  # faster recovery after failure
@@ -108,13 +108,13 @@ def _self_efficacy(state: State, neighbour_success: np.ndarray) -> None:
 
 
 def _trust(state: State) -> None:
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part, s, f, unheard = ep["participants"], ep["success"], ep["failure"], ep["unheard"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part, s, f, unheard = ep.participants, ep.success, ep.failure, ep.unheard
     relax = pol.relaxation
     t = c.trust
     tp = t[part]
     d_part = (
-        pol.trust_gain * (s + 0.5 * ep["heard"]) * (1.0 - tp)
+        pol.trust_gain * (s + 0.5 * ep.heard) * (1.0 - tp)
         - pol.trust_loss * (f * _loss_scale(state) + unheard) * tp
         - 0.03 * pol.overt_monitoring * tp
     )
@@ -124,13 +124,13 @@ def _trust(state: State) -> None:
 
 
 def _generalised_trust(state: State, neighbour_active: np.ndarray) -> None:
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part = ep["participants"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part = ep.participants
     relax = pol.relaxation
     gt = c.generalised_trust
     gp = gt[part]
-    d_part = 0.5 * pol.trust_gain * ep["collective_success"] * (1.0 - gp) - (
-        0.5 * pol.trust_loss * _loss_scale(state) * ep["collective_failure"] * gp
+    d_part = 0.5 * pol.trust_gain * ep.collective_success * (1.0 - gp) - (
+        0.5 * pol.trust_loss * _loss_scale(state) * ep.collective_failure * gp
     )
     growth = 0.004 * pol.community_development + 0.01 * pol.peer_support * neighbour_active
     gt += growth * (1.0 - gt) + relax * (c.generalised_trust0 - gt)
@@ -140,13 +140,13 @@ def _generalised_trust(state: State, neighbour_active: np.ndarray) -> None:
 
 def _motivation(state: State) -> None:
     """Motivation and feeling exploited (which lowers it)."""
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part, s = ep["participants"], ep["success"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part, s = ep.participants, ep.success
     pressure = max(0.0, 1.0 - state.budget_level)
     rise = (
-        0.05 * ep["substitutive"] * (0.3 + 2.0 * pressure)
-        + 0.03 * np.maximum(ep["n_modes"] - 1.0, 0.0)
-        + 0.03 * ep["collective_failure"]
+        0.05 * ep.substitutive * (0.3 + 2.0 * pressure)
+        + 0.03 * np.maximum(ep.n_modes - 1.0, 0.0)
+        + 0.03 * ep.collective_failure
     ) * (0.5 if pol.charter else 1.0)
     m = c.motivation
     m_drag = 0.05 * c.exploited * m  # feeling exploited lowers motivation
@@ -154,10 +154,10 @@ def _motivation(state: State) -> None:
     c.exploited[part] += rise
     clip01(c.exploited)
 
-    reward = pol.material_rewards * 0.01 * np.where(ep["complex_task"], -1.0, 1.0)
+    reward = pol.material_rewards * 0.01 * np.where(ep.complex_task, -1.0, 1.0)
     # Recognition makes the value of taking part salient (Alford, 000@123766): feedback on
     # a success also motivates.
-    d_part = (0.02 + 0.04 * pol.staff_feedback) * s + reward - 0.01 * ep["unheard"]
+    d_part = (0.02 + 0.04 * pol.staff_feedback) * s + reward - 0.01 * ep.unheard
     m -= m_drag
     m += pol.relaxation * (BASE_MOTIVATION - m)
     m[part] += d_part
@@ -166,11 +166,11 @@ def _motivation(state: State) -> None:
 
 def _fatigue(state: State) -> None:
     """Effort tires; past the threshold a citizen burns out, rests and leaves every place."""
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part = ep["participants"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part = ep.participants
     resting = c.rest > 0
     c.fatigue *= np.where(resting, 0.7, 1.0 - FATIGUE_RECOVERY)
-    load = ep["effort"] * pol.effort_fatigue * (1.0 + c.vulnerable[part])
+    load = ep.effort * pol.effort_fatigue * (1.0 + c.vulnerable[part])
     c.fatigue[part] += load * (1.0 - 0.3 * pol.peer_support)
     clip01(c.fatigue)
     burnt_idx = part[c.fatigue[part] > pol.burnout_threshold]
@@ -183,8 +183,8 @@ def _fatigue(state: State) -> None:
 
 def _expectations(state: State) -> None:
     """Expecting a response to voice, satisfaction with information, and experience."""
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part, heard, unheard = ep["participants"], ep["heard"], ep["unheard"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part, heard, unheard = ep.participants, ep.heard, ep.unheard
     er = c.expects_response
     voice = heard | unheard
     voiced = part[voice]

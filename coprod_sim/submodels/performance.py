@@ -68,7 +68,7 @@ def dissimilarity(state: State, participant: np.ndarray) -> float:
 
 def step(state: State, params, rng: np.random.Generator) -> None:
     c, ini, derived, fl = state.citizens, state.initiatives, state.derived, state.flows
-    contribution = state.scratch["contribution"]
+    contribution = state.episodes.contribution
     professional, coproduced = team_output(state, contribution)
     need_t = derived.need_by_team
     met = np.minimum(professional + coproduced, need_t)
