@@ -234,7 +234,7 @@ def collect(state: State) -> dict[str, float]:
     row["staff_hours"] = fl.get("staff_hours", 0.0) * per_1000
     row["citizen_hours"] = fl.get("citizen_hours", 0.0) * per_1000
     row["coproduction_budget_share"] = _mean(state.commissioners.budget_share)
-    high, low = state.static["high_education"], state.static["low_education"]
+    high, low = state.derived.high_education, state.derived.low_education
     row["participation_gap_education"] = _share_of(any_, high) - _share_of(any_, low)
     # Usual suspects: the same few people in several forums (000@151881, 003@184655).
     places = np.bincount(cit[coprod])
@@ -255,10 +255,10 @@ def collect(state: State) -> dict[str, float]:
     row["month"] = float(state.month)
     row["self_organisation"] = _share((flags & SELF_ORGANISED) > 0)
     row["initiatives_live"] = float((ini.live & ~ini.view("self_organised")).sum())
-    row["initiatives_stopped"] = tot["initiatives_stopped"]
+    row["initiatives_stopped"] = tot.initiatives_stopped
     row["offers"] = fl.get("offers", 0.0) * per_1000
-    row["volunteers_signed_up"] = tot["volunteers_signed_up"] * per_1000
-    row["volunteers_matched"] = tot["volunteers_matched"] * per_1000
+    row["volunteers_signed_up"] = tot.volunteers_signed_up * per_1000
+    row["volunteers_matched"] = tot.volunteers_matched * per_1000
     row["volunteers_waiting"] = float(c.waiting.sum()) * per_1000
     row["co_delivery_volunteers"] = float(per_mode[CO_DELIVERY]) * per_1000
     row["paid_staff"] = float(st.employed.mean())

@@ -129,14 +129,14 @@ class CoproductionModel(mesa.Model):
     def _initialise(self) -> None:
         """Month 0: signals, willingness, performance and the metrics before any step."""
         s = self.state
-        s.scratch["contribution"] = np.zeros(s.initiatives.n)
+        s.episodes.contribution = np.zeros(s.initiatives.n)
         learning.update_neighbourhood_signals(s)
         participation.seed_existing(s, self.rng)
         learning.update_neighbourhood_signals(s)
         s.citizens.willingness = participation.general_willingness(s, participation.base_index(s))
         performance.step(s, self.params, self.rng)
         s.citizens.shortfall[:] = np.clip(
-            1.0 - s.performance_by_team[s.static["team_of_citizen"]] - s.citizens.perception_bias,
+            1.0 - s.performance_by_team[s.derived.team_of_citizen] - s.citizens.perception_bias,
             0.0,
             1.0,
         )

@@ -42,6 +42,11 @@ GROUPS: tuple[str, ...] = (
 """Parameter groups, in display order. ``behaviour`` holds the coefficients of the mechanisms
 (learning rates, thresholds): researchers sweep them, policy users rarely need them."""
 
+DOMAINS: tuple[str, ...] = ("simple", "complicated", "complex", "chaotic")
+"""Cynefin domains in code order (0 = simple): the choices of ``knowledge_domain`` and the
+codes of ``initiatives.domain``. Defined here, the lowest layer, so the schema and the engine
+share one list."""
+
 RUNTIME_GROUPS: tuple[str, ...] = ("barriers", "risk", "levers", "behaviour")
 """Groups whose parameters a scheduled policy change may set during a run (sizes, the
 network, the horizon and the shocks themselves are fixed when the model is built)."""
@@ -446,7 +451,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "The service's knowledge domain; sets outcome noise. Co-production moves initiatives "
         "one domain up.",
         "000@43219-45428; 000@51878",
-        choices=("simple", "complicated", "complex", "chaotic"),
+        choices=DOMAINS,
     ),
     # ------------------------------------------------------------------ levers (002@12560-25805)
     _level(

@@ -14,18 +14,30 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import network as network_mod
+from .initiatives import categorical, new_initiatives
 from .state import (
-    CO_DELIVERY,
     NEVER,
     NO_INITIATIVE,
     PILOT,
     SCALED,
     Citizens,
     Commissioners,
+    Derived,
     Initiatives,
     Politicians,
+    Running,
     Staff,
     State,
+    Totals,
+)
+from .targets import (
+    commissioner_appetite,
+    information_target,
+    politician_appetite,
+    politician_horizon,
+    staff_appetite,
+    staff_skill_target,
+    staff_trust_target,
 )
 
 TEAM_SIZE = 5
@@ -34,30 +46,10 @@ TEAM_SIZE = 5
 NEED_BASE, NEED_VULNERABLE = 1.0, 2.0
 """Monthly need in service units: every citizen, plus extra for those with care needs."""
 
-MODE_MIX = np.array([0.10, 0.20, 0.50, 0.20])
-"""Mode of a new initiative (co-commissioning, co-design, co-delivery, co-assessment).
-Co-delivery dominates and co-commissioning is 'even more exceptional' (000@68942, 003@89524)."""
-
-COLLECTIVE_SHARE = 0.4
-PLACES_INDIVIDUAL, PLACES_COLLECTIVE = 6, 12
-MODE_PLACES = np.array([0.6, 1.0, 1.0, 1.0])
-"""Technical co-commissioning draws only a few citizens (003@48557)."""
-SCALE_FACTOR = 2.5
-DIGITAL_REACH = 3.0
-"""Digital initiatives reach 'much greater numbers' (003@176449)."""
-COST_PER_PLACE = 0.1
-"""Monthly support cost of one place, in budget units (one unit = spending per citizen-month)."""
-DOMAIN_NOISE = np.array([0.05, 0.15, 0.30, 0.50])
-"""Outcome noise by Cynefin domain: simple .. chaotic (000 Table 5.2, 000@43219-45428)."""
-VISIBILITY = np.array([0.8, 0.8, 0.5, 0.9])
-"""How much of an initiative's value the commissioner sees: co-delivery is often invisible
-(003@118049)."""
 BASELINE_COVER = 0.8
 """Share of need that professional capacity meets at full strength."""
 STAFF_SHARE_OF_BUDGET = 0.7
 STAFF_HOURS_PER_MONTH = 140.0
-BASE_SLACK_HOURS = 12.0
-"""Hours a month a staff member could give co-production with no time shortage."""
 
 
 def _clip(x: np.ndarray) -> np.ndarray:
@@ -66,12 +58,6 @@ def _clip(x: np.ndarray) -> np.ndarray:
 
 def _levels(rng: np.random.Generator, mean: np.ndarray | float, sd: float, n: int):
     return _clip(mean + sd * rng.standard_normal(n))
-
-
-def categorical(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarray:
-    cdf = np.cumsum(probs)
-    cdf[-1] = 1.0
-    return np.searchsorted(cdf, rng.random(n), side="right").astype(np.int8)
 
 
 def neighbourhood_layout(n: int, size: int) -> tuple[int, np.ndarray]:
@@ -124,9 +110,7 @@ def build_citizens(p: SimpleNamespace, n_staff: int, rng: np.random.Generator):
     gt0 = _levels(rng, 0.65 - 0.4 * p.low_generalised_trust - 0.2 * d, 0.15, n)
     motivation = _levels(rng, 0.55, 0.15, n)
     risk_appetite = _levels(rng, p.risk_appetite_citizens, 0.1, n)
-    sat_info = _levels(
-        rng, 0.5 + 0.4 * p.information_provision - 0.4 * p.poor_communication, 0.1, n
-    )
+    sat_info = _levels(rng, information_target(p), 0.1, n)
     caseload_staff = (np.arange(n, dtype=np.int64) * n_staff // n).astype(np.int32)
     zeros = np.zeros(n)
     citizens = Citizens(
@@ -170,39 +154,13 @@ def build_citizens(p: SimpleNamespace, n_staff: int, rng: np.random.Generator):
     return citizens, k
 
 
-def staff_appetite(p: SimpleNamespace) -> float:
-    """Staff risk appetite after the risk-averse culture barrier (000@118561)."""
-    boost = 0.2 if p.risk_strategy == "risk_enablement" else 0.0
-    return min(1.0, p.risk_appetite_staff * (1.0 - 0.5 * p.risk_averse_culture) + boost)
-
-
-def commissioner_appetite(p: SimpleNamespace) -> float:
-    boost = 0.2 if p.risk_strategy == "risk_enablement" else 0.0
-    return min(1.0, p.risk_appetite_commissioners * (1.0 - 0.5 * p.risk_averse_culture) + boost)
-
-
-def politician_appetite(p: SimpleNamespace) -> float:
-    boost = 0.2 if p.risk_strategy == "risk_enablement" else 0.0
-    return min(1.0, p.risk_appetite_politicians + boost)
-
-
-def staff_skill_target(p: SimpleNamespace) -> float:
-    """Where staff skill settles: the skills gap lowers it, training raises it (002@16936)."""
-    return float(np.clip(0.65 - 0.4 * p.staff_skills_gap + 0.3 * p.staff_training, 0, 1))
-
-
-def politician_horizon(p: SimpleNamespace) -> float:
-    """Short-termism shortens the horizon from 48 to 12 months (000@27723)."""
-    return 48.0 * (1.0 - 0.75 * p.political_short_termism)
-
-
 def build_staff(p: SimpleNamespace, n_staff: int, n_citizens: int, rng: np.random.Generator):
     s = n_staff
     starts = -(-np.arange(s, dtype=np.int64) * n_citizens // s)  # ceil(s * N / S)
     stops = np.concatenate([starts[1:], [n_citizens]])
     return Staff(
         motivation=_levels(rng, 0.5, 0.1, s),
-        trust=_levels(rng, 0.65 - 0.4 * p.low_staff_trust, 0.1, s),
+        trust=_levels(rng, staff_trust_target(p), 0.1, s),
         self_efficacy=_levels(rng, staff_skill_target(p), 0.1, s),
         risk_appetite=_levels(rng, staff_appetite(p), 0.1, s),
         resistance=_levels(rng, p.staff_resistance, 0.1, s),
@@ -246,69 +204,6 @@ def build_politicians(p: SimpleNamespace, rng: np.random.Generator) -> Politicia
     )
 
 
-def initiative_domain(p: SimpleNamespace, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Co-production moves services toward the complicated and complex domains (000@51878)."""
-    base = ["simple", "complicated", "complex", "chaotic"].index(p.knowledge_domain)
-    shift = rng.random(count) < 0.5
-    return np.minimum(base + shift, 3).astype(np.int8)
-
-
-def new_initiatives(
-    parts: tuple[Initiatives, Staff, Citizens],
-    p: SimpleNamespace,
-    lead_staff: np.ndarray,
-    rng: np.random.Generator,
-    *,
-    modes: np.ndarray | None = None,
-    substitutive_share: float = 0.2,
-    stage: int = PILOT,
-    start_delay: int = 0,
-) -> np.ndarray:
-    """Add new initiatives led by ``lead_staff`` to the table; return their indices.
-
-    ``parts`` is (initiatives, staff, citizens): the state is not built yet at month 0.
-    Mode, individual or collective, digital and substitutive are drawn; places and cost
-    follow from them (module constants)."""
-    initiatives, staff, citizens = parts
-    count = lead_staff.shape[0]
-    if count == 0:
-        return np.empty(0, dtype=np.int64)
-    if modes is None:
-        modes = categorical(rng, MODE_MIX, count)
-    collective = rng.random(count) < COLLECTIVE_SHARE
-    digital = rng.random(count) < p.digital_platform
-    substitutive = (modes == CO_DELIVERY) & (rng.random(count) < substitutive_share)
-    places = np.where(collective, PLACES_COLLECTIVE, PLACES_INDIVIDUAL) * MODE_PLACES[modes]
-    places = places * np.where(stage == SCALED, SCALE_FACTOR, 1.0)
-    # Services handed to volunteers are run at scale by them (000@136220: libraries
-    # transferred to community groups).
-    places = places * np.where(substitutive, 2.0, 1.0)
-    places = np.maximum(1, np.round(places * np.where(digital, DIGITAL_REACH, 1.0)))
-    # Digital support is 'much slicker and cheaper to run' (003@176449); substitutive
-    # co-delivery costs less because it replaces paid work.
-    unit = COST_PER_PLACE * np.where(digital, 0.4, 1.0) * np.where(substitutive, 0.6, 1.0)
-    effectiveness = rng.beta(5.0, 3.0, count)
-    domain = initiative_domain(p, count, rng)
-    neighbourhood = citizens.neighbourhood[staff.caseload_start[lead_staff]]
-    return initiatives.add(
-        count,
-        mode=modes,
-        collective=collective,
-        places=places.astype(np.int32),
-        effectiveness=effectiveness,
-        domain=domain,
-        digital=digital,
-        substitutive=substitutive,
-        stage=stage,
-        lead_staff=lead_staff,
-        commissioner=staff.commissioner[lead_staff],
-        neighbourhood=np.where(collective, neighbourhood, -1),
-        monthly_cost=places * unit,
-        visibility=VISIBILITY[modes],
-        age=-start_delay,
-    )
-
-
 def need_per_citizen(citizens: Citizens) -> np.ndarray:
     return NEED_BASE + NEED_VULNERABLE * citizens.vulnerable
 
@@ -339,6 +234,33 @@ def build(params, rng: np.random.Generator) -> State:
     for stage, mask in ((PILOT, ~scaled), (SCALED, scaled)):
         new_initiatives((initiatives, staff, citizens), p, lead[mask], rng, stage=stage)
     n_teams = int(staff.team.max()) + 1
+    need = need_per_citizen(citizens)
+    team_of_citizen = staff.team[citizens.caseload_staff]
+    need_by_team = np.bincount(team_of_citizen, weights=need, minlength=n_teams)
+    nb_sizes = np.bincount(citizens.neighbourhood, minlength=k)
+    pref = citizens.voice_preference
+    # Cells for the representativeness of participants (education x age x vulnerability).
+    cell = (citizens.education.astype(np.int64) * 4 + citizens.age_band) * 2 + citizens.vulnerable
+    users = np.flatnonzero(citizens.vulnerable) if citizens.vulnerable.any() else np.arange(n)
+    derived = Derived(
+        representation_cell=cell,
+        representation_share=np.bincount(cell, minlength=24) / n,
+        # Users whose value and resilience are measured: the vulnerable (all if none).
+        users=users,
+        team_of_user=team_of_citizen[users],
+        high_education=citizens.education == 2,
+        low_education=citizens.education == 0,
+        knows_and_cares=(citizens.knows & citizens.cares).astype(np.float64),
+        best_fit=np.maximum(pref, 1.0 - pref) - 0.5,
+        nb_sizes=nb_sizes,
+        nb_starts=np.concatenate([[0], np.cumsum(nb_sizes)[:-1]]),
+        need=need,
+        team_of_citizen=team_of_citizen,
+        need_by_team=need_by_team,
+        # Staff capacity covers BASELINE_COVER of need: a shortfall exists (000@12607).
+        capacity_per_staff=BASELINE_COVER * need.sum() / n_staff,
+        hour_cost=STAFF_SHARE_OF_BUDGET * n / n_staff / STAFF_HOURS_PER_MONTH,
+    )
     state = State(
         citizens=citizens,
         staff=staff,
@@ -348,44 +270,9 @@ def build(params, rng: np.random.Generator) -> State:
         network=net,
         policy=SimpleNamespace(**vars(p)),
         n_neighbourhoods=k,
+        derived=derived,
+        totals=Totals(),
+        running=Running(),
         performance_by_team=np.ones(n_teams),
     )
-    need = need_per_citizen(citizens)
-    team_of_citizen = staff.team[citizens.caseload_staff]
-    need_by_team = np.bincount(team_of_citizen, weights=need, minlength=n_teams)
-    nb_sizes = np.bincount(citizens.neighbourhood, minlength=k)
-    pref = citizens.voice_preference
-    # Cells for the representativeness of participants (education x age x vulnerability).
-    cell = (citizens.education.astype(np.int64) * 4 + citizens.age_band) * 2 + citizens.vulnerable
-    users = np.flatnonzero(citizens.vulnerable) if citizens.vulnerable.any() else np.arange(n)
-    state.static = {
-        "representation_cell": cell,
-        "representation_share": np.bincount(cell, minlength=24) / n,
-        # Users whose value and resilience are measured: the vulnerable (all if none).
-        "users": users,
-        "team_of_user": team_of_citizen[users],
-        "high_education": citizens.education == 2,
-        "low_education": citizens.education == 0,
-        "knows_and_cares": (citizens.knows & citizens.cares).astype(np.float64),
-        "best_fit": np.maximum(pref, 1.0 - pref) - 0.5,
-        "nb_sizes": nb_sizes,
-        "nb_starts": np.concatenate([[0], np.cumsum(nb_sizes)[:-1]]),
-        "need": need,
-        "team_of_citizen": team_of_citizen,
-        "need_by_team": need_by_team,
-        # Staff capacity covers BASELINE_COVER of need: a shortfall exists (000@12607).
-        "capacity_per_staff": BASELINE_COVER * need.sum() / n_staff,
-        "hour_cost": STAFF_SHARE_OF_BUDGET * n / n_staff / STAFF_HOURS_PER_MONTH,
-    }
-    state.totals = {
-        "initiatives_stopped": 0.0,
-        "dark_side_events": 0.0,
-        "volunteers_signed_up": 0.0,
-        "volunteers_matched": 0.0,
-        "voice_acted": 0.0,
-        "voice_rounds": 0.0,
-        # What citizens believe of the council's record of acting on consultation: an even
-        # chance before they have heard anything (the record is learnt, 000@17862).
-        "voice_record": 0.5,
-    }
     return state

@@ -13,6 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import scipy.sparse as sp
 
+from .params import DOMAINS as DOMAINS  # re-exported: metrics names domains by code
+
 MODES: tuple[str, ...] = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
 """The Four Co's (003 Table 3.1), in the order used by every (4, N) array."""
 CO_COMMISSIONING, CO_DESIGN, CO_DELIVERY, CO_ASSESSMENT = range(4)
@@ -21,7 +23,6 @@ VOICE_MODES = np.array([True, True, False, True])
 
 AGE_BANDS: tuple[str, ...] = ("18-34", "35-54", "55-74", "75+")
 EDUCATION: tuple[str, ...] = ("low", "mid", "high")
-DOMAINS: tuple[str, ...] = ("simple", "complicated", "complex", "chaotic")
 STAGES: tuple[str, ...] = ("pilot", "scaled", "stopped")
 PILOT, SCALED, STOPPED = range(3)
 STAR_STEPS: tuple[str, ...] = ("off", "map", "focus", "people", "market", "grow", "done")
@@ -236,6 +237,87 @@ class Network:
         return self.adjacency.indices
 
 
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What ``population.build`` computes once from the population and nothing changes after.
+
+    Frozen so no submodel can rebind a field; the arrays are shared, not copied, so the
+    readers (participation, performance, resilience, metrics, the neighbourhood mean in
+    ``submodels._common``) index them without a dictionary look-up."""
+
+    representation_cell: np.ndarray  # education x age band x vulnerable, per citizen (0..23)
+    representation_share: np.ndarray  # population share of each of the 24 cells
+    users: np.ndarray  # citizens whose value and resilience are measured: the vulnerable
+    team_of_user: np.ndarray
+    high_education: np.ndarray  # bool per citizen
+    low_education: np.ndarray  # bool per citizen
+    knows_and_cares: np.ndarray  # 1.0 where a citizen knows of and cares about the service
+    best_fit: np.ndarray  # how far the citizen's preferred kind (voice/action) beats an even mix
+    nb_sizes: np.ndarray  # citizens per neighbourhood
+    nb_starts: np.ndarray  # first citizen of each neighbourhood (they are contiguous)
+    need: np.ndarray  # monthly need in service units, per citizen
+    team_of_citizen: np.ndarray
+    need_by_team: np.ndarray
+    capacity_per_staff: float  # service units a staff member delivers at full strength
+    hour_cost: float  # budget units of one staff hour
+
+
+@dataclass(slots=True)
+class Totals:
+    """Counters summed over the run (read by ``metrics``), each written by one submodel."""
+
+    initiatives_stopped: float = 0.0  # commissioning
+    dark_side_events: float = 0.0  # dark_side
+    volunteers_signed_up: float = 0.0  # events (volunteer calls)
+    volunteers_matched: float = 0.0  # participation
+    voice_acted: float = 0.0  # outcomes
+    voice_rounds: float = 0.0  # outcomes
+
+
+@dataclass(slots=True)
+class Running:
+    """Running values carried from one month (or cycle) to the next between submodels."""
+
+    # What citizens believe of the council's record of acting on consultation: an even
+    # chance before they have heard anything (the record is learnt, 000@17862).
+    # Written by outcomes, read by learning.
+    voice_record: float = 0.5
+    # Smoothed success rate councillors see; written by outcomes, read by politics.
+    visible_success: float = 0.5
+    # Scandal weight since the last governance cycle; added to by dark_side, read and reset
+    # by politics.
+    scandal_pressure: float = 0.0
+    # Smoothed economic value; written by performance, read by politics.
+    economic_value_mean: float = 0.0
+
+
+def _no_one() -> np.ndarray:
+    return np.zeros(0)
+
+
+@dataclass(slots=True)
+class Episodes:
+    """This month's results per participant, written only by ``outcomes`` (and
+    ``contribution`` zeroed by the model at month 0); read by ``learning`` (all but
+    ``contribution``) and ``performance`` (``contribution``).
+
+    Every array but ``contribution`` is over ``participants`` (sorted citizen indices):
+    most citizens had no episode."""
+
+    participants: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    n_modes: np.ndarray = field(default_factory=_no_one)  # modes each took part in
+    success: np.ndarray = field(default_factory=_no_one)  # share of their modes that succeeded
+    failure: np.ndarray = field(default_factory=_no_one)
+    collective_success: np.ndarray = field(default_factory=_no_one)  # bool
+    collective_failure: np.ndarray = field(default_factory=_no_one)  # bool
+    unheard: np.ndarray = field(default_factory=_no_one)  # bool: assessed, not acted on
+    heard: np.ndarray = field(default_factory=_no_one)  # bool: assessed and acted on
+    substitutive: np.ndarray = field(default_factory=_no_one)  # bool
+    complex_task: np.ndarray = field(default_factory=_no_one)  # bool: complex or chaotic
+    effort: np.ndarray = field(default_factory=_no_one)  # digital modes count less
+    contribution: np.ndarray = field(default_factory=_no_one)  # per initiative: service output
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -248,6 +330,9 @@ class State:
     network: Network
     policy: SimpleNamespace  # effective settings: parameters as changed by events and the Star
     n_neighbourhoods: int
+    derived: Derived
+    totals: Totals
+    running: Running
     month: int = 0
     budget_level: float = 1.0  # service budget relative to the start
     performance_by_team: np.ndarray = field(default_factory=lambda: np.ones(1))
@@ -260,10 +345,8 @@ class State:
     event_memory: dict = field(default_factory=dict)  # what each running event changed
     # per-step flows, reset each step (read by metrics)
     flows: dict[str, float] = field(default_factory=dict)
-    # cumulative counters
-    totals: dict[str, float] = field(default_factory=dict)
-    static: dict = field(default_factory=dict)  # derived constants (need, teams)
-    scratch: dict = field(default_factory=dict)  # per-citizen results of this month's episodes
+    episodes: Episodes = field(default_factory=Episodes)
+    scratch: dict = field(default_factory=dict)  # caches of membership, learning, performance
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     neighbour_active: np.ndarray = field(default_factory=lambda: np.zeros(0))
     neighbour_success: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -239,7 +239,7 @@ def test_the_councils_record_of_acting_on_feedback_spreads() -> None:
         return m
 
     deaf, listening = run(0.05), run(0.9)
-    assert deaf.state.totals["voice_record"] < 0.2 < 0.7 < listening.state.totals["voice_record"]
+    assert deaf.state.running.voice_record < 0.2 < 0.7 < listening.state.running.voice_record
     never = (deaf.state.citizens.last_individual < 0) & (deaf.state.citizens.last_collective < 0)
     assert never.sum() > 500
     c_deaf, c_listening = deaf.state.citizens, listening.state.citizens
@@ -252,7 +252,7 @@ def test_the_record_does_not_move_without_rounds() -> None:
     for _ in range(3):
         m.step()
     assert m.state.initiatives.n == 0  # no initiative yet, so no co-assessment round
-    assert m.state.totals["voice_record"] == 0.5
+    assert m.state.running.voice_record == 0.5
 
 
 def test_collective_participants_persist_by_their_collective_willingness() -> None:

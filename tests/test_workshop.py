@@ -111,10 +111,10 @@ def _willingness(state) -> np.ndarray:
 
 def _learn(state, **episode) -> None:
     """Run the citizens' learning with some of this month's episode results replaced."""
-    n = state.scratch["participants"].size
+    n = state.episodes.participants.size
     for key, value in episode.items():
-        dtype = state.scratch[key].dtype
-        state.scratch[key] = np.full(n, value, dtype=dtype)
+        dtype = getattr(state.episodes, key).dtype
+        setattr(state.episodes, key, np.full(n, value, dtype=dtype))
     learning._citizens(state, state.neighbour_success, state.neighbour_active)
     learning._fatigue(state)
 
@@ -274,7 +274,7 @@ def test_sign_co_production_to_feedback():
         cut = _fewer_participants(state)
         for s, out in ((state, more), (cut, fewer)):
             outcomes.step(s, None, np.random.default_rng(seed))
-            out.append(float(s.scratch["heard"].sum()))
+            out.append(float(s.episodes.heard.sum()))
     expect_sign("co-production", "feedback", more, fewer, each=True)
 
 
@@ -283,7 +283,7 @@ def test_sign_successful_outcomes_to_learning():
     succeeding (and none failing): self-efficacy and trust in staff."""
     for seed in SEEDS[:2]:
         _, state = _built(seed, before=learning)
-        part = state.scratch["participants"]
+        part = state.episodes.participants
         assert part.size > 0
         win, none = copy.deepcopy(state), copy.deepcopy(state)
         _learn(win, success=1.0, failure=0.0)
@@ -298,7 +298,7 @@ def test_sign_feedback_to_self_efficacy():
     """Staff feedback on success (1 against 0), and being heard against not: self-efficacy."""
     for seed in SEEDS[:2]:
         _, state = _built(seed, before=learning)
-        part = state.scratch["participants"]
+        part = state.episodes.participants
         told, untold = copy.deepcopy(state), copy.deepcopy(state)
         told.policy.staff_feedback, untold.policy.staff_feedback = 1.0, 0.0
         _learn(told, success=1.0, failure=0.0)
@@ -317,7 +317,7 @@ def test_sign_feedback_to_trust():
     """Being heard against not (one month's learning), and closing the feedback loop in the
     model (feedback_loop_closed 0.9 against 0.05 from the start, same seeds): trust in staff."""
     _, state = _built(0, before=learning)
-    part = state.scratch["participants"]
+    part = state.episodes.participants
     heard, unheard = copy.deepcopy(state), copy.deepcopy(state)
     _learn(heard, heard=True, unheard=False)
     _learn(unheard, heard=False, unheard=True)
@@ -380,7 +380,7 @@ def test_sign_performance_paradox():
     for seed in SEEDS[:2]:
         _, state = _built(seed, before=performance)
         more = copy.deepcopy(state)
-        more.scratch["contribution"] = 2.0 * more.scratch["contribution"] + 0.5
+        more.episodes.contribution = 2.0 * more.episodes.contribution + 0.5
         performance.step(state, None, None)
         performance.step(more, None, None)
         expect_sign(

@@ -72,7 +72,7 @@ def group_mean(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndar
 
 def neighbourhood_mean(state, values: np.ndarray) -> np.ndarray:
     """Mean of a per-citizen array in each neighbourhood."""
-    return block_mean(state.static["nb_starts"], values, state.static["nb_sizes"])
+    return block_mean(state.derived.nb_starts, values, state.derived.nb_sizes)
 
 
 def block_mean(starts: np.ndarray, values: np.ndarray, sizes: np.ndarray) -> np.ndarray:

@@ -21,8 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import population
-from ..population import COST_PER_PLACE, PLACES_COLLECTIVE, PLACES_INDIVIDUAL, SCALE_FACTOR
+from ..initiatives import (
+    COST_PER_PLACE,
+    PLACES_COLLECTIVE,
+    PLACES_INDIVIDUAL,
+    SCALE_FACTOR,
+    draw_modes,
+    new_initiatives,
+)
 from ..state import CO_COMMISSIONING, CO_DELIVERY, PILOT, SCALED, STOPPED, State
 from ._common import clip01
 from ._membership import release_initiatives
@@ -94,7 +100,7 @@ def stop_initiatives(state: State, stop: np.ndarray) -> None:
     ini = state.initiatives
     ini.stage[: ini.n][stop] = STOPPED
     release_initiatives(state, stop)
-    state.totals["initiatives_stopped"] += float(stop.sum())
+    state.totals.initiatives_stopped += float(stop.sum())
 
 
 def _update_budget_share(state: State, success_rate: np.ndarray) -> None:
@@ -133,11 +139,11 @@ def pilot(
     if pool.size == 0 or count <= 0:
         return
     lead = pool[rng.integers(0, pool.size, count)].astype(np.int32)
-    modes = population.categorical(rng, population.MODE_MIX, count)
+    modes = draw_modes(rng, count)
     modes[:pb] = CO_COMMISSIONING
     pressure = max(0.0, 1.0 - state.budget_level)
     delay = round(6 * pol.bureaucracy * (0.5 + 0.5 * pol.hierarchical_governance))
-    new = population.new_initiatives(
+    new = new_initiatives(
         (state.initiatives, st, state.citizens),
         pol,
         lead,

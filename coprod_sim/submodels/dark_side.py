@@ -67,10 +67,10 @@ def _consequences(state: State, hit: np.ndarray) -> None:
     co.risk_appetite[affected] *= 1.0 - 0.2 * min(1.0, weight)
     po.reputation -= 0.1 * min(1.0, weight)
     po.risk_appetite *= 1.0 - 0.1 * min(1.0, weight)
-    state.totals["scandal_pressure"] = state.totals.get("scandal_pressure", 0.0) + weight
+    state.running.scandal_pressure += weight
     for level in (co.reputation, co.risk_appetite, po.reputation, po.risk_appetite):
         clip01(level)
-    state.totals["dark_side_events"] += float(hit.size)
+    state.totals.dark_side_events += float(hit.size)
     state.flows["dark_side_events"] = state.flows.get("dark_side_events", 0.0) + hit.size
 
 
@@ -82,8 +82,8 @@ def misconduct(state: State, rng: np.random.Generator, forced: bool = False) -> 
         if cand.size == 0:
             cand = np.flatnonzero(state.initiatives.live & (state.initiatives.view("members") > 0))
         if cand.size == 0:
-            state.totals["dark_side_events"] += 1.0
-            state.totals["scandal_pressure"] = state.totals.get("scandal_pressure", 0.0) + 1.0
+            state.totals.dark_side_events += 1.0
+            state.running.scandal_pressure += 1.0
             state.flows["dark_side_events"] = state.flows.get("dark_side_events", 0.0) + 1
             return
         hit = cand[[int(rng.integers(cand.size))]]

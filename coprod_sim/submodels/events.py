@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from .. import params as P
-from .. import population
 from ..state import State
+from ..targets import politician_horizon
 from . import dark_side
 
 KINDS = ("unavailability", "budget_cut", "volunteer_call", "scandal", "restructuring", "policy")
@@ -192,7 +192,7 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
         free = ~cit.waiting & (cit.rest == 0)
         signs = free & (rng.random(cit.n) < ev.share * (0.5 + cit.willingness))
         cit.waiting |= signs
-        state.totals["volunteers_signed_up"] += float(signs.sum())
+        state.totals.volunteers_signed_up += float(signs.sum())
     elif ev.kind == "scandal":
         dark_side.misconduct(state, forced=True, rng=rng)
     elif ev.kind == "restructuring":
@@ -205,7 +205,7 @@ def _apply_policy(state: State, values: dict[str, Any]) -> None:
     for name, value in values.items():
         setattr(state.policy, name, value)
     if "political_short_termism" in values:  # every councillor's horizon, not only newcomers
-        state.politicians.horizon[:] = population.politician_horizon(state.policy)
+        state.politicians.horizon[:] = politician_horizon(state.policy)
 
 
 def _start_policy(state: State, key: int, values: dict[str, Any]) -> None:

@@ -27,10 +27,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import population
 from ..network import neighbour_means
 from ..parallel import concurrently
 from ..state import STOPPED, State
+from ..targets import (
+    commissioner_appetite,
+    information_target,
+    politician_appetite,
+    staff_appetite,
+    staff_skill_target,
+    staff_trust_target,
+)
 from ._common import clip01
 from ._membership import citizen_flags, release_citizens
 
@@ -77,15 +84,15 @@ def _loss_scale(state: State) -> float:
 
 
 def _self_efficacy(state: State, neighbour_success: np.ndarray) -> None:
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part, s, f = ep["participants"], ep["success"], ep["failure"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part, s, f = ep.participants, ep.success, ep.failure
     relax = pol.relaxation
     se = c.self_efficacy
     sp = se[part]
     d_part = (
         pol.efficacy_gain * (0.3 + 0.7 * pol.staff_feedback) * s * (1.0 - sp)
         - pol.efficacy_loss * _loss_scale(state) * f * sp
-        - 0.02 * ep["unheard"] * sp
+        - 0.02 * ep.unheard * sp
     )
     rate = relax
     if pol.risk_strategy == "resilience_building":  # faster recovery after failure
@@ -101,13 +108,13 @@ def _self_efficacy(state: State, neighbour_success: np.ndarray) -> None:
 
 
 def _trust(state: State) -> None:
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part, s, f, unheard = ep["participants"], ep["success"], ep["failure"], ep["unheard"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part, s, f, unheard = ep.participants, ep.success, ep.failure, ep.unheard
     relax = pol.relaxation
     t = c.trust
     tp = t[part]
     d_part = (
-        pol.trust_gain * (s + 0.5 * ep["heard"]) * (1.0 - tp)
+        pol.trust_gain * (s + 0.5 * ep.heard) * (1.0 - tp)
         - pol.trust_loss * (f * _loss_scale(state) + unheard) * tp
         - 0.03 * pol.overt_monitoring * tp
     )
@@ -117,13 +124,13 @@ def _trust(state: State) -> None:
 
 
 def _generalised_trust(state: State, neighbour_active: np.ndarray) -> None:
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part = ep["participants"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part = ep.participants
     relax = pol.relaxation
     gt = c.generalised_trust
     gp = gt[part]
-    d_part = 0.5 * pol.trust_gain * ep["collective_success"] * (1.0 - gp) - (
-        0.5 * pol.trust_loss * _loss_scale(state) * ep["collective_failure"] * gp
+    d_part = 0.5 * pol.trust_gain * ep.collective_success * (1.0 - gp) - (
+        0.5 * pol.trust_loss * _loss_scale(state) * ep.collective_failure * gp
     )
     growth = 0.004 * pol.community_development + 0.01 * pol.peer_support * neighbour_active
     gt += growth * (1.0 - gt) + relax * (c.generalised_trust0 - gt)
@@ -133,13 +140,13 @@ def _generalised_trust(state: State, neighbour_active: np.ndarray) -> None:
 
 def _motivation(state: State) -> None:
     """Motivation and feeling exploited (which lowers it)."""
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part, s = ep["participants"], ep["success"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part, s = ep.participants, ep.success
     pressure = max(0.0, 1.0 - state.budget_level)
     rise = (
-        0.05 * ep["substitutive"] * (0.3 + 2.0 * pressure)
-        + 0.03 * np.maximum(ep["n_modes"] - 1.0, 0.0)
-        + 0.03 * ep["collective_failure"]
+        0.05 * ep.substitutive * (0.3 + 2.0 * pressure)
+        + 0.03 * np.maximum(ep.n_modes - 1.0, 0.0)
+        + 0.03 * ep.collective_failure
     ) * (0.5 if pol.charter else 1.0)
     m = c.motivation
     m_drag = 0.05 * c.exploited * m  # feeling exploited lowers motivation
@@ -147,10 +154,10 @@ def _motivation(state: State) -> None:
     c.exploited[part] += rise
     clip01(c.exploited)
 
-    reward = pol.material_rewards * 0.01 * np.where(ep["complex_task"], -1.0, 1.0)
+    reward = pol.material_rewards * 0.01 * np.where(ep.complex_task, -1.0, 1.0)
     # Recognition makes the value of taking part salient (Alford, 000@123766): feedback on
     # a success also motivates.
-    d_part = (0.02 + 0.04 * pol.staff_feedback) * s + reward - 0.01 * ep["unheard"]
+    d_part = (0.02 + 0.04 * pol.staff_feedback) * s + reward - 0.01 * ep.unheard
     m -= m_drag
     m += pol.relaxation * (BASE_MOTIVATION - m)
     m[part] += d_part
@@ -159,11 +166,11 @@ def _motivation(state: State) -> None:
 
 def _fatigue(state: State) -> None:
     """Effort tires; past the threshold a citizen burns out, rests and leaves every place."""
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part = ep["participants"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part = ep.participants
     resting = c.rest > 0
     c.fatigue *= np.where(resting, 0.7, 1.0 - FATIGUE_RECOVERY)
-    load = ep["effort"] * pol.effort_fatigue * (1.0 + c.vulnerable[part])
+    load = ep.effort * pol.effort_fatigue * (1.0 + c.vulnerable[part])
     c.fatigue[part] += load * (1.0 - 0.3 * pol.peer_support)
     clip01(c.fatigue)
     burnt_idx = part[c.fatigue[part] > pol.burnout_threshold]
@@ -176,8 +183,8 @@ def _fatigue(state: State) -> None:
 
 def _expectations(state: State) -> None:
     """Expecting a response to voice, satisfaction with information, and experience."""
-    c, pol, ep = state.citizens, state.policy, state.scratch
-    part, heard, unheard = ep["participants"], ep["heard"], ep["unheard"]
+    c, pol, ep = state.citizens, state.policy, state.episodes
+    part, heard, unheard = ep.participants, ep.heard, ep.unheard
     er = c.expects_response
     voice = heard | unheard
     voiced = part[voice]
@@ -185,11 +192,11 @@ def _expectations(state: State) -> None:
     # Everyone else's expectation drifts toward what the council's record leads them to
     # expect (0.6 before anything is known): "they wait in vain and therefore do not respond
     # the next time they are asked" (003@139090) spreads by word of mouth (000@17862).
-    expected = 0.6 + pol.voice_record_weight * (state.totals["voice_record"] - 0.5)
+    expected = 0.6 + pol.voice_record_weight * (state.running.voice_record - 0.5)
     er += EXPECTATION_DRIFT * (expected - er)
     er[voiced] = er_voice
     clip01(er)
-    target = 0.5 + 0.4 * pol.information_provision - 0.4 * pol.poor_communication
+    target = information_target(pol)
     c.sat_info += 0.1 * (target - c.sat_info)
     c.sat_info[part] += 0.02 * heard
     clip01(c.sat_info)
@@ -209,9 +216,9 @@ def _staff(state: State) -> None:
     ran = np.bincount(lead, weights=running & (ini.view("members") > 0), minlength=st.n)
     wins = np.bincount(lead, weights=running & ini.view("success"), minlength=st.n)
     rate = np.divide(wins, ran, out=np.full(st.n, 0.5), where=ran > 0)
-    trust_base = 0.65 - 0.4 * pol.low_staff_trust
+    trust_base = staff_trust_target(pol)
     st.trust += 0.03 * (rate - 0.5) * (ran > 0) + pol.relaxation * (trust_base - st.trust)
-    st.self_efficacy += 0.05 * (population.staff_skill_target(pol) - st.self_efficacy)
+    st.self_efficacy += 0.05 * (staff_skill_target(pol) - st.self_efficacy)
     st.self_efficacy += 0.01 * (ran > 0) * (1.0 - st.self_efficacy)
     subst = np.bincount(lead, weights=running & ini.view("substitutive"), minlength=st.n)
     subst_share = np.divide(subst, np.maximum(ran, 1.0), out=np.zeros(st.n))
@@ -221,15 +228,15 @@ def _staff(state: State) -> None:
         1.0, pol.staff_resistance + subst_share * (0.3 + 2.0 * pressure) + 1.0 * lost_posts
     )
     st.resistance += 0.1 * (target - st.resistance)
-    st.risk_appetite += 0.05 * (population.staff_appetite(pol) - st.risk_appetite)
+    st.risk_appetite += 0.05 * (staff_appetite(pol) - st.risk_appetite)
     for level in (st.motivation, st.trust, st.self_efficacy, st.resistance, st.risk_appetite):
         clip01(level)
 
 
 def _officials(state: State) -> None:
     pol, co, po = state.policy, state.commissioners, state.politicians
-    co.risk_appetite += 0.02 * (population.commissioner_appetite(pol) - co.risk_appetite)
-    po.risk_appetite += 0.02 * (population.politician_appetite(pol) - po.risk_appetite)
+    co.risk_appetite += 0.02 * (commissioner_appetite(pol) - co.risk_appetite)
+    po.risk_appetite += 0.02 * (politician_appetite(pol) - po.risk_appetite)
     co.reputation += 0.02 * (0.7 - co.reputation)
     po.reputation += 0.02 * (0.7 - po.reputation)
     co.knowledge += 0.01 * (pol.knowledge_retention - co.knowledge)

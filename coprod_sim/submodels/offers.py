@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import BASE_SLACK_HOURS
+from ..initiatives import DIGITAL_REACH
 from ..state import STOPPED, VOICE_MODES, State
 from ._common import logistic
 from ._membership import active_entries
 
+BASE_SLACK_HOURS = 12.0
+"""Hours a month a staff member could give co-production with no time shortage."""
 HOURS_PER_PLACE = 0.25
 """Staff hours a month to support one co-producer (digital: a third of it)."""
 HOURS_PER_OFFER = 1.0
@@ -157,7 +159,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     team_k = st.team[ini.view("lead_staff")]
     open_by_team = np.bincount(team_k, weights=open_k, minlength=n_teams)
     share = np.divide(open_k, open_by_team[team_k], out=np.zeros(ini.n), where=open_k > 0)
-    reach = np.where(ini.view("digital"), 3.0, 1.0)
+    reach = np.where(ini.view("digital"), DIGITAL_REACH, 1.0)
     lam = rate[team_k] * share * reach
     # Services handed over to volunteers recruit by public appeal, not by frontline offers
     # (UK libraries: volunteers doubled while paid staff fell, 000@136443).

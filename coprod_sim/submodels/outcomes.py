@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import DOMAIN_NOISE
+from ..initiatives import DOMAIN_NOISE
 from ..state import CO_ASSESSMENT, CO_COMMISSIONING, CO_DELIVERY, CO_DESIGN, STOPPED, State
 from ._common import group_mean
 from ._membership import active_entries
@@ -79,18 +79,18 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     # Co-assessment: are the recommendations acted on this month?
     assess = running & (ini.view("mode") == CO_ASSESSMENT)
     acted = assess & (rng.random(n) < pol.feedback_loop_closed)
-    state.totals["voice_rounds"] += float(assess.sum())
-    state.totals["voice_acted"] += float(acted.sum())
+    state.totals.voice_rounds += float(assess.sum())
+    state.totals.voice_acted += float(acted.sum())
     if assess.any():
         # Word gets round whether consultation is acted on; a badly done consultation becomes
         # a barrier for the whole community, not only for those consulted (000@17862).
-        record = state.totals["voice_record"]
-        state.totals["voice_record"] = record + VOICE_RECORD_RATE * (
+        record = state.running.voice_record
+        state.running.voice_record = record + VOICE_RECORD_RATE * (
             acted.sum() / assess.sum() - record
         )
 
     # Per-participant episodes (a citizen active in several modes averages them). Arrays
-    # are over the participants only (``ep["participants"]``): most citizens had no episode.
+    # are over the participants only (``episodes.participants``): most citizens had no episode.
     part, slot, n_modes = np.unique(cit, return_inverse=True, return_counts=True)
     size = part.size
     n_modes = n_modes.astype(np.float64)
@@ -101,23 +101,23 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     def per_participant(weights: np.ndarray) -> np.ndarray:
         return np.bincount(slot, weights=weights, minlength=size)
 
-    ep = state.scratch
-    ep["participants"] = part
-    ep["n_modes"] = n_modes
-    ep["success"] = per_participant(s_entry) / n_modes
-    ep["failure"] = per_participant(f_entry) / n_modes
-    ep["collective_success"] = per_participant(s_entry & collective) > 0
-    ep["collective_failure"] = per_participant(f_entry & collective) > 0
-    ep["unheard"] = per_participant(assessing & assess[k] & ~acted[k]) > 0
-    ep["heard"] = per_participant(assessing & acted[k]) > 0
-    ep["substitutive"] = per_participant(ini.substitutive[k]) > 0
-    ep["complex_task"] = per_participant(ini.domain[k] >= 2) > 0
+    ep = state.episodes
+    ep.participants = part
+    ep.n_modes = n_modes
+    ep.success = per_participant(s_entry) / n_modes
+    ep.failure = per_participant(f_entry) / n_modes
+    ep.collective_success = per_participant(s_entry & collective) > 0
+    ep.collective_failure = per_participant(f_entry & collective) > 0
+    ep.unheard = per_participant(assessing & assess[k] & ~acted[k]) > 0
+    ep.heard = per_participant(assessing & acted[k]) > 0
+    ep.substitutive = per_participant(ini.substitutive[k]) > 0
+    ep.complex_task = per_participant(ini.domain[k] >= 2) > 0
     intensity = np.where(ini.digital[k], DIGITAL_INTENSITY, 1.0)
-    ep["effort"] = per_participant(intensity)
+    ep.effort = per_participant(intensity)
     c.success.fill(0.0)
     c.failure.fill(0.0)
-    c.success[part] = ep["success"]
-    c.failure[part] = ep["failure"]
+    c.success[part] = ep.success
+    c.failure[part] = ep.failure
     state.flows["citizen_hours"] = float((CITIZEN_HOURS[mode] * intensity).sum())
 
     # Contributions to the service.
@@ -125,7 +125,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     digital = np.where(ini.view("digital"), DIGITAL_INTENSITY, 1.0)
     delivered = success & (ini.view("mode") == CO_DELIVERY)
     contribution = np.where(delivered, members * q * digital * CONTRIBUTION_PER_MEMBER, 0.0)
-    ep["contribution"] = contribution
+    ep.contribution = contribution
     voice = success & IMPROVES_SERVICE[ini.view("mode")] | acted
     gain = PRODUCTIVITY_GAIN * float((members * q * voice).sum()) / n_cit
     state.productivity = min(
@@ -137,6 +137,6 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     # Only what commissioned initiatives achieve, as far as it is visible, reaches them.
     seen = running * ~ini.view("self_organised") * ini.view("visibility")
     if seen.sum() > 0:
-        tot = state.totals
+        run = state.running
         rate = float((seen * success).sum() / seen.sum())
-        tot["visible_success"] = 0.9 * tot.get("visible_success", 0.5) + 0.1 * rate
+        run.visible_success = 0.9 * run.visible_success + 0.1 * rate

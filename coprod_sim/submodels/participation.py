@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..initiatives import domain_code
 from ..parallel import concurrently
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
@@ -74,7 +75,7 @@ def base_index(state: State) -> np.ndarray:
     z += pol.shortfall_weight * c.shortfall
     z += c.sat_info
     z += pol.peer_weight * peer_response(state)
-    z += 0.8 * state.static["knows_and_cares"]
+    z += 0.8 * state.derived.knows_and_cares
     z -= 3.0 * c.fatigue
     z -= 2.0 * c.exploited
     # centred on the starting levels (motivation 0.5, shortfall 0.25, information 0.5)
@@ -116,7 +117,7 @@ def kind_index(state: State, base: np.ndarray, collective: bool, idx=slice(None)
 def general_willingness(state: State, base: np.ndarray) -> np.ndarray:
     """Willingness to give some time in the best-fitting mode (the survey question)."""
     best = np.maximum(kind_index(state, base, False), kind_index(state, base, True))
-    best += state.static["best_fit"]
+    best += state.derived.best_fit
     return logistic(best)
 
 
@@ -235,7 +236,7 @@ def _community_action(state: State, base: np.ndarray, rng: np.random.Generator) 
         collective=True,
         places=COMMUNITY_PLACES,
         effectiveness=rng.beta(5.0, 3.0, start.size),
-        domain=min(3, ["simple", "complicated", "complex", "chaotic"].index(pol.knowledge_domain)),
+        domain=min(3, domain_code(pol)),
         stage=PILOT,
         lead_staff=lead,
         commissioner=st.commissioner[lead],
@@ -307,7 +308,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
         c.initiative_of[CO_DELIVERY, matched] = k[which]
         ini.members[k] = size
         taken(state, np.full(matched.size, CO_DELIVERY), matched, k[which])
-        state.totals["volunteers_matched"] += float(matched.size)
+        state.totals.volunteers_matched += float(matched.size)
     c.waiting[matched] = False
     state.flows["volunteers_matched"] = float(matched.size)
     # Unmatched volunteers are disappointed and lose interest (000@98118, 000@98274).
@@ -331,7 +332,7 @@ def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     # they are now for the kind of place they hold (individual or collective, where
     # self-efficacy weighs more), the sooner they leave.
     collective = state.initiatives.collective[k]
-    b = base[cit] + state.static["best_fit"][cit]
+    b = base[cit] + state.derived.best_fit[cit]
     held = np.where(collective, kind_index(state, b, True, cit), kind_index(state, b, False, cit))
     p = pol.exit_rate + 0.15 * (1.0 - logistic(held)) + 0.1 * (c.exploited[cit] > 0.6)
     # Co-assessors who waited in vain do not respond the next time (003@139090).

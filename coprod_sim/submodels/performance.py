@@ -32,10 +32,10 @@ CITIZEN_HOUR_VALUE = 0.1
 
 def team_output(state: State, contribution: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Professional and co-produced output of each team, in service units."""
-    st, ini, stat = state.staff, state.initiatives, state.static
-    n_teams = stat["need_by_team"].shape[0]
+    st, ini, derived = state.staff, state.initiatives, state.derived
+    n_teams = derived.need_by_team.shape[0]
     on_duty = (st.available & st.employed).astype(np.float64)
-    capacity = stat["capacity_per_staff"] * state.productivity * (0.7 + 0.3 * state.budget_level)
+    capacity = derived.capacity_per_staff * state.productivity * (0.7 + 0.3 * state.budget_level)
     professional = np.bincount(st.team, weights=on_duty * capacity, minlength=n_teams)
     team_of_initiative = st.team[ini.view("lead_staff")]
     coproduced = np.bincount(team_of_initiative, weights=contribution, minlength=n_teams)
@@ -52,8 +52,8 @@ def dissimilarity(state: State, participant: np.ndarray) -> float:
     is rescaled so that this chance level counts as 0, which keeps it comparable across sizes.
     """
     c = state.citizens
-    cell = state.static["representation_cell"]
-    pop = state.static["representation_share"]
+    cell = state.derived.representation_cell
+    pop = state.derived.representation_share
     part = np.bincount(cell[participant], minlength=24)
     size = int(part.sum())
     if size == 0:
@@ -67,15 +67,15 @@ def dissimilarity(state: State, participant: np.ndarray) -> float:
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:
-    c, ini, stat, fl = state.citizens, state.initiatives, state.static, state.flows
-    contribution = state.scratch["contribution"]
+    c, ini, derived, fl = state.citizens, state.initiatives, state.derived, state.flows
+    contribution = state.episodes.contribution
     professional, coproduced = team_output(state, contribution)
-    need_t = stat["need_by_team"]
+    need_t = derived.need_by_team
     met = np.minimum(professional + coproduced, need_t)
     perf_t = np.divide(met, need_t, out=np.ones_like(need_t), where=need_t > 0)
     state.performance_by_team = perf_t
     state.service_performance = float(met.sum() / need_t.sum())
-    perceived = perf_t.take(stat["team_of_citizen"]) + c.perception_bias  # take: a fast gather
+    perceived = perf_t.take(derived.team_of_citizen) + c.perception_bias  # take: a fast gather
     c.shortfall += 0.3 * (np.clip(1.0 - perceived, 0.0, 1.0) - c.shortfall)
     clip01(c.shortfall)
 
@@ -86,7 +86,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     elif not shock_active(state):
         state.reference_output += 0.1 * (state.output - state.reference_output)
 
-    fl["user_value"] = float(perf_t[stat["team_of_user"]].mean())
+    fl["user_value"] = float(perf_t[derived.team_of_user].mean())
     held = citizen_flags(state)
     coll_share = neighbourhood_mean(state, (held & COLLECTIVE) > 0)
     gt = neighbourhood_mean(state, c.generalised_trust)
@@ -95,7 +95,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     state.scratch["trust_by_nb"] = gt
 
     budget = c.n * state.budget_level
-    hour_cost = stat["hour_cost"]
+    hour_cost = derived.hour_cost
     saved = float(
         (contribution * np.where(ini.view("substitutive"), 1.0, ADDITIVE_SAVING)).sum()
     ) / max(state.productivity, 1e-9)
@@ -105,10 +105,8 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     citizen_hours = fl.get("citizen_hours", 0.0)
     cost = spend + staff_hours * hour_cost + citizen_hours * hour_cost * CITIZEN_HOUR_VALUE
     fl["economic_value"] = (saved - cost) / budget if budget > 0 else 0.0
-    tot = state.totals
-    tot["economic_value_mean"] = (
-        0.9 * tot.get("economic_value_mean", 0.0) + 0.1 * fl["economic_value"]
-    )
+    run = state.running
+    run.economic_value_mean = 0.9 * run.economic_value_mean + 0.1 * fl["economic_value"]
     fl["staff_hours"] = staff_hours
     fl["coproduction_spend"] = spend
     participant = np.flatnonzero(held != 0)  # a bool array: nonzero runs five times faster

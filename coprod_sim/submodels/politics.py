@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import population
 from ..state import State
+from ..targets import politician_appetite, politician_horizon
 from ._common import clip01
 
 
@@ -27,17 +27,17 @@ def satisfaction(state: State) -> float:
 
 
 def cycle(state: State, rng: np.random.Generator) -> None:
-    po, pol, tot = state.politicians, state.policy, state.totals
+    po, pol, run = state.politicians, state.policy, state.running
     sat = satisfaction(state)
-    scandals = tot.get("scandal_pressure", 0.0)
-    tot["scandal_pressure"] = 0.0
+    scandals = run.scandal_pressure
+    run.scandal_pressure = 0.0
     reputation_weight = 1.0 - po.risk_appetite
     horizon_factor = np.minimum(1.0, po.horizon / 36.0)
-    net = tot.get("economic_value_mean", 0.0)
+    net = run.economic_value_mean
     # Costs come now and savings later: short horizons discount the savings and leave
     # "insufficient time to achieve these savings through citizen co-production" (000@27567).
     savings = min(net, 0.0) + horizon_factor * max(net, 0.0) - 0.1 * (1.0 - horizon_factor)
-    visible = tot.get("visible_success", 0.5)
+    visible = run.visible_success
     target = (
         0.3
         + 0.5 * (sat - 0.5)
@@ -47,7 +47,9 @@ def cycle(state: State, rng: np.random.Generator) -> None:
     )
     po.support += 0.3 * (np.clip(target + 0.2, 0.0, 1.0) - po.support)
     po.trust += 0.1 * (visible - 0.6) - 0.2 * min(scandals, 3.0) * reputation_weight
-    po.trust += pol.relaxation * 12 * (0.6 - po.trust)
+    # Relaxation is a monthly rate and this runs once a governance interval: catch up the
+    # months since the last cycle.
+    po.trust += pol.relaxation * pol.governance_interval * (0.6 - po.trust)
     po.motivation += 0.3 * (sat - po.motivation)
     po.self_efficacy += 0.1 * (po.support - po.self_efficacy)
     for level in (po.support, po.trust, po.motivation, po.self_efficacy):
@@ -68,8 +70,8 @@ def election(state: State, rng: np.random.Generator) -> None:
     po.trust[out] = 0.5
     po.motivation[out] = 0.5
     po.self_efficacy[out] = 0.5
-    po.risk_appetite[out] = population.politician_appetite(pol)
-    po.horizon[out] = population.politician_horizon(pol)
+    po.risk_appetite[out] = politician_appetite(pol)
+    po.horizon[out] = politician_horizon(pol)
     po.reputation[out] = 0.7
     po.tenure[out] = 0
     state.flows["councillors_replaced"] = float(k)

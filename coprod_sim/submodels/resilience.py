@@ -30,7 +30,7 @@ COMMUNITY_WEIGHT = 5.0
 
 def links(state: State) -> dict[str, float]:
     c, ini, sc = state.citizens, state.initiatives, state.scratch
-    users = state.static["users"]  # the vulnerable (everyone if none)
+    users = state.derived.users  # the vulnerable (everyone if none)
     active = citizen_flags(state)[users] > 0
     own = active * c.capability[users] * c.self_efficacy[users]
     network = sc["neighbour_capacity"][users] if "neighbour_capacity" in sc else 0.0
@@ -45,7 +45,7 @@ def links(state: State) -> dict[str, float]:
     self_org = ini.view("self_organised") & (ini.view("stage") != STOPPED)
     organised = np.bincount(ini.view("neighbourhood")[self_org], minlength=k) > 0
     capacity = np.minimum(1.0, COMMUNITY_WEIGHT * coll * gt + 0.2 * organised)
-    size = state.static["nb_sizes"]
+    size = state.derived.nb_sizes
     community = float((capacity * size).sum() / size.sum())
 
     ref = state.reference_output

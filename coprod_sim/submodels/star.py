@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..initiatives import SCALE_FACTOR
 from ..state import PILOT, SCALED, STAR_STEPS, State
 from ._common import clip01
 from .commissioning import pilot, stop_initiatives
@@ -80,8 +81,8 @@ def _enter(state: State, step: int, rng: np.random.Generator) -> None:
         )
         idx = np.flatnonzero(good)
         ini.stage[idx] = SCALED
-        ini.places[idx] = np.round(ini.places[idx] * 2.5).astype(np.int32)
-        ini.monthly_cost[idx] *= 2.5
+        ini.places[idx] = np.round(ini.places[idx] * SCALE_FACTOR).astype(np.int32)
+        ini.monthly_cost[idx] *= SCALE_FACTOR
     state.events_log.append(f"month {state.month}: Star step '{STAR_STEPS[step]}' begins")
 
 
