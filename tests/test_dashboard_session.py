@@ -366,3 +366,22 @@ def test_the_close_hook_marks_the_session_closed_and_collects_its_memory(monkeyp
     while not collected and time.monotonic() < deadline:
         time.sleep(0.01)
     assert collected == [True]
+
+
+def test_playing_sessions_share_the_servers_redraws_evenly():
+    pacer = SS.PlayPacer(per_second=10.0)
+    tabs = [object() for _ in range(20)]
+    pacer.start(tabs[0])
+    # One tab alone plays at the speed it asked for, and is told nothing.
+    assert pacer.interval(0.3) == 0.3
+    assert pacer.note(0.3) == ""
+    for tab in tabs[1:]:
+        pacer.start(tab)
+    # Twenty at once: each redraws every 2 s, so the server redraws 10 times a second.
+    assert pacer.interval(0.3) == pytest.approx(2.0)
+    assert pacer.interval(5.0) == 5.0  # a slower speed than the share stays as it is
+    assert "20 sessions are playing" in pacer.note(0.3) and "2.0 s" in pacer.note(0.3)
+    for tab in tabs[1:]:
+        pacer.stop(tab)
+    pacer.stop(tabs[1])  # stopping twice is harmless
+    assert pacer.playing == 1 and pacer.interval(0.3) == 0.3

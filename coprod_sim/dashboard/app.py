@@ -88,6 +88,7 @@ loop_generation = solara.reactive(0)  # the playing loop that may run (no compon
 speed = solara.reactive("normal")
 message = solara.reactive("")  # the last problem with the user's input
 notice = solara.reactive("")  # the last thing that happened (loaded, shock started, ...)
+pace_note = solara.reactive("")  # why playing is slower than the speed asked (many sessions)
 colour_by = solara.reactive("participation")
 selected: solara.Reactive[tuple[str, int] | None] = solara.reactive(None)
 tab = solara.reactive(0)
@@ -446,23 +447,35 @@ def RunBar() -> None:
         # newer loop (Play pressed again before this one noticed the pause) replaces it.
         loop_generation.value += 1
         mine = loop_generation.value
-        while playing.value and loop_generation.value == mine:
-            started = time.perf_counter()
-            current = _session()
-            if current.finished or current.closed.is_set():
-                break
-            budget = SPEEDS.get(speed.value, 0.3)
-            for _ in range(MONTHS_PER_REDRAW.get(speed.value, 1)):
-                current.step()
-                if current.finished or time.perf_counter() - started > budget / 2:
+        # Every playing tab shares the server's one Python thread: the pacer spaces this
+        # tab's redraws out when many play at once (see session.PlayPacer).
+        pacer_token = object()
+        SS.PLAY_PACER.start(pacer_token)
+        try:
+            while playing.value and loop_generation.value == mine:
+                started = time.perf_counter()
+                current = _session()
+                if current.finished or current.closed.is_set():
                     break
-            tick.value += 1
-            pause = budget - (time.perf_counter() - started)
-            if pause > 0:
-                time.sleep(pause)
-            _wait_for_browser(tick.value - 1)
+                budget = SPEEDS.get(speed.value, 0.3)
+                for _ in range(MONTHS_PER_REDRAW.get(speed.value, 1)):
+                    current.step()
+                    if current.finished or time.perf_counter() - started > budget / 2:
+                        break
+                if pace_note.value != (note := SS.PLAY_PACER.note(budget)):
+                    pace_note.value = note
+                tick.value += 1
+                pause = SS.PLAY_PACER.interval(budget) - (time.perf_counter() - started)
+                if pause > 0:
+                    time.sleep(pause)
+                _wait_for_browser(tick.value - 1)
+        except Exception as err:  # a thread's failure would otherwise vanish unlogged
+            message.value = failure_message(err, "playing")
+        finally:
+            SS.PLAY_PACER.stop(pacer_token)
         if loop_generation.value == mine:
             playing.value = False
+            pace_note.value = ""
 
     # Only Play and Pause start and stop the loop: a new model (a changed lever) is picked up
     # by the running loop, which reads the session afresh each month.
@@ -500,6 +513,8 @@ def RunBar() -> None:
             classes=["cs-month"],
         )
         solara.Text(sess.label, style={"color": "#555"}, classes=["cs-run-label"])
+    if playing.value and pace_note.value:
+        solara.Text(pace_note.value, style={"color": "#8a5a00"}, classes=["cs-pace"])
 
 
 @solara.component

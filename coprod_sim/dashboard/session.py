@@ -360,6 +360,60 @@ RUN_SLOTS = RunSlots()
 """The server's comparisons in flight (one per process: every session shares it)."""
 
 
+REDRAWS_PER_SECOND = 10.0
+"""Redraws a second the whole server gives to playing sessions. One month and the redraw of
+every chart cost about 43 ms of the server's single Python thread (the GIL; measured with
+``benchmarks/sessions.py``), so 10 a second leave more than half of it for clicks, uploads
+and comparisons however many tabs play."""
+
+
+class PlayPacer:
+    """Shares the server's redraws fairly among the sessions that are playing.
+
+    Each playing session waits at least its speed's interval between redraws; when more
+    sessions play than ``per_second`` redraws allow, every one of them waits
+    ``playing / per_second`` seconds instead, so twenty tabs playing at once each slow down
+    evenly rather than starving the one user who clicks Step. Thread-safe (one loop a thread).
+    """
+
+    def __init__(self, per_second: float = REDRAWS_PER_SECOND) -> None:
+        self.per_second = per_second
+        self._owners: set = set()
+        self._lock = threading.Lock()
+
+    @property
+    def playing(self) -> int:
+        with self._lock:
+            return len(self._owners)
+
+    def start(self, owner: object) -> None:
+        with self._lock:
+            self._owners.add(owner)
+
+    def stop(self, owner: object) -> None:
+        with self._lock:
+            self._owners.discard(owner)
+
+    def interval(self, wanted: float) -> float:
+        """Seconds between two redraws of one session that asked for ``wanted``."""
+        return max(wanted, self.playing / self.per_second)
+
+    def note(self, wanted: float) -> str:
+        """What the run bar says while the server slows this session down ("" when not)."""
+        n = self.playing
+        paced = self.interval(wanted)
+        if paced <= wanted:
+            return ""
+        return (
+            f"{n} sessions are playing on this server: one redraw every {paced:.1f} s "
+            f"instead of {wanted:.2f} s."
+        )
+
+
+PLAY_PACER = PlayPacer()
+"""The server's playing sessions (one per process: every session shares it)."""
+
+
 def release_memory() -> None:
     """Collect garbage and hand freed memory back to the system.
 
@@ -425,10 +479,13 @@ __all__ = [
     "MAX_CITIZENS",
     "MAX_RUNS_IN_FLIGHT",
     "MAX_UPLOAD_BYTES",
+    "PLAY_PACER",
+    "REDRAWS_PER_SECOND",
     "RUN_SLOTS",
     "SHOCKS_NOW",
     "CompareStopped",
     "DashboardError",
+    "PlayPacer",
     "RunSlots",
     "Session",
     "check_count",
