@@ -875,6 +875,7 @@ def dashboard(
 
     with _clean_errors():
         _check_port(host, port)
+    server.restart_with_system_allocator()  # returns at once in the restarted process
     warning = server.no_auth_warning(host, port)
     if warning:
         console.print(warning, style="bold yellow", markup=False, highlight=False)

@@ -237,3 +237,56 @@ def test_dashboard_command_warns_beyond_this_machine_and_passes_the_lists(monkey
     served.clear()
     result = CliRunner().invoke(cli.app, ["dashboard", "--port", "8765"])
     assert "no authentication" not in result.output and served
+
+
+@pytest.mark.parametrize(
+    ("argv", "chosen", "restarts"),
+    [
+        (["/venv/bin/coprod", "dashboard", "--port", "8765"], None, True),
+        (["/src/coprod_sim/__main__.py", "dashboard"], None, True),
+        (["/venv/bin/coprod", "dashboard"], "debug", False),  # the user's choice stands
+        (["/venv/bin/pytest", "tests"], None, False),  # a CLI runner inside another program
+        (["/venv/bin/coprod", "run", "x.toml"], None, False),
+    ],
+)
+def test_the_dashboard_restarts_once_under_the_c_allocator(monkeypatch, argv, chosen, restarts):
+    execs: list[tuple] = []
+    monkeypatch.setattr(G.os, "execve", lambda *args: execs.append(args))
+    if chosen is None:
+        monkeypatch.delenv("PYTHONMALLOC", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONMALLOC", chosen)
+    G.restart_with_system_allocator(argv)
+    assert bool(execs) == restarts
+    if restarts:
+        ((program, args, env),) = execs
+        assert env["PYTHONMALLOC"] == G.SYSTEM_ALLOCATOR == "malloc"
+        assert args[0] == program
+
+
+def test_the_real_dashboard_process_runs_under_the_c_allocator():
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.processes import running_group
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: value for k, value in os.environ.items() if k != "PYTHONMALLOC"}
+    command = [sys.executable, "-m", "coprod_sim", "dashboard", "--port", str(port)]
+    with running_group(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as p:
+        deadline = time.monotonic() + 60
+        while True:  # listening means the restart is over (it happens before the server)
+            assert p.poll() is None, p.stdout.read().decode()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the dashboard did not listen within 60 s"
+                time.sleep(0.2)
+        with open(f"/proc/{p.pid}/environ", "rb") as f:  # the same pid, the new environment
+            assert b"PYTHONMALLOC=malloc" in f.read().split(b"\0")
