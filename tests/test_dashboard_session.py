@@ -368,8 +368,8 @@ def test_the_close_hook_marks_the_session_closed_and_collects_its_memory(monkeyp
     assert collected == [True]
 
 
-def test_playing_sessions_share_the_servers_redraws_evenly():
-    pacer = SS.PlayPacer(per_second=10.0)
+def test_playing_sessions_share_the_servers_time_evenly():
+    pacer = SS.PlayPacer(share=0.5, first_cost=0.05)
     tabs = [object() for _ in range(20)]
     pacer.start(tabs[0])
     # One tab alone plays at the speed it asked for, and is told nothing.
@@ -377,11 +377,19 @@ def test_playing_sessions_share_the_servers_redraws_evenly():
     assert pacer.note(0.3) == ""
     for tab in tabs[1:]:
         pacer.start(tab)
-    # Twenty at once: each redraws every 2 s, so the server redraws 10 times a second.
+    # Twenty at once, 50 ms a redraw: each redraws every 2 s, so together they take half the
+    # server's time.
     assert pacer.interval(0.3) == pytest.approx(2.0)
     assert pacer.interval(5.0) == 5.0  # a slower speed than the share stays as it is
     assert "20 sessions are playing" in pacer.note(0.3) and "2.0 s" in pacer.note(0.3)
+    # Redraws that turn out dearer (a slower machine, a larger model) space the tabs further.
+    for _ in range(50):
+        pacer.record(0.2)
+    assert pacer.redraw_cost == pytest.approx(0.2, rel=1e-3)
+    assert pacer.interval(0.3) == pytest.approx(8.0, rel=1e-3)
+    pacer.record(-1.0)  # a clock step backwards counts as free, never as negative time
+    assert pacer.redraw_cost > 0
     for tab in tabs[1:]:
         pacer.stop(tab)
     pacer.stop(tabs[1])  # stopping twice is harmless
-    assert pacer.playing == 1 and pacer.interval(0.3) == 0.3
+    assert pacer.playing == 1 and pacer.interval(1.0) == 1.0

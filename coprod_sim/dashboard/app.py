@@ -464,8 +464,10 @@ def RunBar() -> None:
                         break
                 if pace_note.value != (note := SS.PLAY_PACER.note(budget)):
                     pace_note.value = note
-                tick.value += 1
-                pause = SS.PLAY_PACER.interval(budget) - (time.perf_counter() - started)
+                tick.value += 1  # the charts redraw in this thread, before it returns
+                spent = time.perf_counter() - started
+                SS.PLAY_PACER.record(spent)
+                pause = SS.PLAY_PACER.interval(budget) - spent
                 if pause > 0:
                     time.sleep(pause)
                 _wait_for_browser(tick.value - 1)

@@ -360,24 +360,36 @@ RUN_SLOTS = RunSlots()
 """The server's comparisons in flight (one per process: every session shares it)."""
 
 
-REDRAWS_PER_SECOND = 10.0
-"""Redraws a second the whole server gives to playing sessions. One month and the redraw of
-every chart cost about 43 ms of the server's single Python thread (the GIL; measured with
-``benchmarks/sessions.py``), so 10 a second leave more than half of it for clicks, uploads
-and comparisons however many tabs play."""
+PLAYING_SHARE = 0.5
+"""The share of the server's time that all playing sessions together may take. The server
+runs every session's Python in one thread at a time (the GIL), so whatever playing leaves
+over is what a click, an upload or a comparison in another tab gets, however many tabs play."""
+
+FIRST_REDRAW_COST_S = 0.043
+"""Seconds of server time one month and the redraw of every chart cost, before any was
+measured (a median from ``benchmarks/sessions.py`` with one session); the pacer replaces it
+with what it measures."""
 
 
 class PlayPacer:
-    """Shares the server's redraws fairly among the sessions that are playing.
+    """Shares the server's time fairly among the sessions that are playing.
 
-    Each playing session waits at least its speed's interval between redraws; when more
-    sessions play than ``per_second`` redraws allow, every one of them waits
-    ``playing / per_second`` seconds instead, so twenty tabs playing at once each slow down
-    evenly rather than starving the one user who clicks Step. Thread-safe (one loop a thread).
+    Each playing session waits at least its speed's interval between redraws. The pacer
+    keeps a running mean of what one redraw costs (the loops report it) and, when the
+    sessions playing would together take more than ``share`` of the server's time, every one
+    of them waits ``playing * cost / share`` seconds instead: twenty tabs playing at once each
+    slow down evenly rather than starving the one user who clicks Step, and a slower machine
+    or a larger model slows them down sooner. Thread-safe (one loop a thread).
     """
 
-    def __init__(self, per_second: float = REDRAWS_PER_SECOND) -> None:
-        self.per_second = per_second
+    SMOOTHING = 0.2
+    """Weight of the newest redraw in the running mean of the cost."""
+
+    def __init__(
+        self, share: float = PLAYING_SHARE, first_cost: float = FIRST_REDRAW_COST_S
+    ) -> None:
+        self.share = share
+        self._cost = first_cost
         self._owners: set = set()
         self._lock = threading.Lock()
 
@@ -385,6 +397,12 @@ class PlayPacer:
     def playing(self) -> int:
         with self._lock:
             return len(self._owners)
+
+    @property
+    def redraw_cost(self) -> float:
+        """The running mean of one redraw's cost, in seconds."""
+        with self._lock:
+            return self._cost
 
     def start(self, owner: object) -> None:
         with self._lock:
@@ -394,9 +412,16 @@ class PlayPacer:
         with self._lock:
             self._owners.discard(owner)
 
+    def record(self, seconds: float) -> None:
+        """One redraw (months stepped and charts drawn) took ``seconds`` of wall time."""
+        with self._lock:
+            self._cost += self.SMOOTHING * (max(seconds, 0.0) - self._cost)
+
     def interval(self, wanted: float) -> float:
         """Seconds between two redraws of one session that asked for ``wanted``."""
-        return max(wanted, self.playing / self.per_second)
+        with self._lock:
+            fair = len(self._owners) * self._cost / self.share
+        return max(wanted, fair)
 
     def note(self, wanted: float) -> str:
         """What the run bar says while the server slows this session down ("" when not)."""
@@ -476,11 +501,12 @@ def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
 
 
 __all__ = [
+    "FIRST_REDRAW_COST_S",
     "MAX_CITIZENS",
     "MAX_RUNS_IN_FLIGHT",
     "MAX_UPLOAD_BYTES",
+    "PLAYING_SHARE",
     "PLAY_PACER",
-    "REDRAWS_PER_SECOND",
     "RUN_SLOTS",
     "SHOCKS_NOW",
     "CompareStopped",
