@@ -454,6 +454,7 @@ def RunBar() -> None:
         try:
             while playing.value and loop_generation.value == mine:
                 started = time.perf_counter()
+                cpu_started = time.thread_time()
                 current = _session()
                 if current.finished or current.closed.is_set():
                     break
@@ -466,7 +467,9 @@ def RunBar() -> None:
                     pace_note.value = note
                 tick.value += 1  # the charts redraw in this thread, before it returns
                 spent = time.perf_counter() - started
-                SS.PLAY_PACER.record(spent)
+                # The pacer wants the server's work, not the wait: wall time would count the
+                # other tabs' redraws (they hold the GIL) and slow every tab ever further.
+                SS.PLAY_PACER.record(time.thread_time() - cpu_started)
                 pause = SS.PLAY_PACER.interval(budget) - spent
                 if pause > 0:
                     time.sleep(pause)

@@ -413,7 +413,7 @@ class PlayPacer:
             self._owners.discard(owner)
 
     def record(self, seconds: float) -> None:
-        """One redraw (months stepped and charts drawn) took ``seconds`` of wall time."""
+        """One redraw (months stepped and charts drawn) took ``seconds`` of the server's CPU."""
         with self._lock:
             self._cost += self.SMOOTHING * (max(seconds, 0.0) - self._cost)
 
