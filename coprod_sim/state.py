@@ -318,6 +318,51 @@ class Episodes:
     contribution: np.ndarray = field(default_factory=_no_one)  # per initiative: service output
 
 
+@dataclass(slots=True)
+class Flows:
+    """This month's flows, reset at the start of each step (``model.step``).
+
+    Field names mirror the metric names where a metric reports them (``metrics.collect``);
+    each field is written by the one submodel named beside it. A field left at zero this
+    month means the submodel did not run or had nothing to count."""
+
+    # events
+    shock_active: float = 0.0  # 1.0 while a disruptive shock runs (read by performance)
+    # politics
+    councillors_replaced: float = 0.0
+    # commissioning
+    stopped_this_cycle: float = 0.0
+    # offers
+    offers: float = 0.0
+    # participation
+    joined_offer: float = 0.0
+    joined_peer: float = 0.0
+    community_starts: float = 0.0
+    volunteers_matched: float = 0.0
+    exits: float = 0.0
+    # outcomes
+    citizen_hours: float = 0.0  # read by performance (the cost of citizens' time)
+    successes: float = 0.0
+    failures: float = 0.0
+    # learning
+    burnouts: float = 0.0
+    # performance
+    user_value: float = 0.0
+    social_value: float = 0.0
+    economic_value: float = 0.0
+    governance_value: float = 0.0
+    staff_hours: float = 0.0
+    coproduction_spend: float = 0.0
+    # dark_side
+    dark_side_events: float = 0.0
+    # resilience
+    resilience_user: float = 0.0
+    resilience_community: float = 0.0
+    resilience_provider: float = 0.0
+    resilience_commissioner: float = 0.0
+    resilience_chain: float = 0.0
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -343,8 +388,7 @@ class State:
     star_step: int = 0  # index into STAR_STEPS
     events_log: list[str] = field(default_factory=list)
     event_memory: dict = field(default_factory=dict)  # what each running event changed
-    # per-step flows, reset each step (read by metrics)
-    flows: dict[str, float] = field(default_factory=dict)
+    flows: Flows = field(default_factory=Flows)  # this month's flows (read by metrics)
     episodes: Episodes = field(default_factory=Episodes)
     scratch: dict = field(default_factory=dict)  # caches of membership, learning, performance
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))

@@ -166,7 +166,7 @@ def from_params(p) -> list[Event]:
 
 def shock_active(state: State) -> bool:
     """True while any disruptive shock is running (provider resilience reference freezes)."""
-    return bool(state.flows.get("shock_active", 0.0))
+    return bool(state.flows.shock_active)
 
 
 def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
@@ -273,4 +273,4 @@ def step(state: State, events: list[Event], rng: np.random.Generator) -> None:
             and (ev.duration == 0 or month < ev.start + ev.duration)
         ):
             active = True
-    state.flows["shock_active"] = float(active)
+    state.flows.shock_active = float(active)
