@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -363,6 +364,21 @@ class Flows:
     resilience_chain: float = 0.0
 
 
+@dataclass(slots=True)
+class EventMemory:
+    """What each running event changed, kept by ``events`` (its only reader and writer) to
+    undo the change when the event ends. Events are keyed by their index in the run's list."""
+
+    # unavailability: the staff sent away
+    staff_away: dict[int, np.ndarray] = field(default_factory=dict)
+    # budget cut: the posts cut, the cut's share and the budget level before it
+    posts_cut: dict[int, tuple[np.ndarray, float, float]] = field(default_factory=dict)
+    # policy change: per parameter, the running changes holding it (event key, value), latest
+    # last, and the value the first of them replaced
+    policy_holders: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
+    policy_base: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -387,7 +403,7 @@ class State:
     productivity: float = 1.0  # professional productivity: co-design and co-assessment raise it
     star_step: int = 0  # index into STAR_STEPS
     events_log: list[str] = field(default_factory=list)
-    event_memory: dict = field(default_factory=dict)  # what each running event changed
+    event_memory: EventMemory = field(default_factory=EventMemory)
     flows: Flows = field(default_factory=Flows)  # this month's flows (read by metrics)
     episodes: Episodes = field(default_factory=Episodes)
     scratch: dict = field(default_factory=dict)  # caches of membership, learning, performance
