@@ -230,9 +230,9 @@ def collect(state: State) -> dict[str, float]:
     row["motivation_politicians"] = _mean(state.politicians.motivation)
     row["service_performance"] = state.service_performance
     for name in ("user_value", "social_value", "economic_value", "governance_value"):
-        row[name] = float(fl.get(name, 0.0))
-    row["staff_hours"] = fl.get("staff_hours", 0.0) * per_1000
-    row["citizen_hours"] = fl.get("citizen_hours", 0.0) * per_1000
+        row[name] = float(getattr(fl, name))
+    row["staff_hours"] = fl.staff_hours * per_1000
+    row["citizen_hours"] = fl.citizen_hours * per_1000
     row["coproduction_budget_share"] = _mean(state.commissioners.budget_share)
     high, low = state.derived.high_education, state.derived.low_education
     row["participation_gap_education"] = _share_of(any_, high) - _share_of(any_, low)
@@ -242,7 +242,7 @@ def collect(state: State) -> dict[str, float]:
     row["usual_suspects_share"] = float(places[places >= 2].sum() / total) if total else 0.0
     row["burnout_share"] = _share(c.rest > 0)
     row["exploited_share"] = _share(c.exploited > 0.5)
-    row["dark_side_events"] = float(fl.get("dark_side_events", 0.0))
+    row["dark_side_events"] = float(fl.dark_side_events)
     for name in (
         "resilience_user",
         "resilience_community",
@@ -250,13 +250,13 @@ def collect(state: State) -> dict[str, float]:
         "resilience_commissioner",
         "resilience_chain",
     ):
-        row[name] = float(fl.get(name, 0.0))
+        row[name] = float(getattr(fl, name))
     tot = state.totals
     row["month"] = float(state.month)
     row["self_organisation"] = _share((flags & SELF_ORGANISED) > 0)
     row["initiatives_live"] = float((ini.live & ~ini.view("self_organised")).sum())
     row["initiatives_stopped"] = tot.initiatives_stopped
-    row["offers"] = fl.get("offers", 0.0) * per_1000
+    row["offers"] = fl.offers * per_1000
     row["volunteers_signed_up"] = tot.volunteers_signed_up * per_1000
     row["volunteers_matched"] = tot.volunteers_matched * per_1000
     row["volunteers_waiting"] = float(c.waiting.sum()) * per_1000

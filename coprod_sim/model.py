@@ -20,7 +20,7 @@ from . import network as network_mod
 from . import params as P
 from .agents import AGENT_CLASSES, Citizen, Commissioner, Politician, Staff
 from .scenario import Scenario
-from .state import State
+from .state import Flows, State
 from .submodels import (
     commissioning,
     dark_side,
@@ -148,7 +148,7 @@ class CoproductionModel(mesa.Model):
         learning, performance, dark side, then collect the metrics."""
         s = self.state
         s.month = self.steps
-        s.flows = {}
+        s.flows = Flows()
         events.step(s, self.events, self.rng)
         for submodel in SCHEDULE:
             submodel.step(s, self.params, self.rng)

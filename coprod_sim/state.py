@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -318,6 +319,66 @@ class Episodes:
     contribution: np.ndarray = field(default_factory=_no_one)  # per initiative: service output
 
 
+@dataclass(slots=True)
+class Flows:
+    """This month's flows, reset at the start of each step (``model.step``).
+
+    Field names mirror the metric names where a metric reports them (``metrics.collect``);
+    each field is written by the one submodel named beside it. A field left at zero this
+    month means the submodel did not run or had nothing to count."""
+
+    # events
+    shock_active: float = 0.0  # 1.0 while a disruptive shock runs (read by performance)
+    # politics
+    councillors_replaced: float = 0.0
+    # commissioning
+    stopped_this_cycle: float = 0.0
+    # offers
+    offers: float = 0.0
+    # participation
+    joined_offer: float = 0.0
+    joined_peer: float = 0.0
+    community_starts: float = 0.0
+    volunteers_matched: float = 0.0
+    exits: float = 0.0
+    # outcomes
+    citizen_hours: float = 0.0  # read by performance (the cost of citizens' time)
+    successes: float = 0.0
+    failures: float = 0.0
+    # learning
+    burnouts: float = 0.0
+    # performance
+    user_value: float = 0.0
+    social_value: float = 0.0
+    economic_value: float = 0.0
+    governance_value: float = 0.0
+    staff_hours: float = 0.0
+    coproduction_spend: float = 0.0
+    # dark_side
+    dark_side_events: float = 0.0
+    # resilience
+    resilience_user: float = 0.0
+    resilience_community: float = 0.0
+    resilience_provider: float = 0.0
+    resilience_commissioner: float = 0.0
+    resilience_chain: float = 0.0
+
+
+@dataclass(slots=True)
+class EventMemory:
+    """What each running event changed, kept by ``events`` (its only reader and writer) to
+    undo the change when the event ends. Events are keyed by their index in the run's list."""
+
+    # unavailability: the staff sent away
+    staff_away: dict[int, np.ndarray] = field(default_factory=dict)
+    # budget cut: the posts cut, the cut's share and the budget level before it
+    posts_cut: dict[int, tuple[np.ndarray, float, float]] = field(default_factory=dict)
+    # policy change: per parameter, the running changes holding it (event key, value), latest
+    # last, and the value the first of them replaced
+    policy_holders: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
+    policy_base: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -342,9 +403,8 @@ class State:
     productivity: float = 1.0  # professional productivity: co-design and co-assessment raise it
     star_step: int = 0  # index into STAR_STEPS
     events_log: list[str] = field(default_factory=list)
-    event_memory: dict = field(default_factory=dict)  # what each running event changed
-    # per-step flows, reset each step (read by metrics)
-    flows: dict[str, float] = field(default_factory=dict)
+    event_memory: EventMemory = field(default_factory=EventMemory)
+    flows: Flows = field(default_factory=Flows)  # this month's flows (read by metrics)
     episodes: Episodes = field(default_factory=Episodes)
     scratch: dict = field(default_factory=dict)  # caches of membership, learning, performance
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))

@@ -28,6 +28,7 @@ import pytest
 from coprod_sim import metrics, params, scenario
 from coprod_sim.dashboard import workshop as ws
 from coprod_sim.model import SCHEDULE, CoproductionModel
+from coprod_sim.state import Flows
 from coprod_sim.submodels import events, learning, outcomes, participation, performance
 from coprod_sim.submodels._membership import release_citizens
 
@@ -86,7 +87,7 @@ def _built(seed: int, months: int = 24, before=None, **overrides):
     if before is not None:
         rng = np.random.default_rng(100 + seed)
         state.month = months + 1
-        state.flows = {}
+        state.flows = Flows()
         events.step(state, model.events, rng)
         for submodel in SCHEDULE:
             if submodel is before:

@@ -190,7 +190,7 @@ def review(state: State, rng: np.random.Generator) -> None:
     success_rate = np.divide(ok, n_app, out=np.full(co.n, 0.7), where=n_app > 0)
     stop = appraised & (score < STOP_THRESHOLD)
     stop_initiatives(state, stop)
-    state.flows["stopped_this_cycle"] = float(stop.sum())
+    state.flows.stopped_this_cycle = float(stop.sum())
     _update_budget_share(state, success_rate)
 
     _substitute(state, rng)

@@ -71,7 +71,7 @@ def _consequences(state: State, hit: np.ndarray) -> None:
     for level in (co.reputation, co.risk_appetite, po.reputation, po.risk_appetite):
         clip01(level)
     state.totals.dark_side_events += float(hit.size)
-    state.flows["dark_side_events"] = state.flows.get("dark_side_events", 0.0) + hit.size
+    state.flows.dark_side_events += hit.size
 
 
 def misconduct(state: State, rng: np.random.Generator, forced: bool = False) -> None:
@@ -84,7 +84,7 @@ def misconduct(state: State, rng: np.random.Generator, forced: bool = False) -> 
         if cand.size == 0:
             state.totals.dark_side_events += 1.0
             state.running.scandal_pressure += 1.0
-            state.flows["dark_side_events"] = state.flows.get("dark_side_events", 0.0) + 1
+            state.flows.dark_side_events += 1
             return
         hit = cand[[int(rng.integers(cand.size))]]
     else:

@@ -166,7 +166,7 @@ def from_params(p) -> list[Event]:
 
 def shock_active(state: State) -> bool:
     """True while any disruptive shock is running (provider resilience reference freezes)."""
-    return bool(state.flows.get("shock_active", 0.0))
+    return bool(state.flows.shock_active)
 
 
 def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
@@ -176,7 +176,7 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
         pool = np.flatnonzero(st.available & st.employed)
         away = rng.choice(pool, round(ev.share * pool.size), replace=False)
         st.available[away] = False
-        memory[key] = away
+        memory.staff_away[key] = away
     elif ev.kind == "budget_cut":
         before = state.budget_level
         state.budget_level *= 1.0 - ev.share
@@ -185,7 +185,7 @@ def _start(ev: Event, key: int, state: State, rng: np.random.Generator) -> None:
         pool = np.flatnonzero(st.employed)
         cut = rng.choice(pool, round(ev.share * pool.size), replace=False)
         st.employed[cut] = False
-        memory[key] = (cut, ev.share, before)
+        memory.posts_cut[key] = (cut, ev.share, before)
     elif ev.kind == "volunteer_call":
         # Over-answered: everyone reached who is willing signs up (750,000 against 250,000
         # expected, 002@60710).
@@ -211,8 +211,8 @@ def _apply_policy(state: State, values: dict[str, Any]) -> None:
 def _start_policy(state: State, key: int, values: dict[str, Any]) -> None:
     """Apply a policy change, remembering the value it replaced (the base) and which
     running policy events hold each parameter, so that overlapping changes unwind cleanly."""
-    holders = state.event_memory.setdefault("policy_holders", {})
-    base = state.event_memory.setdefault("policy_base", {})
+    holders = state.event_memory.policy_holders
+    base = state.event_memory.policy_base
     for name in values:
         if not holders.get(name):
             base[name] = getattr(state.policy, name)
@@ -223,8 +223,8 @@ def _start_policy(state: State, key: int, values: dict[str, Any]) -> None:
 def _end_policy(state: State, key: int, values: dict[str, Any]) -> None:
     """Undo a policy change: the latest still-running change of a parameter takes over, or
     else the base value returns, unless something else (the Star) changed it meanwhile."""
-    holders = state.event_memory["policy_holders"]
-    base = state.event_memory["policy_base"]
+    holders = state.event_memory.policy_holders
+    base = state.event_memory.policy_base
     restore = {}
     for name, value in values.items():
         holders[name] = [h for h in holders[name] if h[0] != key]
@@ -243,12 +243,10 @@ def _end(ev: Event, key: int, state: State) -> None:
     if ev.kind == "policy":
         _end_policy(state, key, ev.set)
         return
-    if key not in memory:
-        return
-    if ev.kind == "unavailability":
-        st.available[memory.pop(key)] = True
-    elif ev.kind == "budget_cut":
-        cut, share, before = memory.pop(key)
+    if ev.kind == "unavailability" and key in memory.staff_away:
+        st.available[memory.staff_away.pop(key)] = True
+    elif ev.kind == "budget_cut" and key in memory.posts_cut:
+        cut, share, before = memory.posts_cut.pop(key)
         # Undo this cut's factor, so that overlapping cuts compose in any order.
         state.budget_level = before if share >= 1.0 else state.budget_level / (1.0 - share)
         st.employed[cut] = True
@@ -273,4 +271,4 @@ def step(state: State, events: list[Event], rng: np.random.Generator) -> None:
             and (ev.duration == 0 or month < ev.start + ev.duration)
         ):
             active = True
-    state.flows["shock_active"] = float(active)
+    state.flows.shock_active = float(active)

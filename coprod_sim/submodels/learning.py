@@ -178,7 +178,7 @@ def _fatigue(state: State) -> None:
     c.rest[burnt_idx] = pol.burnout_rest
     if burnt_idx.size:
         release_citizens(state, burnt_idx)
-    state.flows["burnouts"] = float(burnt_idx.size)
+    state.flows.burnouts = float(burnt_idx.size)
 
 
 def _expectations(state: State) -> None:

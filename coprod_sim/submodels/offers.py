@@ -168,4 +168,4 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     initiative = np.repeat(np.arange(ini.n), n_offers)
     citizen = _targets(state, initiative, rng)
     state.offers = (citizen, initiative)
-    state.flows["offers"] = float(initiative.shape[0])
+    state.flows.offers = float(initiative.shape[0])

@@ -118,7 +118,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     c.failure.fill(0.0)
     c.success[part] = ep.success
     c.failure[part] = ep.failure
-    state.flows["citizen_hours"] = float((CITIZEN_HOURS[mode] * intensity).sum())
+    state.flows.citizen_hours = float((CITIZEN_HOURS[mode] * intensity).sum())
 
     # Contributions to the service.
     members = ini.view("members").astype(np.float64)
@@ -131,8 +131,8 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     state.productivity = min(
         PRODUCTIVITY_CAP, 1.0 + (state.productivity - 1.0) * (1.0 - PRODUCTIVITY_DECAY) + gain
     )
-    state.flows["successes"] = float(success.sum())
-    state.flows["failures"] = float(failure.sum())
+    state.flows.successes = float(success.sum())
+    state.flows.failures = float(failure.sum())
     # The running success rate that councillors read at the next governance cycle.
     # Only what commissioned initiatives achieve, as far as it is visible, reaches them.
     seen = running * ~ini.view("self_organised") * ini.view("visibility")

@@ -179,11 +179,11 @@ def _accept_offers(state: State, base: np.ndarray, rng: np.random.Generator) -> 
     cit, k = state.offers
     c = state.citizens
     if cit.size == 0:
-        state.flows["joined_offer"] = 0.0
+        state.flows.joined_offer = 0.0
         return
     p = offer_willingness(state, base, cit, k) * ability(state, cit, k)
     yes = (rng.random(cit.size) < p) & (c.rest[cit] == 0)
-    state.flows["joined_offer"] = float(_join(state, cit[yes], k[yes], rng))
+    state.flows.joined_offer = float(_join(state, cit[yes], k[yes], rng))
 
 
 def _peer_joins(state: State, rng: np.random.Generator) -> None:
@@ -193,7 +193,7 @@ def _peer_joins(state: State, rng: np.random.Generator) -> None:
     p = PEER_JOIN_RATE * peer_response(state) * c.willingness
     cand = np.flatnonzero(inactive & (rng.random(c.n) < p))
     if cand.size == 0:
-        state.flows["joined_peer"] = 0.0
+        state.flows.joined_peer = 0.0
         return
     pick = net.indptr[cand] + (rng.random(cand.size) * net.degree[cand]).astype(np.int64)
     friend = net.indices[pick]
@@ -205,7 +205,7 @@ def _peer_joins(state: State, rng: np.random.Generator) -> None:
     joinable = (ini.stage[k] != STOPPED) & ~ini.crisis[k] & (ini.age[k] >= 0)
     cand, k = cand[joinable], k[joinable]
     able = rng.random(cand.size) < ability(state, cand, k)  # e.g. digital access
-    state.flows["joined_peer"] = float(_join(state, cand[able], k[able], rng))
+    state.flows.joined_peer = float(_join(state, cand[able], k[able], rng))
 
 
 def _community_action(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
@@ -224,7 +224,7 @@ def _community_action(state: State, base: np.ndarray, rng: np.random.Generator) 
     cohesion = neighbourhood_mean(state, c.generalised_trust)
     pressure = shortfall * cohesion * (1.0 + 3.0 * pol.community_development)
     start = np.flatnonzero(~busy & (rng.random(k_nb) < COMMUNITY_ACTION_RATE * pressure))
-    state.flows["community_starts"] = float(start.size)
+    state.flows.community_starts = float(start.size)
     if start.size == 0:
         return
     nb_start = np.searchsorted(c.neighbourhood, start)
@@ -267,7 +267,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
     c, pol, st, ini = state.citizens, state.policy, state.staff, state.initiatives
     waiting = np.flatnonzero(c.waiting)
     if waiting.size == 0:
-        state.flows["volunteers_matched"] = 0.0
+        state.flows.volunteers_matched = 0.0
         return
     # Volunteers who found a co-delivery place meanwhile are no longer waiting.
     busy = waiting[c.initiative_of[CO_DELIVERY, waiting] != NO_INITIATIVE]
@@ -310,7 +310,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
         taken(state, np.full(matched.size, CO_DELIVERY), matched, k[which])
         state.totals.volunteers_matched += float(matched.size)
     c.waiting[matched] = False
-    state.flows["volunteers_matched"] = float(matched.size)
+    state.flows.volunteers_matched = float(matched.size)
     # Unmatched volunteers are disappointed and lose interest (000@98118, 000@98274).
     still = np.flatnonzero(c.waiting)
     c.motivation[still] -= 0.02
@@ -326,7 +326,7 @@ def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     c, pol = state.citizens, state.policy
     mode, cit, k = active_entries(state)
     if cit.size == 0:
-        state.flows["exits"] = 0.0
+        state.flows.exits = 0.0
         return
     # Citizens with a strong sense of self-efficacy persist (000@17487): the less willing
     # they are now for the kind of place they hold (individual or collective, where
@@ -342,7 +342,7 @@ def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     ini = state.initiatives
     ini.members[: ini.n] -= np.bincount(k[leave], minlength=ini.n)[: ini.n].astype(np.int32)
     vacated(state, ~leave)
-    state.flows["exits"] = float(leave.sum())
+    state.flows.exits = float(leave.sum())
 
 
 def seed_existing(state: State, rng: np.random.Generator, fill: float = 0.6) -> None:

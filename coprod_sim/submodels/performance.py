@@ -86,11 +86,11 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     elif not shock_active(state):
         state.reference_output += 0.1 * (state.output - state.reference_output)
 
-    fl["user_value"] = float(perf_t[derived.team_of_user].mean())
+    fl.user_value = float(perf_t[derived.team_of_user].mean())
     held = citizen_flags(state)
     coll_share = neighbourhood_mean(state, (held & COLLECTIVE) > 0)
     gt = neighbourhood_mean(state, c.generalised_trust)
-    fl["social_value"] = float((gt * (0.5 + 0.5 * np.minimum(1.0, 5.0 * coll_share))).mean())
+    fl.social_value = float((gt * (0.5 + 0.5 * np.minimum(1.0, 5.0 * coll_share))).mean())
     state.scratch["collective_share_by_nb"] = coll_share
     state.scratch["trust_by_nb"] = gt
 
@@ -102,12 +102,12 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     supported = (ini.view("stage") != STOPPED) & ~ini.view("self_organised")
     spend = float(ini.view("monthly_cost")[supported].sum())
     staff_hours = float(support_hours(state).sum())
-    citizen_hours = fl.get("citizen_hours", 0.0)
+    citizen_hours = fl.citizen_hours
     cost = spend + staff_hours * hour_cost + citizen_hours * hour_cost * CITIZEN_HOUR_VALUE
-    fl["economic_value"] = (saved - cost) / budget if budget > 0 else 0.0
+    fl.economic_value = (saved - cost) / budget if budget > 0 else 0.0
     run = state.running
-    run.economic_value_mean = 0.9 * run.economic_value_mean + 0.1 * fl["economic_value"]
-    fl["staff_hours"] = staff_hours
-    fl["coproduction_spend"] = spend
+    run.economic_value_mean = 0.9 * run.economic_value_mean + 0.1 * fl.economic_value
+    fl.staff_hours = staff_hours
+    fl.coproduction_spend = spend
     participant = np.flatnonzero(held != 0)  # a bool array: nonzero runs five times faster
-    fl["governance_value"] = 1.0 - dissimilarity(state, participant)
+    fl.governance_value = 1.0 - dissimilarity(state, participant)

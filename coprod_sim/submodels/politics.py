@@ -74,7 +74,7 @@ def election(state: State, rng: np.random.Generator) -> None:
     po.horizon[out] = politician_horizon(pol)
     po.reputation[out] = 0.7
     po.tenure[out] = 0
-    state.flows["councillors_replaced"] = float(k)
+    state.flows.councillors_replaced = float(k)
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:

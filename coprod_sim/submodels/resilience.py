@@ -62,4 +62,9 @@ def links(state: State) -> dict[str, float]:
 
 
 def step(state: State, params, rng: np.random.Generator) -> None:
-    state.flows.update(links(state))
+    fl, link = state.flows, links(state)
+    fl.resilience_user = link["resilience_user"]
+    fl.resilience_community = link["resilience_community"]
+    fl.resilience_provider = link["resilience_provider"]
+    fl.resilience_commissioner = link["resilience_commissioner"]
+    fl.resilience_chain = link["resilience_chain"]
