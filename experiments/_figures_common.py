@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from coprod_sim.report import esc, figure_div, html_page, rgba
+from coprod_sim.report import esc, figure_div, html_page, page_css, rgba
 
 __all__ = ["CSS", "FIGURES", "add_figure", "label", "lines", "md", "rgba", "say", "write_page"]
 
@@ -47,17 +47,8 @@ def md(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 # ------------------------------------------------------------------ the HTML page
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-  color: #222; background: #fff; margin: 0; line-height: 1.5; }
-main { max-width: 1200px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
-h1 { font-size: 1.7rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; border-bottom: 2px solid #e3e3e3;
-  padding-bottom: .2rem; }
-p.meta { color: #555; font-size: .92rem; }
-figure { margin: 0 0 1.5rem; }
-figcaption { max-width: 90ch; color: #333; }
-"""
+CSS = page_css("figcaption { max-width: 90ch; color: #333; }", width=1200)
+"""The kit's style sheet, wider for the figures, with the captions' measure of these pages."""
 FIGURES: list[tuple[str, go.Figure, str]] = []
 """The figures queued by :func:`add_figure`: (title, figure, caption)."""
 

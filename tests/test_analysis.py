@@ -139,7 +139,7 @@ def test_level_path_from_the_experiment_file(tmp_path):
     )
     path = A.level_path(tmp_path)
     assert path.values == (0.1, 0.5, 0.3) and path.months == 24  # spec's default
-    assert A._legs(path.values) == ["up", "up", "down"]
+    assert A.path_legs(path.values) == ["up", "up", "down"]
     recorded = {"path": {"parameter": "bureaucracy", "values": [0.0, 1.0, 0.0], "months": 3}}
     assert A.level_path(tmp_path, recorded).values == (0.0, 1.0, 0.0)
     (tmp_path / "experiment.toml").write_text('title = "no path"\n')

@@ -335,10 +335,10 @@ def test_grid_levels_are_clean_numbers(tmp_path):
 
 
 def test_path_spin_up_goes_with_the_first_change():
-    from coprod_sim.experiments.analysis import _legs
+    from coprod_sim.experiments.analysis import path_legs
 
-    assert _legs([0.9, 0.9, 0.7, 0.5, 0.7]) == ["down", "down", "down", "down", "up"]
-    assert _legs([0.1, 0.5, 0.9, 0.5, 0.1]) == ["up", "up", "up", "down", "down"]
+    assert path_legs([0.9, 0.9, 0.7, 0.5, 0.7]) == ["down", "down", "down", "down", "up"]
+    assert path_legs([0.1, 0.5, 0.9, 0.5, 0.1]) == ["up", "up", "up", "down", "down"]
 
 
 def test_study_names_find_experiments_only():

@@ -89,8 +89,8 @@ def _time_figure(
     ts: pd.DataFrame, names: dict[str, str], title: str, unit: str = report.LEVEL_UNIT
 ) -> go.Figure:
     fig = go.Figure()
-    report._plot_metrics(fig, ts, names)
-    report._layout(fig, title, ts, height=420)
+    report.plot_metrics(fig, ts, names)
+    report.time_layout(fig, title, ts, height=420)
     fig.update_layout(width=980, hovermode=False)
     fig.update_xaxes(title="month")
     fig.update_yaxes(title=unit)
@@ -189,8 +189,8 @@ def austerity(evidence: Evidence) -> go.Figure:
         {"staff_resistance": "staff resistance", "exploited_share": "feel exploited"},
     )
     for col, names in enumerate(panels, start=1):
-        report._plot_metrics(fig, ts, names, row=1, col=col, offset=2 * (col - 1))
-    report._layout(
+        report.plot_metrics(fig, ts, names, row=1, col=col, offset=2 * (col - 1))
+    report.time_layout(
         fig, "P8: austerity (budget cut 7% a year from month 24) against the baseline", ts
     )
     fig.update_layout(width=1100, hovermode=False)
