@@ -35,6 +35,7 @@ from typer.core import TyperCommand, TyperGroup
 from . import params as P  # the schema alone: pydantic loads only when values are validated
 from . import signals
 from . import validation as validation_defaults
+from .errors import InputError, PortUnavailableError
 
 # The commands import the model, Mesa, pandas and plotly where they need them (about 3 s of
 # CPU), so that `coprod --help` and `coprod params` start in a fraction of a second
@@ -132,13 +133,6 @@ INTERRUPTED = (
 )
 
 
-def _bad_input() -> tuple[type[Exception], ...]:
-    """The errors that are the user's input: a parameter error, and an existing output folder
-    (from `runs`, which can only have raised it if a command imported it)."""
-    runs = sys.modules.get("coprod_sim.runs")
-    return (P.ParameterError,) if runs is None else (P.ParameterError, runs.OutputExistsError)
-
-
 @contextlib.contextmanager
 def _clean_errors(interrupted: str = INTERRUPTED) -> Iterator[None]:
     """Turn bad input into one message and exit code 2, and Ctrl-C, SIGTERM and SIGHUP into
@@ -146,7 +140,7 @@ def _clean_errors(interrupted: str = INTERRUPTED) -> Iterator[None]:
     try:
         with signals.terminate_as_interrupt():
             yield
-    except _bad_input() as err:
+    except InputError as err:  # before OSError: an existing output folder is both
         errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         raise typer.Exit(2) from None
     except OSError as err:  # a folder that cannot be created or written, a full disk
@@ -839,12 +833,10 @@ def _check_port(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as err:
-        raise P.ParameterError(
-            [
-                f"--host {host!r} --port {port}: cannot listen there ({err.strerror}); "
-                "allowed: a free port on an address of this machine, e.g. --port "
-                f"{port + 1 if port < 65535 else 8765}"
-            ]
+        raise PortUnavailableError(
+            f"--host {host!r} --port {port}: cannot listen there ({err.strerror}); "
+            "allowed: a free port on an address of this machine, e.g. --port "
+            f"{port + 1 if port < 65535 else 8765}"
         ) from None
 
 

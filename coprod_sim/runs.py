@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import params as P
 from ._version import __version__
+from .errors import InputError
 from .model import CoproductionModel
 from .scenario import Scenario
 from .signals import signals_held as _signals_held  # validation.document imports it from here
@@ -118,7 +119,7 @@ OUTPUT_NAMES: frozenset[str] = frozenset(
 """What ``coprod run`` and ``coprod compare`` write into an output folder."""
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(InputError, FileExistsError):
     """The output folder cannot be used (exists and is not empty without ``force``, holds
     other files, is the working folder, or cannot be written)."""
 

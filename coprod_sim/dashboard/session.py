@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import params as P
 from .. import scenario as S
+from ..errors import InputError
 from ..model import CoproductionModel
 from ..submodels.events import Event
 
@@ -79,7 +80,7 @@ SHOCKS_NOW: dict[str, ShockNow] = {
 }
 
 
-class DashboardError(ValueError):
+class DashboardError(InputError):
     """Bad input from the page: the message names the input, the value and what is allowed."""
 
 
