@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from pandas.api.typing import SeriesGroupBy
 from plotly.subplots import make_subplots
 
-from .. import scenario as S
+from .. import scenario
 from ..report import (
     BAND,
     CSS,
@@ -199,7 +199,9 @@ def level_path(folder: str | os.PathLike, manifest: Manifest | None = None) -> L
         if not source.is_file():
             return None
         # The loaders' reader: a damaged copy is a message naming it, not a traceback.
-        table = S.parse_toml(S.read_text(source), str(source), max_nesting=4).get("path")
+        table = scenario.parse_toml(scenario.read_text(source), str(source), max_nesting=4).get(
+            "path"
+        )
     if not isinstance(table, Mapping):
         return None
     if "values" in table:
@@ -1404,7 +1406,7 @@ def render(folder: str | os.PathLike) -> str:
         parts.append("<h2>Experiment file</h2>")
         parts.append(
             f"<details><summary>experiment.toml</summary><pre>"
-            f"{esc(S.read_text(source))}</pre></details>"
+            f"{esc(scenario.read_text(source))}</pre></details>"
         )
     css = f"{CSS}\npre {{ background: #f5f7fa; padding: .8rem; overflow-x: auto; }}"
     return html_page(f"{title} - coprod-sim sweep analysis", parts, css=css)
