@@ -32,9 +32,12 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
-from . import params as P  # the schema alone: pydantic loads only when values are validated
-from . import signals
+from . import (
+    params,  # the schema alone: pydantic loads only when values are validated
+    signals,
+)
 from . import validation as validation_defaults
+from .errors import InputError, PortUnavailableError
 
 # The commands import the model, Mesa, pandas and plotly where they need them (about 3 s of
 # CPU), so that `coprod --help` and `coprod params` start in a fraction of a second
@@ -44,8 +47,8 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from . import runs
-    from . import scenario as S
     from .experiments.sweep import SweepLost
+    from .scenario import Scenario
 
 
 def reflow(text: str | None) -> str | None:
@@ -70,12 +73,12 @@ class _HelpLayout:
         self.help = reflow(self.help)
 
     def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)  # type: ignore[misc]
-        for param in params:
+        options = super().get_params(ctx)  # type: ignore[misc]
+        for param in options:
             # A flag (--force, --resume, --help) takes no value, yet Typer shows "<bool>".
             if getattr(param, "is_flag", False) and param.metavar is None:
                 param.metavar = ""
-        return params
+        return options
 
 
 class _Command(_HelpLayout, TyperCommand):
@@ -132,13 +135,6 @@ INTERRUPTED = (
 )
 
 
-def _bad_input() -> tuple[type[Exception], ...]:
-    """The errors that are the user's input: a parameter error, and an existing output folder
-    (from `runs`, which can only have raised it if a command imported it)."""
-    runs = sys.modules.get("coprod_sim.runs")
-    return (P.ParameterError,) if runs is None else (P.ParameterError, runs.OutputExistsError)
-
-
 @contextlib.contextmanager
 def _clean_errors(interrupted: str = INTERRUPTED) -> Iterator[None]:
     """Turn bad input into one message and exit code 2, and Ctrl-C, SIGTERM and SIGHUP into
@@ -146,7 +142,7 @@ def _clean_errors(interrupted: str = INTERRUPTED) -> Iterator[None]:
     try:
         with signals.terminate_as_interrupt():
             yield
-    except _bad_input() as err:
+    except InputError as err:  # before OSError: an existing output folder is both
         errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         raise typer.Exit(2) from None
     except OSError as err:  # a folder that cannot be created or written, a full disk
@@ -168,23 +164,23 @@ def _overrides(sets: list[str], steps: int | None) -> dict[str, Any]:
     for item in sets:
         raw, eq, text = item.partition("=")
         # Checked before stripping: "\nsteps=3" must not pass as "steps=3".
-        if message := P.assignment_control_problem(raw, text if eq else ""):
-            raise P.ParameterError([f"--set {message} (repeat --set for several values)"])
+        if message := params.assignment_control_problem(raw, text if eq else ""):
+            raise params.ParameterError([f"--set {message} (repeat --set for several values)"])
         key = raw.strip()
         if not eq or not key:
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [
                     f"--set {item!r}: expected KEY=VALUE; allowed: a parameter name, '=' and a "
                     "value, e.g. --set staff_training=0.8"
                 ]
             )
         try:
-            values[key] = P.coerce(key, text)
-        except P.ParameterError as err:
-            raise P.ParameterError([f"--set {item!r}: {err.problems[0]}"]) from None
+            values[key] = params.coerce(key, text)
+        except params.ParameterError as err:
+            raise params.ParameterError([f"--set {item!r}: {err.problems[0]}"]) from None
     if steps is not None:
         if "steps" in values:
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [f"--steps {steps} and --set steps={values['steps']}: both given; allowed: one"]
             )
         values["steps"] = steps
@@ -210,7 +206,7 @@ def _progress() -> Progress:
     )
 
 
-def _simulate(scenarios: list[S.Scenario], seed: int, replications: int) -> runs.Results:
+def _simulate(scenarios: list[Scenario], seed: int, replications: int) -> runs.Results:
     from . import runs
 
     total = sum(sc.steps for sc in scenarios) * replications
@@ -241,7 +237,7 @@ def _write(
     ``out``, the folder the user named: errors name their files there); ``changes`` are the
     parameters set on the command line (named in the titles and headline)."""
     from . import report, runs
-    from . import scenario as S
+    from .scenario import dumps
 
     def put(name: str, write: Callable[[Path], object]) -> None:
         with runs.naming(out / name):
@@ -253,12 +249,12 @@ def _write(
     put("agents.parquet", lambda path: agents.to_parquet(path, index=False))
     if len(results.scenarios) == 1:
         sc = results.scenarios[0]
-        text = S.dumps(sc, command=command, origin=origins[0], changes=changes)
+        text = dumps(sc, command=command, origin=origins[0], changes=changes)
         put(RESOLVED, lambda path: path.write_text(text, encoding="utf-8"))
     else:
         (folder / RESOLVED_DIR).mkdir()
         for sc, origin in zip(results.scenarios, origins, strict=True):
-            text = S.dumps(sc, command=command, origin=origin, changes=changes)
+            text = dumps(sc, command=command, origin=origin, changes=changes)
             name = f"{RESOLVED_DIR}/{sc.name}.resolved.toml"
             put(name, lambda path, text=text: path.write_text(text, encoding="utf-8"))
     finals = report.final_values(ts)
@@ -379,16 +375,16 @@ def main(
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the preset scenarios with their titles and the questions they help decide."""
-    from . import scenario as S
+    from .scenario import load, presets, presets_dir
 
-    table = Table(title=f"Preset scenarios ({S.presets_dir()})", show_lines=True)
+    table = Table(title=f"Preset scenarios ({presets_dir()})", show_lines=True)
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("title")
     table.add_column("question it helps decide")
-    for name, path in S.presets().items():
+    for name, path in presets().items():
         try:
-            sc = S.load(path)
-        except P.ParameterError as err:
+            sc = load(path)
+        except params.ParameterError as err:
             table.add_row(name, "[red]invalid[/red]", escape(str(err)))
             continue
         table.add_row(name, escape(sc.title), escape(sc.question))
@@ -417,7 +413,7 @@ PARAM_FIELDS: tuple[str, ...] = (
 """The columns of `coprod params --format csv` and the keys of its JSON records."""
 
 
-def param_record(spec: P.ParamSpec) -> dict[str, Any]:
+def param_record(spec: params.ParamSpec) -> dict[str, Any]:
     """One parameter as `coprod params --format csv|json` writes it (JSON types kept)."""
     values = {name: getattr(spec, name, None) for name in PARAM_FIELDS}
     return values | {"allowed": spec.allowed}
@@ -435,7 +431,7 @@ def _params_table(group: str) -> Table:
     table.add_column("allowed")
     table.add_column("unit")
     table.add_column("help", ratio=1)
-    for spec in P.by_group(group):
+    for spec in params.by_group(group):
         cells = (spec.name, _toml_value(spec.default), spec.allowed, spec.unit, spec.help)
         table.add_row(*(escape(cell) for cell in cells))
     return table
@@ -444,7 +440,7 @@ def _params_table(group: str) -> Table:
 @app.command("params")
 def list_params(
     group: Annotated[
-        str | None, typer.Option(help=f"Only one group: {', '.join(P.GROUPS)}.")
+        str | None, typer.Option(help=f"Only one group: {', '.join(params.GROUPS)}.")
     ] = None,
     output: Annotated[
         ParamsFormat,
@@ -456,12 +452,15 @@ def list_params(
 ) -> None:
     """List the parameters (name, default, allowed values, unit and help) by group."""
     with _clean_errors():
-        if group is not None and group not in P.GROUPS:
-            raise P.ParameterError(
-                [f"--group: value {group!r} is not allowed; allowed: one of {', '.join(P.GROUPS)}"]
+        if group is not None and group not in params.GROUPS:
+            raise params.ParameterError(
+                [
+                    f"--group: value {group!r} is not allowed; allowed: one of "
+                    f"{', '.join(params.GROUPS)}"
+                ]
             )
-    groups = P.GROUPS if group is None else (group,)
-    specs = [spec for g in groups for spec in P.by_group(g)]
+    groups = params.GROUPS if group is None else (group,)
+    specs = [spec for g in groups for spec in params.by_group(g)]
     if output is ParamsFormat.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=PARAM_FIELDS, lineterminator="\n")
         writer.writeheader()
@@ -492,10 +491,10 @@ def run(
     scenario (TOML) and a self-contained report.html."""
     with _clean_errors():
         from . import runs
-        from . import scenario as S
+        from .scenario import load
 
         overrides = _overrides(sets or [], steps)
-        sc = S.load(scenario, overrides=overrides, seed=seed, replications=replications)
+        sc = load(scenario, overrides=overrides, seed=seed, replications=replications)
         sc = runs.with_changes(sc, overrides)
         folder = out or Path("out") / sc.name
         runs.check_output(folder, force)
@@ -527,25 +526,23 @@ def compare(
     with a table of differences in final values (the first scenario is the reference)."""
     with _clean_errors():
         from . import runs
-        from . import scenario as S
+        from .scenario import load
 
         if len(scenarios) < 2:
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [f"SCENARIOS: {len(scenarios)} given; allowed: two or more to compare"]
             )
         overrides = _overrides(sets or [], steps)
-        first = S.load(scenarios[0], overrides=overrides, seed=seed, replications=replications)
+        first = load(scenarios[0], overrides=overrides, seed=seed, replications=replications)
         seed, replications = int(first.rng), first.replications  # the same for every scenario
         loaded, problems = [first], []
         for ref in scenarios[1:]:  # report every bad file at once
             try:
-                loaded.append(
-                    S.load(ref, overrides=overrides, seed=seed, replications=replications)
-                )
-            except P.ParameterError as err:
+                loaded.append(load(ref, overrides=overrides, seed=seed, replications=replications))
+            except params.ParameterError as err:
                 problems.append(str(err))
         if problems:
-            raise P.ParameterError(problems)
+            raise params.ParameterError(problems)
         loaded = [runs.with_changes(sc, overrides) for sc in loaded]
         folder = out or Path("out") / "compare"
         runs.check_output(folder, force)
@@ -573,7 +570,7 @@ def rebuild_report(
         try:
             html = report.render(ts, agents, infos)
         except (ValueError, KeyError, TypeError) as err:  # a metric column missing, a type
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [f"FOLDER {str(folder)!r}: the saved outputs are not as coprod wrote them ({err})"]
             ) from None
         runs.write_atomic(folder / "report.html", html)
@@ -597,7 +594,7 @@ def _check_executor(workers: int | None, scheduler: str | None) -> None:
 
     check_workers(workers)
     if workers is not None and scheduler is not None:
-        raise P.ParameterError(
+        raise params.ParameterError(
             ["--workers and --scheduler: both given; allowed: one of them (Dask has its own)"]
         )
 
@@ -713,11 +710,11 @@ def analyze(
         from .experiments import analysis, store
 
         if not (folder / "manifest.json").is_file():
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [f"FOLDER {str(folder)!r}: no manifest.json; allowed: a folder of `coprod sweep`"]
             )
         if store.read_runs(folder).empty:
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [f"FOLDER {str(folder)!r}: no finished runs yet; allowed: a sweep with results"]
             )
         runs.write_atomic(folder / "analysis.html", analysis.render(folder))
@@ -750,23 +747,22 @@ def validate(
     kept = "the previous validation.md and figures were left as they were"
     with _clean_errors(kept):
         from .experiments.executors import open_executor
-        from .validation import document, runner
-        from .validation import patterns as PT
+        from .validation import document, patterns, runner
 
         if seed < 0:
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [f"--seed: value {seed} is not allowed; allowed: an integer >= 0"]
             )
         if replications < 2:
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [f"--replications: value {replications} is not allowed; allowed: an integer "
                  ">= 2 (an interval needs two replications)"]
             )  # fmt: skip
         _check_executor(workers, scheduler)
         try:
-            P.validate({"n_citizens": citizens})
-        except P.ParameterError as err:
-            raise P.ParameterError([f"--citizens: {err.problems[0]}"]) from None
+            params.validate({"n_citizens": citizens})
+        except params.ParameterError as err:
+            raise params.ParameterError([f"--citizens: {err.problems[0]}"]) from None
         parameters: dict[str, Any] = {"n_citizens": citizens}
         _check_docs_folder(out)
         jobs = runner.jobs(replications, seed, parameters)
@@ -785,7 +781,7 @@ def validate(
         checks = evidence.checks()
         page = document.write(out, evidence, checks, _command())
     console.print(_pattern_table(checks))
-    verdict = PT.verdicts(checks)
+    verdict = patterns.verdicts(checks)
     failed = [p for p, ok in verdict.items() if not ok]
     summary = f"{len(verdict) - len(failed)} of {len(verdict)} patterns pass"
     summary += f"; failed: {', '.join(failed)}" if failed else ""
@@ -797,19 +793,19 @@ def validate(
 def _check_docs_folder(out: Path) -> None:
     """Fail before any run if OUT cannot take validation.md and its figures."""
     if out.exists() and not out.is_dir():
-        raise P.ParameterError([f"--out {out}: it is a file, not a folder; allowed: a folder"])
+        raise params.ParameterError([f"--out {out}: it is a file, not a folder; allowed: a folder"])
     page, figures = out / "validation.md", out / "validation"
     if page.exists() and not page.is_file():
-        raise P.ParameterError(
+        raise params.ParameterError(
             [f"--out {out}: {page} is not a file; allowed: a folder whose validation.md is a file"]
         )
     if figures.exists() and not figures.is_dir():
-        raise P.ParameterError(
+        raise params.ParameterError(
             [f"--out {out}: {figures} is a file; allowed: a folder whose validation/ is a folder"]
         )
     existing = next((p for p in (out, *out.absolute().parents) if p.exists()), None)
     if existing is None or not os.access(existing, os.W_OK | os.X_OK):
-        raise P.ParameterError(
+        raise params.ParameterError(
             [f"--out {out}: {existing} cannot be written; allowed: a folder you can write to"]
         )
 
@@ -832,19 +828,17 @@ DASHBOARD_APP = "coprod_sim.dashboard.app"
 def _check_port(host: str, port: int) -> None:
     """Refuse a port outside 1-65535 or already taken, before Solara prints a traceback."""
     if not 1 <= port <= 65535:
-        raise P.ParameterError([f"--port: value {port} is not allowed; allowed: 1 to 65535"])
+        raise params.ParameterError([f"--port: value {port} is not allowed; allowed: 1 to 65535"])
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
             # As the server will (uvicorn): a port in TIME_WAIT after a restart is free.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as err:
-        raise P.ParameterError(
-            [
-                f"--host {host!r} --port {port}: cannot listen there ({err.strerror}); "
-                "allowed: a free port on an address of this machine, e.g. --port "
-                f"{port + 1 if port < 65535 else 8765}"
-            ]
+        raise PortUnavailableError(
+            f"--host {host!r} --port {port}: cannot listen there ({err.strerror}); "
+            "allowed: a free port on an address of this machine, e.g. --port "
+            f"{port + 1 if port < 65535 else 8765}"
         ) from None
 
 
@@ -915,7 +909,7 @@ def _check_columns(path: Path, frame: pd.DataFrame, columns: tuple[str, ...]) ->
     metric columns are checked by the report, which names the ones it lacks)."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise P.ParameterError(
+        raise params.ParameterError(
             [
                 f"{path}: lacks the column(s) {', '.join(missing)}; allowed: the file as "
                 f"`coprod run` or `coprod compare` wrote it (with {', '.join(columns)})"
@@ -928,11 +922,13 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
     import pandas as pd
 
     from . import runs
-    from . import scenario as S
     from ._version import __version__
+    from .scenario import load
 
     if not folder.is_dir():
-        raise P.ParameterError([f"FOLDER {str(folder)!r}: not found; allowed: an output folder"])
+        raise params.ParameterError(
+            [f"FOLDER {str(folder)!r}: not found; allowed: an output folder"]
+        )
     resolved = (
         [folder / RESOLVED]
         if (folder / RESOLVED).is_file()
@@ -941,7 +937,7 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
     needed = [folder / "timeseries.parquet", folder / "agents.parquet"]
     missing = [p for p in needed if not p.is_file()] + ([] if resolved else [folder / RESOLVED])
     if missing:
-        raise P.ParameterError(
+        raise params.ParameterError(
             [
                 f"FOLDER {str(folder)!r}: missing {', '.join(p.name for p in missing)}; "
                 "allowed: a folder written by `coprod run` or `coprod compare`"
@@ -951,7 +947,7 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
         ts = pd.read_parquet(needed[0])
         agents = pd.read_parquet(needed[1])
     except Exception as err:  # pyarrow raises several kinds for a damaged file
-        raise P.ParameterError(
+        raise params.ParameterError(
             [f"FOLDER {str(folder)!r}: cannot read the saved outputs ({type(err).__name__}: {err})"]
         ) from None
     for path, frame, needed_columns in (
@@ -961,7 +957,7 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
         _check_columns(path, frame, needed_columns)
     by_label = {}
     for path in resolved:
-        sc = S.load(path)
+        sc = load(path)
         with path.open("rb") as handle:
             provenance = tomllib.load(handle).get("provenance", {})
         version = str(provenance.get("version", __version__))
@@ -974,7 +970,7 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
     order = list(dict.fromkeys(ts["scenario"]))
     unknown = [label for label in order if label not in by_label]
     if unknown:
-        raise P.ParameterError(
+        raise params.ParameterError(
             [
                 f"FOLDER {str(folder)!r}: no resolved scenario for {', '.join(unknown)}; "
                 "allowed: a folder written by `coprod run` or `coprod compare`"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -17,8 +17,8 @@ import pandas as pd
 
 from . import metrics, population
 from . import network as network_mod
-from . import params as P
 from .agents import AGENT_CLASSES, Citizen, Commissioner, Politician, Staff
+from .params import validate
 from .scenario import Scenario
 from .state import Flows, State
 from .submodels import (
@@ -34,6 +34,9 @@ from .submodels import (
     resilience,
     star,
 )
+
+if TYPE_CHECKING:
+    from .params import Params  # made on first use, by validate()
 
 SCHEDULE = (
     star,  # 2. governance: the change programme (4.9) ...
@@ -113,7 +116,7 @@ class CoproductionModel(mesa.Model):
             base = dict(scenario)
         resolved = Scenario(rng=rng, events=extra_events, **meta, **{**base, **params})
         super().__init__(rng=rng, scenario=resolved)
-        self.params: P.Params = P.validate(resolved.parameters())
+        self.params: Params = validate(resolved.parameters())
         self.state: State = population.build(self.params, self.rng)
         self.events = events.from_params(self.params) + list(resolved.events)
         self._agents_built = False

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from .errors import InputError
+
 if TYPE_CHECKING:
     import pydantic
 
@@ -1087,7 +1089,7 @@ def by_group(group: str) -> tuple[ParamSpec, ...]:
 # ---------------------------------------------------------------------------- validation
 
 
-class ParameterError(ValueError):
+class ParameterError(InputError):
     """Bad parameter values. ``str(err)`` is a readable paragraph; ``err.problems`` a list.
 
     ``err.keys`` names the parameter (or other key) behind each problem, ``None`` where a

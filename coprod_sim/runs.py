@@ -20,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from . import params as P
+from . import params
 from ._version import __version__
+from .errors import InputError
 from .model import CoproductionModel
 from .scenario import Scenario
 from .signals import signals_held as _signals_held  # validation.document imports it from here
@@ -118,7 +119,7 @@ OUTPUT_NAMES: frozenset[str] = frozenset(
 """What ``coprod run`` and ``coprod compare`` write into an output folder."""
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(InputError, FileExistsError):
     """The output folder cannot be used (exists and is not empty without ``force``, holds
     other files, is the working folder, or cannot be written)."""
 
@@ -301,10 +302,8 @@ def _plain(value: Any) -> str:
 
 def describe_changes(changes: Mapping[str, Any]) -> str:
     """Parameter changes in the schema's words: "staff training = 0.8 and steps = 60"."""
-    phrases = [
-        f"{P.PARAMS_BY_NAME[name].label if name in P.PARAMS_BY_NAME else name} = {_plain(v)}"
-        for name, v in changes.items()
-    ]
+    labels = {name: spec.label for name, spec in params.PARAMS_BY_NAME.items()}
+    phrases = [f"{labels.get(name, name)} = {_plain(v)}" for name, v in changes.items()]
     return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
 
 

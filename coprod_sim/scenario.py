@@ -30,8 +30,16 @@ import tomli_w
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from . import _data
-from . import params as P
 from ._version import __version__
+from .params import (
+    PARAMS_BY_NAME,
+    ParameterError,
+    Params,
+    control_character,
+    defaults,
+    is_integer,
+    validate,
+)
 from .submodels.events import ENDING, KINDS, MAX_EVENTS, Event, from_params
 
 _META = ("name", "title", "description", "question", "sources", "replications")
@@ -89,7 +97,7 @@ class Scenario(MesaScenario):
         source: str | None = None,
         **values: Any,
     ) -> None:
-        validated = P.validate(values, source=source)
+        validated = validate(values, source=source)
         evs = tuple(e if isinstance(e, Event) else Event(**e) for e in events)
         super().__init__(
             rng=rng,
@@ -105,7 +113,7 @@ class Scenario(MesaScenario):
 
     def parameters(self) -> dict[str, Any]:
         """The parameter values, by name (no metadata, events or rng)."""
-        return {name: self.__dict__[name] for name in P.PARAMS_BY_NAME}
+        return {name: self.__dict__[name] for name in PARAMS_BY_NAME}
 
     def metadata(self) -> dict[str, Any]:
         """Name, title, description, question, sources and replications."""
@@ -113,8 +121,12 @@ class Scenario(MesaScenario):
 
     def changed(self) -> dict[str, tuple[Any, Any]]:
         """The parameters that differ from the schema defaults: name -> (value, default)."""
-        defaults = P.defaults()
-        return {k: (v, defaults[k]) for k, v in self.parameters().items() if v != defaults[k]}
+        schema_defaults = defaults()
+        return {
+            k: (v, schema_defaults[k])
+            for k, v in self.parameters().items()
+            if v != schema_defaults[k]
+        }
 
     def replace(self, *, rng: Any = None, **changes: Any) -> Scenario:
         """A copy with some parameters (or events, or metadata) changed."""
@@ -126,7 +138,7 @@ class Scenario(MesaScenario):
 # ------------------------------------------------------------------------------ errors
 
 
-class ScenarioError(P.ParameterError):
+class ScenarioError(ParameterError):
     """A scenario file (or document) is not valid. One line per problem, each naming the
     file, the line, the key, the value and what is allowed."""
 
@@ -508,7 +520,7 @@ def parse_toml(text: str, source: str, max_nesting: int = MAX_NESTING) -> dict[s
         raise ScenarioError(
             [
                 f"{table} has {count:,} keys; allowed: at most {MAX_TABLE_KEYS:,} keys in a "
-                f"table (there are {len(P.PARAMS_BY_NAME)} parameters)"
+                f"table (there are {len(PARAMS_BY_NAME)} parameters)"
             ],
             source,
         )
@@ -629,7 +641,7 @@ def _parse(text: str, source: str, base_dir: Path, chain: tuple[Path, ...]) -> _
             f"a preset ({', '.join(presets()) or 'none found'})",
             key="extends",
         )
-    elif isinstance(parent, str) and P.control_character(parent) is None:
+    elif isinstance(parent, str) and control_character(parent) is None:
         try:
             spec = _read(find(doc["extends"], base_dir), chain)
         except ExtendsChainError:
@@ -710,7 +722,7 @@ def _type_name(value: Any) -> str:
 def _top_level(doc: dict[str, Any], spec: _Spec, problems: Problems) -> None:
     for key in doc:
         if key not in TOP_LEVEL:
-            if key in P.PARAMS_BY_NAME:
+            if key in PARAMS_BY_NAME:
                 hint = "; parameters go in the [parameters] table"
             else:
                 hint = _did_you_mean(key, TOP_LEVEL, problems)
@@ -768,7 +780,7 @@ def _control_problem(key: str, text: str) -> str | None:
     """The message for a text field holding a control character (other than tab and line
     breaks): titles and notes are printed in terminals and reports, where escapes would act,
     and a path (``extends``) never has one."""
-    char = P.control_character(text, layout=key != "extends")
+    char = control_character(text, layout=key != "extends")
     if char is None:
         return None
     allowed = "a path" if key == "extends" else "text (tabs and line breaks are fine)"
@@ -785,7 +797,7 @@ RUN_SETTINGS: dict[str, tuple[int, int]] = {
 def run_setting_problem(key: str, value: Any) -> str | None:
     """The message for a bad ``seed`` or ``replications``, or None if it is fine."""
     low, high = RUN_SETTINGS[key]
-    if _integer(value) and low <= value <= high:
+    if is_integer(value) and low <= value <= high:
         return None
     return f"key {key!r}: value {value!r} is not allowed; allowed: an integer in [{low}, {high}]"
 
@@ -795,8 +807,8 @@ def _parameters(params: dict[str, Any], spec: _Spec, problems: Problems, source:
         spec.parameters[key] = value
         spec.origin[key] = f"{source}, line {problems.locate.line('parameters', None, key)}"
     try:
-        P.validate(params)
-    except P.ParameterError as err:
+        validate(params)
+    except ParameterError as err:
         for key, message in zip(err.keys, err.problems, strict=True):
             # Checks across keys (age shares adding up) wait for the merged values.
             if key is not None:
@@ -855,7 +867,7 @@ def _event(table: dict[str, Any], i: int, where: str, problems: Problems) -> Eve
         values = {}
     try:
         event = Event(kind, start, duration, share, dict(values), table.get("note", ""))
-    except P.ParameterError as err:
+    except ParameterError as err:
         for key, message in zip(err.keys, err.problems, strict=True):
             bad(key or "set", message)
         return None
@@ -872,10 +884,6 @@ _SHARE = {
 }
 
 
-_integer = P.is_integer
-_number = P.is_number
-
-
 def _duration(table: dict[str, Any], start: Any, bad) -> Any:
     """``duration``, or ``end - start`` (0 = permanent); :class:`Event` checks the value."""
     if "duration" in table and "end" in table:
@@ -884,7 +892,7 @@ def _duration(table: dict[str, Any], start: Any, bad) -> Any:
     if "end" not in table:
         return table.get("duration", 0)
     end = table["end"]
-    if not _integer(end) or not _integer(start) or end <= start:
+    if not is_integer(end) or not is_integer(start) or end <= start:
         bad("end", f"key 'end': value {end!r} is not allowed; allowed: an integer > start")
         return 0
     return end - start
@@ -909,8 +917,8 @@ def _finish(
         spec.origin[key] = "the command line (--set/--steps)"
     values = {**spec.parameters, **(overrides or {})}
     try:
-        params = P.validate(values)
-    except P.ParameterError as err:  # --set values, and checks across keys (age shares)
+        params = validate(values)
+    except ParameterError as err:  # --set values, and checks across keys (age shares)
         raise ScenarioError(
             [
                 _located(spec, key, message)
@@ -948,7 +956,7 @@ def _here(spec: _Spec, where: str) -> str:
     return where.removeprefix(f"{spec.file}, ")
 
 
-def _check_horizon(spec: _Spec, params: P.Params, overrides: Mapping[str, Any]) -> None:
+def _check_horizon(spec: _Spec, params: Params, overrides: Mapping[str, Any]) -> None:
     """Shocks and policy changes must start within the run (``steps``)."""
     steps = params.steps
     where = f"steps = {steps} from {_here(spec, spec.origin.get('steps', 'the defaults'))}"

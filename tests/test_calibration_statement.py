@@ -11,8 +11,7 @@ from pathlib import Path
 
 from coprod_sim import scenario
 from coprod_sim.dashboard import app
-from coprod_sim.validation import CALIBRATION, document
-from coprod_sim.validation import runner as VR
+from coprod_sim.validation import CALIBRATION, document, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +47,6 @@ def test_the_sentence_counts_the_tuned_defaults_of_the_calibration():
 
 
 def test_the_validation_page_generator_writes_the_sentence():
-    evidence = VR.collect(2, 0, {"n_citizens": 150})
+    evidence = runner.collect(2, 0, {"n_citizens": 150})
     page = document.markdown(evidence, evidence.checks(), [], [], "coprod validate")
     assert CALIBRATION in page

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from coprod_sim import params as P
+from coprod_sim import params
 from coprod_sim.cli import app
 
 runner = CliRunner()
@@ -31,7 +31,7 @@ def test_params_to_a_pipe_shows_every_name_whole() -> None:
         timeout=120,
     )
     words = set(re.findall(r"[a-z0-9_]+", done.stdout))
-    missing = [spec.name for spec in P.PARAMETERS if spec.name not in words]
+    missing = [spec.name for spec in params.PARAMETERS if spec.name not in words]
     assert not missing, missing
     assert "…" not in done.stdout
 
@@ -40,7 +40,7 @@ def test_params_csv_has_one_row_per_parameter() -> None:
     result = runner.invoke(app, ["params", "--format", "csv"])
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(io.StringIO(result.stdout))
-    assert list(frame["name"]) == [spec.name for g in P.GROUPS for spec in P.by_group(g)]
+    assert list(frame["name"]) == [spec.name for g in params.GROUPS for spec in params.by_group(g)]
     assert list(frame.columns) == [
         "name",
         "group",
@@ -59,8 +59,8 @@ def test_params_json_keeps_the_types_and_filters_by_group() -> None:
     result = runner.invoke(app, ["params", "--format", "json", "--group", "levers"])
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
-    assert [r["name"] for r in records] == [s.name for s in P.by_group("levers")]
-    first = P.by_group("levers")[0]
+    assert [r["name"] for r in records] == [s.name for s in params.by_group("levers")]
+    first = params.by_group("levers")[0]
     assert records[0]["default"] == first.default
     assert records[0]["allowed"] == first.allowed
 

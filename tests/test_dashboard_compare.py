@@ -8,23 +8,21 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from coprod_sim import metrics, runs
-from coprod_sim import scenario as S
-from coprod_sim.dashboard import compare as C
-from coprod_sim.dashboard import session as SS
+from coprod_sim import metrics, runs, scenario
+from coprod_sim.dashboard import compare, session
 
 PACKAGE = (("staff_training", 0.8), ("feedback_loop_closed", 0.9))
 
 
 @pytest.fixture(scope="module")
-def small() -> S.Scenario:
-    return S.load("baseline").replace(n_citizens=200, steps=6)
+def small() -> scenario.Scenario:
+    return scenario.load("baseline").replace(n_citizens=200, steps=6)
 
 
 @pytest.fixture(scope="module")
-def package_results(small: S.Scenario) -> runs.Results:
+def package_results(small: scenario.Scenario) -> runs.Results:
     """The small baseline against training and closing the loop, over three seeds."""
-    return C.run(C.lever_changes(small, PACKAGE, seed=4, seeds=3))
+    return compare.run(compare.lever_changes(small, PACKAGE, seed=4, seeds=3))
 
 
 def synthetic(finals: dict[str, tuple[list[float], list[float]]]) -> runs.Results:
@@ -40,15 +38,15 @@ def synthetic(finals: dict[str, tuple[list[float], list[float]]]) -> runs.Result
                     value = finals[metric][side][r] if metric in finals else 0.5
                     row[metric] = value if month == 1 else 0.0
                 rows.append(row)
-    ran = [S.load("baseline").replace(name=n) for n in ("A", "B")]
+    ran = [scenario.load("baseline").replace(name=n) for n in ("A", "B")]
     return runs.Results(pd.DataFrame(rows), pd.DataFrame(), ran)
 
 
 # ------------------------------------------------------------------------------ the two sides
 
 
-def test_lever_changes_sets_every_lever_at_once(small: S.Scenario) -> None:
-    spec = C.lever_changes(small, PACKAGE, seed=4, seeds=3)
+def test_lever_changes_sets_every_lever_at_once(small: scenario.Scenario) -> None:
+    spec = compare.lever_changes(small, PACKAGE, seed=4, seeds=3)
     assert spec.reference is small
     assert spec.changed.staff_training == 0.8 and spec.changed.feedback_loop_closed == 0.9
     others = {k: v for k, v in spec.changed.parameters().items() if k not in dict(PACKAGE)}
@@ -57,9 +55,11 @@ def test_lever_changes_sets_every_lever_at_once(small: S.Scenario) -> None:
     assert (spec.seed, spec.seeds, spec.months) == (4, 3, 36)
 
 
-def test_both_sides_run_on_the_same_seeds(small: S.Scenario, package_results: runs.Results) -> None:
+def test_both_sides_run_on_the_same_seeds(
+    small: scenario.Scenario, package_results: runs.Results
+) -> None:
     ts = package_results.timeseries
-    a, b = C.side_labels(package_results)
+    a, b = compare.side_labels(package_results)
     for side in (a, b):
         sub = ts[ts["scenario"] == side]
         assert sorted(set(zip(sub["replication"], sub["seed"], strict=True))) == [
@@ -74,10 +74,10 @@ def test_both_sides_run_on_the_same_seeds(small: S.Scenario, package_results: ru
     assert np.array_equal(first["participation_any"].to_numpy(), alone["participation_any"])
 
 
-def test_progress_counts_every_month_of_both_sides(small: S.Scenario) -> None:
+def test_progress_counts_every_month_of_both_sides(small: scenario.Scenario) -> None:
     seen: list[tuple[int, int]] = []
-    spec = C.two_scenarios(small, small.replace(name="other", staff_training=0.9), 0, 2)
-    C.run(spec, on_step=lambda done, total: seen.append((done, total)))
+    spec = compare.two_scenarios(small, small.replace(name="other", staff_training=0.9), 0, 2)
+    compare.run(spec, on_step=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (24, 24) and len(seen) == 24
 
 
@@ -95,16 +95,16 @@ def test_progress_counts_every_month_of_both_sides(small: S.Scenario) -> None:
     ],
 )
 def test_bad_input_names_the_lever_the_value_and_what_is_allowed(
-    small: S.Scenario, changes, seeds, message: str
+    small: scenario.Scenario, changes, seeds, message: str
 ) -> None:
-    with pytest.raises(SS.DashboardError, match=message):
-        C.lever_changes(small, changes, seed=0, seeds=seeds)
+    with pytest.raises(session.DashboardError, match=message):
+        compare.lever_changes(small, changes, seed=0, seeds=seeds)
 
 
 def test_too_many_citizens_is_refused_before_running() -> None:
-    big = S.load("baseline").replace(n_citizens=SS.MAX_CITIZENS + 1)
-    with pytest.raises(SS.DashboardError, match="n_citizens"):
-        C.two_scenarios(S.load("baseline"), big, 0)
+    big = scenario.load("baseline").replace(n_citizens=session.MAX_CITIZENS + 1)
+    with pytest.raises(session.DashboardError, match="n_citizens"):
+        compare.two_scenarios(scenario.load("baseline"), big, 0)
 
 
 # ------------------------------------------------------------------------------ the table
@@ -113,7 +113,7 @@ def test_too_many_citizens_is_refused_before_running() -> None:
 def test_table_has_every_canonical_metric_and_expects_response_with_labels(
     package_results: runs.Results,
 ) -> None:
-    table = C.difference_table(package_results)
+    table = compare.difference_table(package_results)
     assert sorted(table["metric"]) == sorted([*metrics.CANONICAL, "expects_response"])
     assert list(table["label"]) == [metrics.label(m) for m in table["metric"]]
     assert list(table["unit"]) == [metrics.unit(m) for m in table["metric"]]
@@ -125,9 +125,9 @@ def test_table_has_every_canonical_metric_and_expects_response_with_labels(
 def test_means_and_difference_are_those_of_the_last_month(
     package_results: runs.Results,
 ) -> None:
-    table = C.difference_table(package_results).set_index("metric")
+    table = compare.difference_table(package_results).set_index("metric")
     ts = package_results.timeseries
-    a, b = C.side_labels(package_results)
+    a, b = compare.side_labels(package_results)
     last = ts[ts["month"] == ts["month"].max()]
     for metric in ("citizen_hours", "participation_any", "expects_response"):
         mean_a = last.loc[last["scenario"] == a, metric].mean()
@@ -146,7 +146,7 @@ def test_sorted_by_relative_size_not_by_absolute_value() -> None:
             "willingness": ([0.2, 0.2], [0.14, 0.14]),
         }
     )
-    table = C.difference_table(results)
+    table = compare.difference_table(results)
     assert list(table["metric"][:3]) == ["participation_any", "willingness", "citizen_hours"]
     assert table["relative"][:3].tolist() == pytest.approx([1.0, -0.3, 0.097])
     assert (table["relative"][3:] == 0).all()
@@ -154,15 +154,15 @@ def test_sorted_by_relative_size_not_by_absolute_value() -> None:
 
 def test_relative_difference_of_a_zero_reference_uses_the_floor() -> None:
     results = synthetic({"dark_side_events": ([0.0, 0.0], [0.002, 0.002])})
-    row = C.difference_table(results).set_index("metric").loc["dark_side_events"]
-    assert row["relative"] == pytest.approx(0.002 / C.RELATIVE_FLOOR)
+    row = compare.difference_table(results).set_index("metric").loc["dark_side_events"]
+    assert row["relative"] == pytest.approx(0.002 / compare.RELATIVE_FLOOR)
 
 
 def test_interval_is_the_paired_t_interval() -> None:
     rng = np.random.default_rng(11)
     a = rng.normal(0.4, 0.05, 5)
     b = a + rng.normal(0.03, 0.02, 5)
-    row = C.difference_table(synthetic({"social_value": (list(a), list(b))}))
+    row = compare.difference_table(synthetic({"social_value": (list(a), list(b))}))
     row = row.set_index("metric").loc["social_value"]
     expected = stats.ttest_rel(b, a).confidence_interval(0.95)
     assert (row["low"], row["high"]) == pytest.approx((expected.low, expected.high))
@@ -174,7 +174,7 @@ def test_interval_narrows_with_more_seeds() -> None:
     for n in (2, 4, 8):
         a = [0.4] * n
         b = [0.41 if k % 2 else 0.45 for k in range(n)]
-        row = C.difference_table(synthetic({"social_value": (a, b)}))
+        row = compare.difference_table(synthetic({"social_value": (a, b)}))
         row = row.set_index("metric").loc["social_value"]
         assert row["difference"] == pytest.approx(0.03)
         assert row["low"] < 0.03 < row["high"]
@@ -182,10 +182,10 @@ def test_interval_narrows_with_more_seeds() -> None:
     assert widths[0] > 4 * widths[1] and widths[1] > 2 * widths[2] > 0
 
 
-def test_real_intervals_narrow_from_two_to_six_seeds(small: S.Scenario) -> None:
+def test_real_intervals_narrow_from_two_to_six_seeds(small: scenario.Scenario) -> None:
     def widths(seeds: int) -> pd.Series:
-        results = C.run(C.lever_changes(small, PACKAGE, seed=0, seeds=seeds))
-        table = C.difference_table(results).set_index("metric")
+        results = compare.run(compare.lever_changes(small, PACKAGE, seed=0, seeds=seeds))
+        table = compare.difference_table(results).set_index("metric")
         return table["high"] - table["low"]
 
     two, six = widths(2), widths(6)
@@ -197,22 +197,22 @@ def test_real_intervals_narrow_from_two_to_six_seeds(small: S.Scenario) -> None:
 
 
 def test_one_seed_has_no_interval() -> None:
-    table = C.difference_table(synthetic({"social_value": ([0.4], [0.5])}))
+    table = compare.difference_table(synthetic({"social_value": ([0.4], [0.5])}))
     assert table["low"].isna().all() and table["high"].isna().all()
-    assert "n/a (one seed)" in C.table_rows(table)[0]
+    assert "n/a (one seed)" in compare.table_rows(table)[0]
 
 
 def test_table_html_shows_every_row_with_labels_and_no_metric_names(
     package_results: runs.Results,
 ) -> None:
-    table = C.difference_table(package_results)
-    html = C.table_html(table)
-    assert html.count("<tr>") == len(C.TABLE_METRICS) + 1  # the heading and every metric
+    table = compare.difference_table(package_results)
+    html = compare.table_html(table)
+    assert html.count("<tr>") == len(compare.TABLE_METRICS) + 1  # the heading and every metric
     assert "95% interval of the difference" in html
     assert "Citizens expecting their voice to be acted on" in html
-    for metric in C.TABLE_METRICS:
+    for metric in compare.TABLE_METRICS:
         assert f">{metric}<" not in html, metric
-    first = C.table_rows(table)[0]
+    first = compare.table_rows(table)[0]
     assert first[0] == table["label"][0] and first[-1].endswith("%")
     assert first[5].startswith("[") and first[5].endswith("]")
 
@@ -221,8 +221,8 @@ def test_table_html_shows_every_row_with_labels_and_no_metric_names(
 
 
 def test_band_figures_draw_both_sides_with_bands(package_results: runs.Results) -> None:
-    a, b = C.side_labels(package_results)
-    figures = C.band_figures(package_results)
+    a, b = compare.side_labels(package_results)
+    figures = compare.band_figures(package_results)
     assert len(figures) == 5 and all(len(row) == 1 for row in figures)
     for (fig,) in figures:
         bands = [t for t in fig.data if t.fill == "toself"]
@@ -231,15 +231,15 @@ def test_band_figures_draw_both_sides_with_bands(package_results: runs.Results) 
         assert len(bands) == len(lines)  # a band under every mean line
         assert "5th-95th percentile" in fig.layout.title.text
         assert fig.layout.legend.orientation == "h"  # below: long side names squeeze the plot
-    per_side = C.band_figures(package_results, per_side=True)
+    per_side = compare.band_figures(package_results, per_side=True)
     assert [len(row) for row in per_side] == [2] * 5
     for row in per_side:
         assert [{t.legendgroup for t in fig.data if t.meta} for fig in row] != [{a, b}] * 2
 
 
 def test_interval_figure_shows_labels_and_intervals(package_results: runs.Results) -> None:
-    table = C.difference_table(package_results)
-    fig = C.interval_figure(table, seeds=3, top=8)
+    table = compare.difference_table(package_results)
+    fig = compare.interval_figure(table, seeds=3, top=8)
     (dots,) = fig.data
     assert list(dots.y) == list(table["label"][:8][::-1])
     assert list(dots.customdata) == list(table["metric"][:8][::-1])
@@ -249,8 +249,8 @@ def test_interval_figure_shows_labels_and_intervals(package_results: runs.Result
 
 
 def test_a_row_rounds_all_its_numbers_alike() -> None:
-    assert C.row_digits(908.0, 1496.0) == 0 and C.row_digits(18.3, 25.8) == 1
-    assert C.row_digits(0.5, float("nan")) == 3
+    assert compare.row_digits(908.0, 1496.0) == 0 and compare.row_digits(18.3, 25.8) == 1
+    assert compare.row_digits(0.5, float("nan")) == 3
     results = synthetic(
         {
             "staff_hours": ([18.3, 18.3], [21.0, 30.6]),
@@ -258,7 +258,7 @@ def test_a_row_rounds_all_its_numbers_alike() -> None:
             "resilience_provider": ([1.0, 1.0], [0.99999, 0.99999]),
         }
     )
-    rows = {row[0]: row for row in C.table_rows(C.difference_table(results))}
+    rows = {row[0]: row for row in compare.table_rows(compare.difference_table(results))}
     hours = rows[metrics.label("staff_hours")]
     assert hours[2:6] == ("18.3", "25.8", "+7.5", "[-53.5, +68.5]")
     trust = rows[metrics.label("trust_citizens_in_staff")]
@@ -270,24 +270,27 @@ def test_a_row_rounds_all_its_numbers_alike() -> None:
 
 
 def test_results_belong_to_the_form_and_the_settings_they_were_run_for() -> None:
-    from coprod_sim.dashboard import compare_tab as CT
+    from coprod_sim.dashboard import compare_tab
 
-    sess = SS.Session(S.load("baseline").replace(n_citizens=200))
-    defaults = {reactive: reactive.value for reactive in (CT.mode, CT.lever_rows, CT.seeds)}
-    CT.mode.value = CT.LEVERS
+    sess = session.Session(scenario.load("baseline").replace(n_citizens=200))
+    defaults = {
+        reactive: reactive.value
+        for reactive in (compare_tab.mode, compare_tab.lever_rows, compare_tab.seeds)
+    }
+    compare_tab.mode.value = compare_tab.LEVERS
     try:
-        before = CT.form_of(sess)
-        assert CT.form_of(sess) == before
+        before = compare_tab.form_of(sess)
+        assert compare_tab.form_of(sess) == before
         sess.set_value("staff_feedback", 0.5)  # the sidebar: the base of both sides
-        after_setting = CT.form_of(sess)
+        after_setting = compare_tab.form_of(sess)
         assert after_setting != before
-        CT.lever_rows.value = (("staff_training", 0.7),)
-        assert CT.form_of(sess) != after_setting
-        spec = CT.spec_of(sess, {})
+        compare_tab.lever_rows.value = (("staff_training", 0.7),)
+        assert compare_tab.form_of(sess) != after_setting
+        spec = compare_tab.spec_of(sess, {})
         assert spec.reference.staff_feedback == 0.5 and spec.changed.staff_training == 0.7
-        CT.seeds.value = 0
-        with pytest.raises(SS.DashboardError, match=r"seeds: value '0'"):
-            CT.spec_of(sess, {})
+        compare_tab.seeds.value = 0
+        with pytest.raises(session.DashboardError, match=r"seeds: value '0'"):
+            compare_tab.spec_of(sess, {})
     finally:
         for reactive, value in defaults.items():
             reactive.value = value  # other tests see the page's defaults

@@ -14,8 +14,7 @@ import markdown
 import pytest
 import solara
 
-from coprod_sim.dashboard import failsafe as F
-from coprod_sim.dashboard import server as G
+from coprod_sim.dashboard import failsafe, server
 from coprod_sim.dashboard.widgets import literal
 from tests.payloads import HOSTILE, PAYLOADS, made_elements
 
@@ -55,7 +54,7 @@ def test_literal_text_inside_prose_is_shown_as_is(text):
 
 # ----------------------------------------------------------------------------- #19: guard
 
-RULES = G.allowed("127.0.0.1", 8765)
+RULES = server.allowed("127.0.0.1", 8765)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +71,7 @@ RULES = G.allowed("127.0.0.1", 8765)
     ],
 )
 def test_host_header(host, ok):
-    assert G.host_allowed(host, RULES) is ok
+    assert server.host_allowed(host, RULES) is ok
 
 
 @pytest.mark.parametrize(
@@ -88,16 +87,16 @@ def test_host_header(host, ok):
     ],
 )
 def test_origin_header(origin, ok):
-    assert G.origin_allowed(origin, RULES) is ok
+    assert server.origin_allowed(origin, RULES) is ok
 
 
 def test_listed_hosts_and_origins_are_allowed():
-    rules = G.allowed("0.0.0.0", 80, ["Workshop.Example."], ["https://proxy.example/"])
-    assert G.host_allowed("workshop.example", rules)
-    assert not G.host_allowed("0.0.0.0", rules)  # a wildcard is no name
-    assert G.origin_allowed("http://workshop.example:80", rules)
-    assert G.origin_allowed("https://proxy.example", rules)
-    assert not G.origin_allowed("https://evil.example", rules)
+    rules = server.allowed("0.0.0.0", 80, ["Workshop.Example."], ["https://proxy.example/"])
+    assert server.host_allowed("workshop.example", rules)
+    assert not server.host_allowed("0.0.0.0", rules)  # a wildcard is no name
+    assert server.origin_allowed("http://workshop.example:80", rules)
+    assert server.origin_allowed("https://proxy.example", rules)
+    assert not server.origin_allowed("https://evil.example", rules)
 
 
 def _scope(kind: str, method: str = "GET", **headers: str) -> dict:
@@ -111,24 +110,24 @@ def _scope(kind: str, method: str = "GET", **headers: str) -> dict:
 def test_refusal_checks_origin_on_websockets_and_changes_only():
     host = "127.0.0.1:8765"
     evil = "http://evil.example"
-    assert G.refusal(_scope("http", host=host, origin=evil), RULES) is None  # a link
-    assert "origin 'http://evil.example'" in G.refusal(
+    assert server.refusal(_scope("http", host=host, origin=evil), RULES) is None  # a link
+    assert "origin 'http://evil.example'" in server.refusal(
         _scope("http", "POST", host=host, origin=evil), RULES
     )
-    assert "origin 'null'" in G.refusal(_scope("websocket", host=host, origin="null"), RULES)
-    assert "host 'evil.example'" in G.refusal(_scope("http", host="evil.example"), RULES)
+    assert "origin 'null'" in server.refusal(_scope("websocket", host=host, origin="null"), RULES)
+    assert "host 'evil.example'" in server.refusal(_scope("http", host="evil.example"), RULES)
 
 
 def test_strict_cookie():
     value = "solara-session-id=abc; expires=Fri, 01 Jan 2038 00:00:00 GMT; Path=/; SameSite=none"
-    assert G.strict_cookie(f"{value}; Secure") == (
+    assert server.strict_cookie(f"{value}; Secure") == (
         "solara-session-id=abc; expires=Fri, 01 Jan 2038 00:00:00 GMT; Path=/; Secure; "
         "HttpOnly; SameSite=Lax"
     )
 
 
 def test_secured_headers_replace_the_apps_own():
-    headers = G.secured_headers([(b"X-Frame-Options", b"ALLOWALL"), (b"content-length", b"2")])
+    headers = server.secured_headers([(b"X-Frame-Options", b"ALLOWALL"), (b"content-length", b"2")])
     names = [name.decode().lower() for name, _ in headers]
     assert names.count("x-frame-options") == 1
     assert dict(headers)[b"x-frame-options"] == b"DENY"
@@ -151,7 +150,7 @@ def _through_guard(scope: dict) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(G.Guard(app, RULES)(scope, receive, send))
+    asyncio.run(server.Guard(app, RULES)(scope, receive, send))
     return sent
 
 
@@ -177,7 +176,7 @@ def test_guard_closes_a_foreign_websocket_before_the_handshake():
     ],
 )
 def test_no_auth_warning_for_any_non_loopback_address(host, warned):
-    warning = G.no_auth_warning(host, 8765)
+    warning = server.no_auth_warning(host, 8765)
     assert (warning is not None) is warned
     if warned:
         assert "no authentication" in warning and f"--host {host}" in warning
@@ -201,20 +200,20 @@ def test_failsafe_shows_a_short_message_and_logs_the_traceback(caplog):
 
     @solara.component
     def Page():
-        with F.Failsafe(where="test"):
+        with failsafe.Failsafe(where="test"):
             Fragile()
 
     _, rc = solara.render(Page(), handle_error=False)
     with caplog.at_level(logging.ERROR, logger="coprod_sim.dashboard"):
         rc.find(v.Btn, children=["Press"]).widget.click()
         alert = rc.find(v.Alert).widget
-        assert alert.children[0] == F.FAILURE_MESSAGE
+        assert alert.children[0] == failsafe.FAILURE_MESSAGE
         assert "handler.py" in caplog.text and "Traceback" in caplog.text
         rc.find(v.Btn, children=["Try again"]).widget.click()
         rc.find(v.Btn, children=["Press"]).assert_single()
         caplog.clear()
         fail.value = True  # now a render fails
-        assert rc.find(v.Alert).widget.children[0] == F.FAILURE_MESSAGE
+        assert rc.find(v.Alert).widget.children[0] == failsafe.FAILURE_MESSAGE
         assert "path.py exploded" in caplog.text
     rc.close()
 
@@ -226,7 +225,7 @@ def test_dashboard_command_warns_beyond_this_machine_and_passes_the_lists(monkey
 
     served: list[tuple] = []
     monkeypatch.setattr(cli, "_check_port", lambda host, port: None)  # never bind 0.0.0.0
-    monkeypatch.setattr(G, "serve", lambda *args: served.append(args))
+    monkeypatch.setattr(server, "serve", lambda *args: served.append(args))
     argv = ["dashboard", "--host", "0.0.0.0", "--port", "8765", "--allow-host", "w.example"]
     result = CliRunner().invoke(cli.app, [*argv, "--allow-origin", "https://p.example"])
     assert result.exit_code == 0, result.output
@@ -251,16 +250,16 @@ def test_dashboard_command_warns_beyond_this_machine_and_passes_the_lists(monkey
 )
 def test_the_dashboard_restarts_once_under_the_c_allocator(monkeypatch, argv, chosen, restarts):
     execs: list[tuple] = []
-    monkeypatch.setattr(G.os, "execve", lambda *args: execs.append(args))
+    monkeypatch.setattr(server.os, "execve", lambda *args: execs.append(args))
     if chosen is None:
         monkeypatch.delenv("PYTHONMALLOC", raising=False)
     else:
         monkeypatch.setenv("PYTHONMALLOC", chosen)
-    G.restart_with_system_allocator(argv)
+    server.restart_with_system_allocator(argv)
     assert bool(execs) == restarts
     if restarts:
         ((program, args, env),) = execs
-        assert env["PYTHONMALLOC"] == G.SYSTEM_ALLOCATOR == "malloc"
+        assert env["PYTHONMALLOC"] == server.SYSTEM_ALLOCATOR == "malloc"
         assert args[0] == program
 
 

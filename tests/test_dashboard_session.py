@@ -12,20 +12,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from coprod_sim import metrics, report
-from coprod_sim import params as P
-from coprod_sim import scenario as S
-from coprod_sim.dashboard import session as SS
-from coprod_sim.dashboard import views as V
+from coprod_sim import metrics, params, report, scenario
+from coprod_sim.dashboard import session, views
 from coprod_sim.model import CoproductionModel
 
 
 @pytest.fixture
-def sess() -> SS.Session:
-    return SS.Session(S.load("baseline"))
+def sess() -> session.Session:
+    return session.Session(scenario.load("baseline"))
 
 
-def _run(sess: SS.Session, months: int) -> dict[str, np.ndarray]:
+def _run(sess: session.Session, months: int) -> dict[str, np.ndarray]:
     sess.step(months)
     return sess.series()
 
@@ -53,29 +50,29 @@ def test_a_changed_setting_restarts_on_the_same_seed_and_matches_a_fresh_model(s
     assert sess.month == 0
     assert sess.label == "baseline (changed)"
     got = _run(sess, 12)["participation_any"]
-    model = CoproductionModel(scenario=S.load("baseline").replace(staff_training=0.9), rng=0)
+    model = CoproductionModel(scenario=scenario.load("baseline").replace(staff_training=0.9), rng=0)
     for _ in range(12):
         model.step()
     np.testing.assert_array_equal(got, model.metrics_frame()["participation_any"].to_numpy())
-    sess.set_value("staff_training", S.load("baseline").staff_training)
+    sess.set_value("staff_training", scenario.load("baseline").staff_training)
     assert sess.edits == {}  # back to the scenario's value: no longer an edit
 
 
 def test_bad_settings_are_refused_and_the_run_goes_on(sess):
     sess.step(2)
     model = sess.model
-    with pytest.raises(SS.DashboardError, match=r"staff_training.*\[0, 1\]"):
+    with pytest.raises(session.DashboardError, match=r"staff_training.*\[0, 1\]"):
         sess.set_value("staff_training", 7)
-    with pytest.raises(SS.DashboardError, match="at most 20,000"):
+    with pytest.raises(session.DashboardError, match="at most 20,000"):
         sess.set_value("n_citizens", 20_001)
-    with pytest.raises(SS.DashboardError, match="did you mean 'staff_training'"):
+    with pytest.raises(session.DashboardError, match="did you mean 'staff_training'"):
         sess.set_value("staff_trainin", 0.5)
     assert sess.model is model and sess.month == 2 and sess.edits == {}
 
 
-@pytest.mark.parametrize("bad", ["abc", "-1", "1.5", str(S.MAX_SEED + 1)])
+@pytest.mark.parametrize("bad", ["abc", "-1", "1.5", str(scenario.MAX_SEED + 1)])
 def test_bad_seeds_are_refused(sess, bad):
-    with pytest.raises(SS.DashboardError, match="seed: value"):
+    with pytest.raises(session.DashboardError, match="seed: value"):
         sess.set_seed(bad)
     assert sess.seed == 0
 
@@ -86,7 +83,7 @@ def test_seed_from_text(sess):
 
 
 def test_shock_now_starts_next_month_and_dips_the_provider_link(sess):
-    control = SS.Session(S.load("baseline"))
+    control = session.Session(scenario.load("baseline"))
     sess.step(6)
     control.step(6)
     event = sess.shock_now("unavailability")
@@ -102,11 +99,11 @@ def test_shock_now_starts_next_month_and_dips_the_provider_link(sess):
 
 
 def test_shock_now_refuses_unknown_kinds_and_finished_runs(sess):
-    with pytest.raises(SS.DashboardError, match="allowed: unavailability"):
+    with pytest.raises(session.DashboardError, match="allowed: unavailability"):
         sess.shock_now("meteor")
     sess.set_value("steps", 2)
     sess.step(2)
-    with pytest.raises(SS.DashboardError, match="horizon"):
+    with pytest.raises(session.DashboardError, match="horizon"):
         sess.shock_now("budget_cut")
 
 
@@ -116,7 +113,7 @@ def test_exported_toml_loads_back_and_reproduces_the_run_with_its_shock(sess):
     sess.shock_now("budget_cut")
     sess.step(4)
     text = sess.toml().decode()
-    loaded = S.loads(text, source="exported.toml")
+    loaded = scenario.loads(text, source="exported.toml")
     assert loaded.parameters() == sess.values
     assert loaded.charter is True
     assert [e.kind for e in loaded.events] == ["budget_cut"]
@@ -141,9 +138,9 @@ def test_exported_csv_is_the_tidy_time_series(sess):
 # ------------------------------------------------------------------------------ uploads
 
 
-def _upload(text: str | bytes, name: str = "mine.toml") -> S.Scenario:
+def _upload(text: str | bytes, name: str = "mine.toml") -> scenario.Scenario:
     data = text.encode() if isinstance(text, str) else text
-    return SS.read_upload(name, len(data), lambda: data)
+    return session.read_upload(name, len(data), lambda: data)
 
 
 def test_a_good_upload_loads():
@@ -152,7 +149,7 @@ def test_a_good_upload_loads():
 
 
 def test_an_upload_of_an_edited_preset_does_not_pass_for_the_preset():
-    sess = SS.Session(S.load("baseline"))
+    sess = session.Session(scenario.load("baseline"))
     sess.set_value("staff_training", 1.0)
     sc = _upload(sess.toml(), name="baseline.toml")
     assert sc.name == "baseline (uploaded)" and sc.staff_training == 1.0
@@ -162,8 +159,8 @@ def test_an_oversized_upload_is_refused_before_it_is_read():
     def never() -> bytes:
         raise AssertionError("read an oversized file")
 
-    with pytest.raises(SS.DashboardError, match=r"big\.toml.*at most 262,144 bytes"):
-        SS.read_upload("big.toml", SS.MAX_UPLOAD_BYTES + 1, never)
+    with pytest.raises(session.DashboardError, match=r"big\.toml.*at most 262,144 bytes"):
+        session.read_upload("big.toml", session.MAX_UPLOAD_BYTES + 1, never)
 
 
 @pytest.mark.parametrize(
@@ -178,17 +175,17 @@ def test_an_oversized_upload_is_refused_before_it_is_read():
     ],
 )
 def test_bad_uploads_name_the_file_key_and_allowed_values(text, pattern):
-    with pytest.raises(SS.DashboardError, match=pattern):
+    with pytest.raises(session.DashboardError, match=pattern):
         _upload(text)
 
 
 def test_a_binary_upload_is_refused():
-    with pytest.raises(SS.DashboardError, match="not UTF-8"):
+    with pytest.raises(session.DashboardError, match="not UTF-8"):
         _upload(b"\xff\xfe\x00bad")
 
 
 def test_an_upload_name_is_never_a_path():
-    with pytest.raises(SS.DashboardError, match=r"^passwd\.toml"):
+    with pytest.raises(session.DashboardError, match=r"^passwd\.toml"):
         _upload("[parameters]\nstaff_training = 7\n", name="/etc/passwd.toml")
 
 
@@ -205,12 +202,12 @@ def _apply(fig: go.Figure, ops: list) -> None:
 
 def test_live_views_refresh_in_place(sess):
     ts, agents = sess.timeseries(), sess.agents()
-    figures = [V.live_figure(v, ts, agents, sess.horizon) for v in V.VIEWS]
+    figures = [views.live_figure(v, ts, agents, sess.horizon) for v in views.VIEWS]
     before = figures[-1].data[0].y  # the 'who takes part' bars
     sess.step(24)
-    for view, fig in zip(V.VIEWS, figures, strict=True):
+    for view, fig in zip(views.VIEWS, figures, strict=True):
         state = sess.model.state if view.uses_agents else None
-        _apply(fig, V.refresh(fig, sess.series(), state))
+        _apply(fig, views.refresh(fig, sess.series(), state))
         lines = [t for t in fig.data if isinstance(t.meta, str) and t.meta in sess.series()]
         assert lines, view.key
         for trace in lines:
@@ -226,25 +223,27 @@ def test_live_views_refresh_in_place(sess):
 
 
 def test_network_draws_everyone_when_small_and_a_stated_sample_when_large():
-    small = SS.Session(S.load("baseline"))
-    layout = V.network_layout(small.model)
+    small = session.Session(scenario.load("baseline"))
+    layout = views.network_layout(small.model)
     assert len(layout.citizens) == 1000 and layout.note == "all 1,000 citizens"
-    big = SS.Session(S.load("baseline").replace(n_citizens=5000))
-    layout = V.network_layout(big.model)
-    assert len(layout.citizens) <= V.MAX_NODES
+    big = session.Session(scenario.load("baseline").replace(n_citizens=5000))
+    layout = views.network_layout(big.model)
+    assert len(layout.citizens) <= views.MAX_NODES
     assert "sample of" in layout.note and "5,000" in layout.note
     hood = big.model.state.citizens.neighbourhood
     for h in np.unique(hood[layout.citizens]):  # whole neighbourhoods
         assert np.isin(np.flatnonzero(hood == h), layout.citizens).all()
-    again = V.network_layout(SS.Session(S.load("baseline").replace(n_citizens=5000)).model)
+    again = views.network_layout(
+        session.Session(scenario.load("baseline").replace(n_citizens=5000)).model
+    )
     np.testing.assert_array_equal(layout.xy, again.xy)  # seeded
 
 
 def test_network_figure_has_one_trace_per_role_with_inspectable_points(sess):
-    layout = V.network_layout(sess.model)
-    fig = V.network_figure(sess.model, layout, "self_efficacy")
+    layout = views.network_layout(sess.model)
+    fig = views.network_figure(sess.model, layout, "self_efficacy")
     roles = [t.meta for t in fig.data[1:]]
-    assert roles == list(V.ROLE_STYLE)
+    assert roles == list(views.ROLE_STYLE)
     counts = {t.meta: len(t.x) for t in fig.data[1:]}
     s = sess.model.state
     assert counts == {
@@ -257,31 +256,31 @@ def test_network_figure_has_one_trace_per_role_with_inspectable_points(sess):
     citizens = fig.data[1]
     assert citizens.customdata[5].tolist() == ["citizen", 5]
     sess.step(12)
-    _apply(fig, V.refresh_network(fig, sess.model, layout, "self_efficacy"))
+    _apply(fig, views.refresh_network(fig, sess.model, layout, "self_efficacy"))
     np.testing.assert_allclose(
         fig.data[1].marker.color, np.round(sess.model.state.citizens.self_efficacy, 4)
     )
-    assert V.drawn_agent(layout, ["staff", 3]) == ("staff", 3)
-    assert V.drawn_agent(layout, None) is None
-    assert V.drawn_agent(layout, ["mayor", 1]) is None
+    assert views.drawn_agent(layout, ["staff", 3]) == ("staff", 3)
+    assert views.drawn_agent(layout, None) is None
+    assert views.drawn_agent(layout, ["mayor", 1]) is None
 
 
-@pytest.mark.parametrize("role", list(V.AGENT_CLASS))
+@pytest.mark.parametrize("role", list(views.AGENT_CLASS))
 def test_inspector_reads_the_agent_through_mesa(sess, role):
-    frame = V.inspect(sess.model, role, 0)
+    frame = views.inspect(sess.model, role, 0)
     names = set(frame["attribute"])
     assert {"motivation", "trust", "self_efficacy", "risk_appetite"} <= names
     assert not names & {"random", "rng", "scenario"}
     value = frame.set_index("attribute").loc["self_efficacy", "value"]
-    arrays = getattr(sess.model.state, V.AGENT_CLASS[role]._role)
+    arrays = getattr(sess.model.state, views.AGENT_CLASS[role]._role)
     assert value == round(float(arrays.self_efficacy[0]), 3)
 
 
 def test_every_parameter_group_has_a_panel():
     from coprod_sim.dashboard import app
 
-    assert tuple(app.GROUP_TITLES) == P.GROUPS
-    assert {p.group for p in P.PARAMETERS} <= set(app.GROUP_TITLES)
+    assert tuple(app.GROUP_TITLES) == params.GROUPS
+    assert {p.group for p in params.PARAMETERS} <= set(app.GROUP_TITLES)
 
 
 # ------------------------------------------------------------------- fields, caps, closing
@@ -289,38 +288,40 @@ def test_every_parameter_group_has_a_panel():
 
 @pytest.mark.parametrize("typed", ["abc", "1e9", "20000.5", "", "5", "-3"])
 def test_every_rejected_citizens_entry_names_the_field_value_and_range(typed):
-    spec = P.PARAMS_BY_NAME["n_citizens"]
-    with pytest.raises(SS.DashboardError) as err:
-        SS.check_count("n_citizens", typed)
+    spec = params.PARAMS_BY_NAME["n_citizens"]
+    with pytest.raises(session.DashboardError) as err:
+        session.check_count("n_citizens", typed)
     assert str(err.value) == (
         f"n_citizens: value {typed!r} is not allowed; allowed: an integer in "
-        f"[{int(spec.low)}, {SS.MAX_CITIZENS}]"
+        f"[{int(spec.low)}, {session.MAX_CITIZENS}]"
     )
 
 
 @pytest.mark.parametrize("typed", ["abc", "1e3", ""])
 def test_every_rejected_seed_entry_names_the_field_and_value(typed):
-    with pytest.raises(SS.DashboardError, match=rf"^seed: value {typed!r} is not allowed"):
-        SS.check_seed(typed)
+    with pytest.raises(session.DashboardError, match=rf"^seed: value {typed!r} is not allowed"):
+        session.check_seed(typed)
 
 
 def test_too_many_citizens_typed_says_how_to_run_them():
-    with pytest.raises(SS.DashboardError, match=r"value 20,001 is too many.*coprod run"):
-        SS.check_count("n_citizens", "20001")
+    with pytest.raises(session.DashboardError, match=r"value 20,001 is too many.*coprod run"):
+        session.check_count("n_citizens", "20001")
 
 
 def test_a_typed_whole_number_is_accepted_as_it_is():
-    assert SS.check_count("n_citizens", " 2000 ") == 2000
-    assert SS.check_count("n_citizens", str(SS.MAX_CITIZENS)) == SS.MAX_CITIZENS
+    assert session.check_count("n_citizens", " 2000 ") == 2000
+    assert session.check_count("n_citizens", str(session.MAX_CITIZENS)) == session.MAX_CITIZENS
 
 
 def test_one_comparison_at_a_time_per_session_and_a_server_limit():
-    slots = SS.RunSlots(limit=2)
+    slots = session.RunSlots(limit=2)
     slots.acquire("tab 1")
-    with pytest.raises(SS.DashboardError, match="already running in this session"):
+    with pytest.raises(session.DashboardError, match="already running in this session"):
         slots.acquire("tab 1")
     slots.acquire("tab 2")
-    with pytest.raises(SS.DashboardError, match=r"2 comparisons are running.*at most 2 at once"):
+    with pytest.raises(
+        session.DashboardError, match=r"2 comparisons are running.*at most 2 at once"
+    ):
         slots.acquire("tab 3")
     assert slots.in_flight == 2
     slots.release("tab 1")
@@ -331,23 +332,22 @@ def test_one_comparison_at_a_time_per_session_and_a_server_limit():
 def test_the_server_runs_as_many_comparisons_at_once_as_it_has_cores():
     import os
 
-    assert max(2, os.cpu_count() or 1) == SS.MAX_RUNS_IN_FLIGHT == SS.RUN_SLOTS.limit
+    assert max(2, os.cpu_count() or 1) == session.MAX_RUNS_IN_FLIGHT == session.RUN_SLOTS.limit
 
 
 def test_a_closed_tab_stops_its_comparison_and_gives_back_its_slot():
-    from coprod_sim.dashboard import compare as C
-    from coprod_sim.dashboard import compare_tab as CT
+    from coprod_sim.dashboard import compare, compare_tab
 
-    small = S.load("baseline").replace(n_citizens=50, steps=6)
-    session = SS.Session(small)
-    spec = C.two_scenarios(small, small.replace(name="b"), 0, 2)
-    SS.RUN_SLOTS.acquire(id(session))
-    session.closed.set()  # what the page's close hook does
-    with pytest.raises(SS.CompareStopped):
-        CT.run_compare.function(spec, (), session)
-    assert id(session) not in SS.RUN_SLOTS._owners
-    SS.RUN_SLOTS.acquire(id(session))  # free again
-    SS.RUN_SLOTS.release(id(session))
+    small = scenario.load("baseline").replace(n_citizens=50, steps=6)
+    tab_session = session.Session(small)
+    spec = compare.two_scenarios(small, small.replace(name="b"), 0, 2)
+    session.RUN_SLOTS.acquire(id(tab_session))
+    tab_session.closed.set()  # what the page's close hook does
+    with pytest.raises(session.CompareStopped):
+        compare_tab.run_compare.function(spec, (), tab_session)
+    assert id(tab_session) not in session.RUN_SLOTS._owners
+    session.RUN_SLOTS.acquire(id(tab_session))  # free again
+    session.RUN_SLOTS.release(id(tab_session))
 
 
 def test_the_close_hook_marks_the_session_closed_and_collects_its_memory(monkeypatch):
@@ -355,11 +355,11 @@ def test_the_close_hook_marks_the_session_closed_and_collects_its_memory(monkeyp
 
     collected = []
     monkeypatch.setattr(app, "CLOSE_GRACE_S", 0.0)
-    monkeypatch.setattr(SS, "release_memory", lambda: collected.append(True))
-    session = app._session()
+    monkeypatch.setattr(app, "release_memory", lambda: collected.append(True))
+    tab_session = app._session()
     close = app._on_session_start()
     close()
-    assert session.closed.is_set()
+    assert tab_session.closed.is_set()
     import time
 
     deadline = time.monotonic() + 5
@@ -369,7 +369,7 @@ def test_the_close_hook_marks_the_session_closed_and_collects_its_memory(monkeyp
 
 
 def test_playing_sessions_share_the_servers_time_evenly():
-    pacer = SS.PlayPacer(share=0.5, first_cost=0.05)
+    pacer = session.PlayPacer(share=0.5, first_cost=0.05)
     tabs = [object() for _ in range(20)]
     pacer.start(tabs[0])
     # One tab alone plays at the speed it asked for, and is told nothing.

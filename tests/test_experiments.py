@@ -16,8 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coprod_sim.cli import app
-from coprod_sim.experiments import design as D
-from coprod_sim.experiments import spec, store, sweep
+from coprod_sim.experiments import design, spec, store, sweep
 from tests.dask_cluster import Cluster, free_port
 from tests.processes import end_group, running_group, start_group
 
@@ -80,7 +79,7 @@ def test_grid_is_the_full_factorial(tmp_path):
         "low_self_efficacy = { low = 0.2, high = 0.8, levels = 4 }"
     )
     ex = spec.load(_experiment(tmp_path, sampler="grid", axes=axes))
-    pts = D.points(ex)
+    pts = design.points(ex)
     assert len(pts) == 3 * 2 * 4 == spec.n_points(ex)
     assert len(pts.drop_duplicates()) == len(pts)
     assert sorted(pts["low_self_efficacy"].unique()) == pytest.approx([0.2, 0.4, 0.6, 0.8])
@@ -88,7 +87,7 @@ def test_grid_is_the_full_factorial(tmp_path):
 
 def test_lhs_puts_one_point_in_each_stratum(tmp_path):
     ex = spec.load(_experiment(tmp_path, sampler="lhs", samples=20))
-    pts = D.points(ex)
+    pts = design.points(ex)
     assert len(pts) == 20
     strata = np.floor((pts["staff_feedback"] - 0.0) / (1.0 / 20)).astype(int)
     assert sorted(strata) == list(range(20))
@@ -98,7 +97,7 @@ def test_lhs_puts_one_point_in_each_stratum(tmp_path):
 
 def test_sobol_design_has_saltelli_size_and_stays_in_bounds(tmp_path):
     ex = spec.load(_experiment(tmp_path, sampler="sobol", samples=8))
-    pts = D.points(ex)
+    pts = design.points(ex)
     assert len(pts) == 8 * (2 * 3 + 2) == spec.n_points(ex)
     assert pts["staff_feedback"].between(0, 1).all()
     assert pts["low_self_efficacy"].between(0.1, 0.9).all()
@@ -106,7 +105,7 @@ def test_sobol_design_has_saltelli_size_and_stays_in_bounds(tmp_path):
 
 def test_morris_design_has_trajectories_on_the_level_grid(tmp_path):
     ex = spec.load(_experiment(tmp_path, sampler="morris", samples=6, extra=""))
-    pts = D.points(ex)
+    pts = design.points(ex)
     assert len(pts) == 6 * (3 + 1)
     levels = np.linspace(0.0, 1.0, ex.levels)
     assert np.isin(pts["staff_feedback"].round(9), levels.round(9)).all()
@@ -114,7 +113,7 @@ def test_morris_design_has_trajectories_on_the_level_grid(tmp_path):
 
 def test_run_seeds_are_seedsequence_children_keyed_by_run_id(tmp_path):
     ex = spec.load(_experiment(tmp_path, samples=4, replications=3))
-    runs = D.runs(ex)
+    runs = design.runs(ex)
     assert len(runs) == 12 and runs["run_id"].tolist() == list(range(12))
     children = np.random.SeedSequence(ex.seed).spawn(12)
     expected = [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
@@ -388,7 +387,7 @@ def test_an_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path, monkeypat
 def test_analyze_a_sweep_without_finished_runs_exits_2(reference, tmp_path):
     path, _ = reference
     ex = spec.load(path)
-    store.Store.create(tmp_path / "out", ex, D.runs(ex), path.read_text())
+    store.Store.create(tmp_path / "out", ex, design.runs(ex), path.read_text())
     result = runner.invoke(app, ["analyze", str(tmp_path / "out")])
     assert result.exit_code == 2 and "no finished runs" in result.output
     assert not (tmp_path / "out" / "analysis.html").exists()

@@ -78,7 +78,6 @@ def test_the_cached_places_always_match_a_fresh_scan(monkeypatch) -> None:
     left (``_membership.taken`` / ``vacated``); after every submodel of every month of every
     preset they equal a scan of the (4, N) table from scratch."""
     from coprod_sim import model as model_mod
-    from coprod_sim.submodels import _membership as M
 
     checked = []
 
@@ -86,15 +85,17 @@ def test_the_cached_places_always_match_a_fresh_scan(monkeypatch) -> None:
         cached = state.scratch.get("_entries")
         if cached is None:
             return
-        fresh = M.active_entries(type("S", (), {"citizens": state.citizens, "scratch": {}})())
+        fresh = _membership.active_entries(
+            type("S", (), {"citizens": state.citizens, "scratch": {}})()
+        )
         for got, want in zip(cached, fresh, strict=True):
             assert got.dtype == want.dtype and np.array_equal(got, want)
         codes = state.scratch.pop("_entry_codes", None)
         if codes is not None:
-            assert np.array_equal(codes, M.entry_codes(state))
+            assert np.array_equal(codes, _membership.entry_codes(state))
         flags = state.scratch.pop("_flags", None)
         if flags is not None:
-            assert np.array_equal(flags, M.citizen_flags(state))
+            assert np.array_equal(flags, _membership.citizen_flags(state))
         checked.append(1)
 
     for submodel in model_mod.SCHEDULE:
@@ -104,7 +105,9 @@ def test_the_cached_places_always_match_a_fresh_scan(monkeypatch) -> None:
             check(state)
 
         monkeypatch.setattr(submodel, "step", checked_step)
-    monkeypatch.setattr(M, "INCREMENTAL_MIN_CITIZENS", 0)  # the in-place updates at any size
+    monkeypatch.setattr(
+        _membership, "INCREMENTAL_MIN_CITIZENS", 0
+    )  # the in-place updates at any size
     for path in golden.scenario.presets().values():
         sc = golden.scenario.load(path, overrides={"n_citizens": 400})
         golden.CoproductionModel(scenario=sc, rng=3).run_for(sc.steps)

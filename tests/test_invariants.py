@@ -15,8 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coprod_sim import CoproductionModel
-from coprod_sim import params as P
+from coprod_sim import CoproductionModel, params
 from coprod_sim.metrics import CANONICAL, LEVEL_METRICS, METRICS
 
 HORIZON = 24
@@ -36,11 +35,11 @@ OVERRIDES: dict[str, st.SearchStrategy] = {
 }
 
 
-def _is_month(spec: P.ParamSpec) -> bool:
+def _is_month(spec: params.ParamSpec) -> bool:
     return spec.type is int and spec.unit in ("month", "months")
 
 
-def _strategy(spec: P.ParamSpec) -> st.SearchStrategy:
+def _strategy(spec: params.ParamSpec) -> st.SearchStrategy:
     if spec.name in OVERRIDES:
         return OVERRIDES[spec.name]
     if spec.choices is not None:
@@ -64,7 +63,7 @@ def _scale(values: dict, names: tuple[str, ...]) -> None:
 
 @st.composite
 def parameter_sets(draw) -> dict:
-    values = {spec.name: draw(_strategy(spec)) for spec in P.PARAMETERS}
+    values = {spec.name: draw(_strategy(spec)) for spec in params.PARAMETERS}
     _scale(values, AGE_SHARES)
     _scale(values, EDUCATION_SHARES)
     return values
@@ -196,8 +195,8 @@ def test_strategy_draws_valid_parameters():
     @settings(max_examples=50, deadline=None, derandomize=True)
     @given(values=parameter_sets())
     def check(values):
-        params = P.validate(values)
-        assert set(params.model_dump()) == set(values)
+        validated = params.validate(values)
+        assert set(validated.model_dump()) == set(values)
 
     check()
 
@@ -241,7 +240,7 @@ EXTREMES = [
     ),
     pytest.param(
         {
-            **{p.name: 1.0 for p in P.by_group("barriers")},
+            **{p.name: 1.0 for p in params.by_group("barriers")},
             "risk_appetite_citizens": 0.0,
             "risk_appetite_staff": 0.0,
             "risk_appetite_commissioners": 0.0,
@@ -320,7 +319,7 @@ def test_shock_in_the_first_month_fires(kind):
 @pytest.mark.parametrize("kind", SHOCKS_AT_ONE)
 def test_shock_at_month_zero_is_rejected(kind):
     start = next(k for k in SHOCKS_AT_ONE[kind] if k.endswith("_start"))
-    with pytest.raises(P.ParameterError, match=f"{start}.*allowed: an integer in \\[1, "):
+    with pytest.raises(params.ParameterError, match=f"{start}.*allowed: an integer in \\[1, "):
         CoproductionModel(rng=1, n_citizens=300, **{**SHOCKS_AT_ONE[kind], start: 0})
 
 

@@ -19,8 +19,8 @@ from coprod_sim import (
     Politician,
     Scenario,
     Staff,
+    params,
 )
-from coprod_sim import params as P
 from coprod_sim.agents import AGENT_CLASSES
 from coprod_sim.model import MetricsCollector
 
@@ -324,7 +324,7 @@ def test_space_is_a_mesa_network(run_model):
         assert len(list(space[i].neighborhood)) == network.degree[i]
 
 
-@pytest.mark.parametrize("kind", P.PARAMS_BY_NAME["network_kind"].choices)
+@pytest.mark.parametrize("kind", params.PARAMS_BY_NAME["network_kind"].choices)
 def test_every_network_kind_builds_and_runs(kind):
     model = small(network_kind=kind, steps=4)
     model.run_for(4)

@@ -21,11 +21,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from coprod_sim import CoproductionModel, parallel, population
-from coprod_sim import network as N
-from coprod_sim import params as P
+from coprod_sim import CoproductionModel, network, parallel, params, population
 
-KINDS = P.PARAMS_BY_NAME["network_kind"].choices
+KINDS = params.PARAMS_BY_NAME["network_kind"].choices
 N_CITIZENS = 5000
 NB_SIZE = 250
 TOLERANCE = {
@@ -47,7 +45,7 @@ def build(
     nb_size: int = NB_SIZE,
 ):
     k, neighbourhood = population.neighbourhood_layout(n, nb_size)
-    return N.build(
+    return network.build(
         kind,
         neighbourhood,
         k,
@@ -132,8 +130,8 @@ def test_scale_free_has_hubs_and_random_does_not():
 
 
 def test_small_world_clustering_much_higher_than_random():
-    sw = N.clustering(build("small_world"))
-    rnd = N.clustering(build("random"))
+    sw = network.clustering(build("small_world"))
+    rnd = network.clustering(build("random"))
     # A ring lattice with k = 10 has clustering 3(k-2)/(4(k-1)) = 0.67; 5% rewiring keeps most
     # of it. G(n, m) has clustering about d / n = 0.002.
     assert sw > 0.4
@@ -144,7 +142,9 @@ def test_small_world_clustering_much_higher_than_random():
 def test_small_world_ties_stay_mostly_in_the_neighbourhood():
     k, neighbourhood = population.neighbourhood_layout(N_CITIZENS, NB_SIZE)
     for share in (0.0, 0.05, 0.5):
-        net = N.build("small_world", neighbourhood, k, 10.0, share, 0.0, np.random.default_rng(4))
+        net = network.build(
+            "small_world", neighbourhood, k, 10.0, share, 0.0, np.random.default_rng(4)
+        )
         coo = net.adjacency.tocoo()
         within = (neighbourhood[coo.row] == neighbourhood[coo.col]).mean()
         # a rewired tie lands in the same neighbourhood with chance 1/k (k = 20 here)
@@ -154,8 +154,8 @@ def test_small_world_ties_stay_mostly_in_the_neighbourhood():
 def test_clustering_matches_networkx():
     for kind in KINDS:
         net = build(kind, n=600, mean_degree=8.0, long_tie_share=0.1, barrier=0.2, seed=3)
-        graph = N.to_networkx(net)
-        assert N.clustering(net) == pytest.approx(nx.average_clustering(graph), abs=1e-12)
+        graph = network.to_networkx(net)
+        assert network.clustering(net) == pytest.approx(nx.average_clustering(graph), abs=1e-12)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -167,7 +167,7 @@ def test_connectedness_barrier_lowers_mean_degree(kind):
 
 
 def test_connectedness_barrier_lowers_small_world_clustering():
-    values = [N.clustering(build("small_world", barrier=b)) for b in (0.0, 0.5, 1.0)]
+    values = [network.clustering(build("small_world", barrier=b)) for b in (0.0, 0.5, 1.0)]
     assert values[0] > values[1] > values[2]
 
 
@@ -201,11 +201,11 @@ def test_same_seed_same_graph_in_the_model(kind):
 
 def test_to_networkx_refuses_huge_graphs():
     net = build("random", n=300, mean_degree=4.0)
-    graph = N.to_networkx(net)
+    graph = network.to_networkx(net)
     assert graph.number_of_nodes() == 300
     assert graph.number_of_edges() == net.adjacency.nnz // 2
     with pytest.raises(ValueError, match="at most 100"):
-        N.to_networkx(net, limit=100)
+        network.to_networkx(net, limit=100)
 
 
 # ------------------------------------------------------------------ neighbour means (issue 7)
@@ -228,13 +228,13 @@ def test_neighbour_means_are_the_matrix_product_to_the_bit(kind, share, monkeypa
     columns[2][rows] = rng.random(rows.size) * 1e-3  # small values expose a changed order
     plain = [net.mean_of_neighbours @ col for col in columns]
 
-    scattered = N.neighbour_means(net, columns, rows)  # scatter when few rows
+    scattered = network.neighbour_means(net, columns, rows)  # scatter when few rows
     assert all((a == b).all() for a, b in zip(_bits(scattered), _bits(plain), strict=True))
 
-    monkeypatch.setattr(N, "PARALLEL_MIN_TIES", 0)  # force the threaded blocks
+    monkeypatch.setattr(network, "PARALLEL_MIN_TIES", 0)  # force the threaded blocks
     monkeypatch.setattr(parallel, "PARALLEL_MIN_CITIZENS", 0)
     monkeypatch.setenv("COPROD_THREADS", "3")
-    threaded = N.neighbour_means(net, columns)
+    threaded = network.neighbour_means(net, columns)
     assert all((a == b).all() for a, b in zip(_bits(threaded), _bits(plain), strict=True))
     assert net.row_blocks is not None and len(net.row_blocks) == 3
 
@@ -243,12 +243,12 @@ def test_neighbour_means_scatter_only_when_few_rows(monkeypatch):
     """Many participants go through the matrix product; few go through the scatter."""
     net = build("small_world", n=2000, nb_size=200, mean_degree=6.0)
     calls = []
-    real = N._scatter_means
-    monkeypatch.setattr(N, "_scatter_means", lambda *a: calls.append(1) or real(*a))
+    real = network._scatter_means
+    monkeypatch.setattr(network, "_scatter_means", lambda *a: calls.append(1) or real(*a))
     x = [np.ones(2000)]
-    N.neighbour_means(net, x, np.arange(2000))
+    network.neighbour_means(net, x, np.arange(2000))
     assert not calls
-    N.neighbour_means(net, x, np.arange(100))
+    network.neighbour_means(net, x, np.arange(100))
     assert calls
 
 

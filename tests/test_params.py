@@ -8,8 +8,7 @@ import numpy as np
 import pydantic
 import pytest
 
-from coprod_sim import CoproductionModel, Scenario
-from coprod_sim import params as P
+from coprod_sim import CoproductionModel, Scenario, params
 from coprod_sim.params import PARAMETERS, ParameterError, ParamSpec
 
 NUMERIC = [p for p in PARAMETERS if p.type in (int, float)]
@@ -26,21 +25,21 @@ def _ids(specs):
 def test_parameters_are_declared_once():
     names = [p.name for p in PARAMETERS]
     assert len(names) == len(set(names)), "duplicate parameter names"
-    assert set(P.PARAMS_BY_NAME) == set(names)
+    assert set(params.PARAMS_BY_NAME) == set(names)
     assert len(PARAMETERS) > 50
 
 
 def test_groups_are_unique_and_all_used():
-    assert len(P.GROUPS) == len(set(P.GROUPS))
+    assert len(params.GROUPS) == len(set(params.GROUPS))
     used = {p.group for p in PARAMETERS}
-    assert used == set(P.GROUPS), f"groups declared but unused: {set(P.GROUPS) - used}"
+    assert used == set(params.GROUPS), f"groups declared but unused: {set(params.GROUPS) - used}"
 
 
 @pytest.mark.parametrize("spec", PARAMETERS, ids=_ids(PARAMETERS))
 def test_spec_is_complete(spec: ParamSpec):
     assert isinstance(spec.name, str) and spec.name.isidentifier()
     assert spec.type in (int, float, bool, str)
-    assert spec.group in P.GROUPS
+    assert spec.group in params.GROUPS
     assert isinstance(spec.unit, str) and spec.unit.strip()
     assert isinstance(spec.help, str) and spec.help.strip()
     assert isinstance(spec.source, str) and spec.source.strip()
@@ -71,39 +70,39 @@ def test_enum_default_in_choices(spec: ParamSpec):
 
 
 def test_allowed_text():
-    assert P.PARAMS_BY_NAME["staff_feedback"].allowed == "a number in [0, 1]"
-    assert P.PARAMS_BY_NAME["n_citizens"].allowed == "an integer in [10, 2000000]"
-    assert P.PARAMS_BY_NAME["charter"].allowed == "true or false"
-    assert P.PARAMS_BY_NAME["network_kind"].allowed.startswith("one of 'small_world'")
+    assert params.PARAMS_BY_NAME["staff_feedback"].allowed == "a number in [0, 1]"
+    assert params.PARAMS_BY_NAME["n_citizens"].allowed == "an integer in [10, 2000000]"
+    assert params.PARAMS_BY_NAME["charter"].allowed == "true or false"
+    assert params.PARAMS_BY_NAME["network_kind"].allowed.startswith("one of 'small_world'")
 
 
 def test_defaults_and_by_group():
-    d = P.defaults()
+    d = params.defaults()
     assert d["staff_feedback"] == 0.2 and d["network_kind"] == "small_world"
     assert len(d) == len(PARAMETERS)
-    total = sum(len(P.by_group(g)) for g in P.GROUPS)
+    total = sum(len(params.by_group(g)) for g in params.GROUPS)
     assert total == len(PARAMETERS)
-    assert all(p.group == "levers" for p in P.by_group("levers"))
+    assert all(p.group == "levers" for p in params.by_group("levers"))
     with pytest.raises(KeyError, match="unknown group"):
-        P.by_group("nonsense")
-    assert P.names(["shocks"]) == [p.name for p in P.by_group("shocks")]
-    assert P.names() == [p.name for p in PARAMETERS]
+        params.by_group("nonsense")
+    assert params.names(["shocks"]) == [p.name for p in params.by_group("shocks")]
+    assert params.names() == [p.name for p in PARAMETERS]
 
 
 # ---------------------------------------------------------------------------- validate
 
 
 def test_validate_empty_gives_defaults():
-    params = P.validate({})
-    assert params.model_dump() == P.defaults()
-    assert P.validate().model_dump() == P.defaults()
-    assert P.validate(None).model_dump() == P.defaults()
+    validated = params.validate({})
+    assert validated.model_dump() == params.defaults()
+    assert params.validate().model_dump() == params.defaults()
+    assert params.validate(None).model_dump() == params.defaults()
 
 
 def test_validated_params_are_frozen():
-    params = P.validate({})
+    validated = params.validate({})
     with pytest.raises(pydantic.ValidationError, match="frozen"):
-        params.staff_feedback = 0.9  # type: ignore[misc]
+        validated.staff_feedback = 0.9  # type: ignore[misc]
 
 
 AGE_SHARES = ("share_age_18_34", "share_age_55_74", "share_age_75_plus")
@@ -125,23 +124,25 @@ def test_validate_accepts_the_default_and_the_bounds(spec: ParamSpec):
     else:
         values += [True, False]
     for value in values:
-        assert getattr(P.validate({**others, spec.name: value}), spec.name) == value
+        assert getattr(params.validate({**others, spec.name: value}), spec.name) == value
 
 
 def test_validate_accepts_numpy_scalars_and_integral_floats():
-    params = P.validate(
+    validated = params.validate(
         {"n_citizens": np.int64(300), "staff_feedback": np.float64(0.7), "steps": 12.0}
     )
-    assert params.n_citizens == 300 and type(params.n_citizens) is int
-    assert params.steps == 12 and type(params.steps) is int
-    assert params.staff_feedback == 0.7
-    assert P.validate({"charter": np.bool_(True)}).charter is True
-    assert P.validate({"staff_feedback": 1}).staff_feedback == 1.0  # an int for a float is fine
+    assert validated.n_citizens == 300 and type(validated.n_citizens) is int
+    assert validated.steps == 12 and type(validated.steps) is int
+    assert validated.staff_feedback == 0.7
+    assert params.validate({"charter": np.bool_(True)}).charter is True
+    assert (
+        params.validate({"staff_feedback": 1}).staff_feedback == 1.0
+    )  # an int for a float is fine
 
 
 def _error(values) -> ParameterError:
     with pytest.raises(ParameterError) as info:
-        P.validate(values)
+        params.validate(values)
     err = info.value
     assert isinstance(err, ValueError)
     assert err.problems and str(err)
@@ -163,8 +164,8 @@ def test_unknown_key_without_a_close_name():
 
 
 def test_suggest():
-    assert P.suggest("n_citizen") == " (did you mean 'n_citizens'?)"
-    assert P.suggest("xyzzy") == ""
+    assert params.suggest("n_citizen") == " (did you mean 'n_citizens'?)"
+    assert params.suggest("xyzzy") == ""
 
 
 @pytest.mark.parametrize(
@@ -203,7 +204,7 @@ def test_nan_and_inf_are_rejected(key, value):
     assert f"key {key!r}" in msg
     assert repr(value) in msg
     assert "not a finite number" in msg
-    assert f"allowed: {P.PARAMS_BY_NAME[key].allowed}" in msg
+    assert f"allowed: {params.PARAMS_BY_NAME[key].allowed}" in msg
 
 
 def test_nan_for_an_int_is_rejected():
@@ -221,7 +222,7 @@ def test_every_problem_is_reported():
 
 def test_error_names_its_source():
     with pytest.raises(ParameterError) as info:
-        P.validate({"staff_feedback": 2.0}, source="scenario.toml")
+        params.validate({"staff_feedback": 2.0}, source="scenario.toml")
     assert info.value.source == "scenario.toml"
     assert str(info.value).startswith("in scenario.toml: ")
 
@@ -236,8 +237,10 @@ def test_age_shares_over_one_are_rejected():
 
 
 def test_age_shares_summing_to_one_are_fine():
-    params = P.validate({"share_age_18_34": 0.5, "share_age_55_74": 0.3, "share_age_75_plus": 0.2})
-    assert params.share_age_18_34 == 0.5
+    validated = params.validate(
+        {"share_age_18_34": 0.5, "share_age_55_74": 0.3, "share_age_75_plus": 0.2}
+    )
+    assert validated.share_age_18_34 == 0.5
 
 
 def test_education_shares_over_one_are_rejected():
@@ -268,14 +271,14 @@ def test_education_shares_over_one_are_rejected():
 )
 def test_coerce_then_validate(name, text, expected):
     """Command-line text is read as a TOML value: the same rules as scenario files."""
-    value = getattr(P.validate({name: P.coerce(name, text)}), name)
+    value = getattr(params.validate({name: params.coerce(name, text)}), name)
     assert value == expected
     assert type(value) is type(expected)
 
 
 def test_coerce_then_validate_round_trip():
-    values = {p.name: P.coerce(p.name, str(p.default)) for p in PARAMETERS}
-    assert P.validate(values).model_dump() == P.defaults()
+    values = {p.name: params.coerce(p.name, str(p.default)) for p in PARAMETERS}
+    assert params.validate(values).model_dump() == params.defaults()
 
 
 @pytest.mark.parametrize(
@@ -292,21 +295,21 @@ def test_coerce_then_validate_round_trip():
 )
 def test_coerce_rejects_bad_text(name, text):
     with pytest.raises(ParameterError) as info:
-        P.validate({name: P.coerce(name, text)})
+        params.validate({name: params.coerce(name, text)})
     msg = str(info.value)
     assert f"key {name!r}" in msg
-    assert P.PARAMS_BY_NAME[name].allowed in msg
+    assert params.PARAMS_BY_NAME[name].allowed in msg
 
 
 def test_coerce_unknown_key():
     with pytest.raises(ParameterError, match=r"unknown key 'stafffeedback'.*did you mean"):
-        P.coerce("stafffeedback", "0.1")
+        params.coerce("stafffeedback", "0.1")
 
 
 def test_coerce_does_not_check_range():
-    assert P.coerce("staff_feedback", "7") == 7.0
+    assert params.coerce("staff_feedback", "7") == 7.0
     with pytest.raises(ParameterError, match="allowed: a number in"):
-        P.validate({"staff_feedback": P.coerce("staff_feedback", "7")})
+        params.validate({"staff_feedback": params.coerce("staff_feedback", "7")})
 
 
 # ---------------------------------------------------------------------------- the model
@@ -346,10 +349,10 @@ def test_scenario_rejects_bad_values():
 
 def test_model_keeps_validated_params():
     model = CoproductionModel(rng=1, n_citizens=300, staff_feedback=0.7, steps=7.0)
-    assert isinstance(model.params, P.Params)
+    assert isinstance(model.params, params.Params)
     assert model.params.staff_feedback == 0.7
     assert model.params.steps == 7 and type(model.params.steps) is int
-    assert model.params.staff_training == P.PARAMS_BY_NAME["staff_training"].default
+    assert model.params.staff_training == params.PARAMS_BY_NAME["staff_training"].default
 
 
 # ---------------------------------------------------------------------------- scheduled events

@@ -12,9 +12,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coprod_sim import scenario as S
 from coprod_sim.cli import app
 from coprod_sim.dashboard import session
+from coprod_sim.scenario import (
+    MAX_EVENTS,
+    MAX_FILE_BYTES,
+    MAX_PROBLEMS,
+    Scenario,
+    ScenarioError,
+    load,
+    loads,
+)
 
 runner = CliRunner()
 BUDGET = 2.0  # seconds of process time per file; each took 1 to 4 minutes before the fix
@@ -35,7 +43,7 @@ def _upload(text: str) -> Callable[[], object]:
     return lambda: session.read_upload("hostile.toml", len(data), lambda: data)
 
 
-def _fill(head: str, line: Callable[[int], str], limit: int = S.MAX_FILE_BYTES) -> str:
+def _fill(head: str, line: Callable[[int], str], limit: int = MAX_FILE_BYTES) -> str:
     """``head`` followed by ``line(0)``, ``line(1)``... up to ``limit`` bytes."""
     parts, size, i = [head], len(head), 0
     while size + len(line(i)) <= limit:
@@ -47,7 +55,7 @@ def _fill(head: str, line: Callable[[int], str], limit: int = S.MAX_FILE_BYTES) 
 
 def test_a_full_size_file_of_unknown_keys_is_refused_at_once():
     text = _fill("[parameters]\n", lambda i: f"unknown_key_{i:05d} = 1\n")
-    assert len(text) > S.MAX_FILE_BYTES - 100  # the whole 256 KB
+    assert len(text) > MAX_FILE_BYTES - 100  # the whole 256 KB
     error, seconds = _timed(_upload(text))
     assert isinstance(error, session.DashboardError), error
     assert "[parameters] has 11,915 keys; allowed: at most 1,000 keys" in str(error)
@@ -63,12 +71,12 @@ def test_a_full_size_file_of_top_level_keys_is_refused_at_once():
 def test_a_full_size_file_of_shocks_is_accepted_quickly():
     head = "[parameters]\nn_citizens = 100\nsteps = 12\n"
     shock = '[[shocks]]\nkind = "budget_cut"\nstart = 2\nduration = 2\nshare = 0.01\nnote = "{}"\n'
-    pad = (250_000 - len(head)) // S.MAX_EVENTS - len(shock)
-    text = head + shock.format("x" * pad) * S.MAX_EVENTS
+    pad = (250_000 - len(head)) // MAX_EVENTS - len(shock)
+    text = head + shock.format("x" * pad) * MAX_EVENTS
     assert len(text) > 240_000
     scenario, seconds = _timed(_upload(text))
-    assert isinstance(scenario, S.Scenario), scenario
-    assert len(scenario.events) == S.MAX_EVENTS
+    assert isinstance(scenario, Scenario), scenario
+    assert len(scenario.events) == MAX_EVENTS
     assert seconds < BUDGET, seconds
 
 
@@ -78,7 +86,7 @@ def test_problems_are_cut_at_the_cap_with_a_count_of_the_rest():
     error, seconds = _timed(_upload(text))
     lines = str(error).splitlines()
     assert lines[0] == "hostile.toml has 999 problems:"
-    assert len(lines) == 1 + S.MAX_PROBLEMS + 1
+    assert len(lines) == 1 + MAX_PROBLEMS + 1
     assert lines[1].strip().startswith("line 2, [parameters]: unknown key 'unknown_000'")
     assert lines[-1].strip() == "and 949 more problems (fix these first)"
     assert seconds < BUDGET, seconds
@@ -87,7 +95,7 @@ def test_problems_are_cut_at_the_cap_with_a_count_of_the_rest():
 def test_unknown_keys_in_every_event_are_cut_at_the_cap():
     bogus = "".join(f"bogus{j} = 1\n" for j in range(60))
     shock = f'[[shocks]]\n{bogus}kind = "budget_cut"\nstart = 2\nshare = 0.01\n'
-    text = "[parameters]\nsteps = 12\n" + shock * S.MAX_EVENTS
+    text = "[parameters]\nsteps = 12\n" + shock * MAX_EVENTS
     error, seconds = _timed(_upload(text))
     assert str(error).endswith("and 11,950 more problems (fix these first)"), str(error)[-200:]
     assert seconds < BUDGET, seconds
@@ -104,7 +112,7 @@ LONG_KEYS = {
 @pytest.mark.parametrize("case", LONG_KEYS)
 def test_a_full_size_dotted_key_is_refused_at_once(case):
     # tomllib's time is quadratic in a key's parts: this file took it minutes.
-    text = LONG_KEYS[case](".".join(["a"] * (S.MAX_FILE_BYTES // 2 - 20)))
+    text = LONG_KEYS[case](".".join(["a"] * (MAX_FILE_BYTES // 2 - 20)))
     error, seconds = _timed(_upload(text))
     assert "dotted parts; allowed: at most 3 levels of tables and arrays" in str(error), error
     assert seconds < BUDGET, seconds
@@ -113,7 +121,7 @@ def test_a_full_size_dotted_key_is_refused_at_once(case):
 def test_a_long_dotted_text_inside_a_string_is_only_text():
     text = f'description = "{".".join(["a"] * 50_000)}"\n[parameters]\nsteps = 6\n'
     scenario, seconds = _timed(_upload(text))
-    assert isinstance(scenario, S.Scenario), scenario
+    assert isinstance(scenario, Scenario), scenario
     assert seconds < BUDGET, seconds
 
 
@@ -181,7 +189,7 @@ def test_utf8_with_or_without_a_byte_order_mark_loads_in_both(tmp_path, bom):
     data = bom + 'title = "café"\n[parameters]\nsteps = 6\n'.encode()
     path = tmp_path / "ok.toml"
     path.write_bytes(data)
-    assert S.load(path).title == "café"
+    assert load(path).title == "café"
     assert session.read_upload("ok.toml", len(data), lambda: data).title == "café"
 
 
@@ -226,8 +234,8 @@ def test_set_with_a_control_character_names_the_key_and_the_value(tmp_path, item
 
 
 def _message(text: str) -> str:
-    with pytest.raises(S.ScenarioError) as caught:
-        S.loads(text, "m.toml")
+    with pytest.raises(ScenarioError) as caught:
+        loads(text, "m.toml")
     return str(caught.value)
 
 

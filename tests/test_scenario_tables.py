@@ -7,22 +7,22 @@ import re
 
 import pytest
 
-from coprod_sim import scenario_tables as T
+from coprod_sim import scenario_tables
 
-DOCUMENT = T.DOCUMENT.read_text(encoding="utf-8")
+DOCUMENT = scenario_tables.DOCUMENT.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("spec", T.TABLES, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", scenario_tables.TABLES, ids=lambda s: s.name)
 def test_the_table_in_the_document_is_what_the_runs_give(spec):
-    assert T.tables_in(DOCUMENT)[spec.name] == T.render(spec), (
+    assert scenario_tables.tables_in(DOCUMENT)[spec.name] == scenario_tables.render(spec), (
         f"docs/scenarios.md table {spec.name!r} is stale: run python -m coprod_sim.scenario_tables"
     )
 
 
-@pytest.mark.parametrize("spec", T.TABLES, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", scenario_tables.TABLES, ids=lambda s: s.name)
 def test_the_summary_in_the_document_is_what_the_runs_give(spec):
     # The runs are cached (functools.cache), so this costs nothing beyond the table test.
-    assert T.summaries_in(DOCUMENT)[spec.name] == T.summary(spec), (
+    assert scenario_tables.summaries_in(DOCUMENT)[spec.name] == scenario_tables.summary(spec), (
         f"docs/scenarios.md summary {spec.name!r} is stale: "
         "run python -m coprod_sim.scenario_tables"
     )
@@ -44,13 +44,15 @@ def _stated(sentence: str) -> dict[str, tuple[str, str]]:
     return stated
 
 
-def _agrees(direction: str, size: str, reference: float, value: float, row: T.Row) -> bool:
+def _agrees(
+    direction: str, size: str, reference: float, value: float, row: scenario_tables.Row
+) -> bool:
     """Whether a stated change agrees with the two numbers, checked from scratch."""
     if direction == "about the same":
         unit = 10.0**-row.digits
         return abs(value - reference) <= max(row.same_within, unit / 2) or abs(
             value - reference
-        ) < T.SAME * abs(reference)
+        ) < scenario_tables.SAME * abs(reference)
     if (direction == "higher") != (value > reference):
         return False
     if size.endswith("%"):
@@ -60,13 +62,13 @@ def _agrees(direction: str, size: str, reference: float, value: float, row: T.Ro
     return size == f"{reference:.{row.digits}f} → {value:.{row.digits}f}"
 
 
-@pytest.mark.parametrize("spec", T.TABLES, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", scenario_tables.TABLES, ids=lambda s: s.name)
 def test_each_summary_states_what_its_table_shows(spec):
     """Parse every summary sentence back and check each row's direction and size against
     the numbers of the table beside it (no runs: both come from the document)."""
-    numbers = T.numbers_in(T.tables_in(DOCUMENT)[spec.name])
+    numbers = scenario_tables.numbers_in(scenario_tables.tables_in(DOCUMENT)[spec.name])
     headers = [c.header for c in spec.columns]
-    sentences = T.summaries_in(DOCUMENT)[spec.name].splitlines()
+    sentences = scenario_tables.summaries_in(DOCUMENT)[spec.name].splitlines()
     assert len(sentences) == len(spec.comparisons) > 0
     for comparison, sentence in zip(spec.comparisons, sentences, strict=True):
         assert sentence.startswith(comparison.lead + ": ")
@@ -94,21 +96,24 @@ def test_each_summary_states_what_its_table_shows(spec):
     ],
 )
 def test_the_rule_for_a_change(reference, value, digits, expected):
-    assert T.change(reference, value, digits) == expected
+    assert scenario_tables.change(reference, value, digits) == expected
 
 
 def test_rare_event_counts_within_their_spread_are_about_the_same():
-    assert T.change(4.5, 2.0, 1, same_within=3.0) == ("about the same", "")
-    assert T.change(4.5, 2.0, 1) == ("lower", "-56%")
+    assert scenario_tables.change(4.5, 2.0, 1, same_within=3.0) == ("about the same", "")
+    assert scenario_tables.change(4.5, 2.0, 1) == ("lower", "-56%")
 
 
 def test_the_document_states_the_settings_of_the_runs_and_the_summaries():
     text = " ".join(DOCUMENT.split())
-    assert f"with {T.CITIZENS:,} citizens" in text
+    assert f"with {scenario_tables.CITIZENS:,} citizens" in text
     assert "on seeds 0 and 1, averaged" in text
-    assert T.SEEDS == (0, 1)
-    assert f"A change below {T.SAME:.0%} of the reference counts as" in text
-    assert f"a difference of up to {T.MISCONDUCT.same_within:.0f} misconduct events" in text
+    assert scenario_tables.SEEDS == (0, 1)
+    assert f"A change below {scenario_tables.SAME:.0%} of the reference counts as" in text
+    assert (
+        f"a difference of up to {scenario_tables.MISCONDUCT.same_within:.0f} misconduct events"
+        in text
+    )
 
 
 # Hand-written prose of §5 and §6 may quote these figures: the survey's figures that P1 cites,
@@ -166,15 +171,15 @@ def test_a_hand_measured_figure_is_caught():
 
 def test_rewriting_a_stale_table_and_summary_restores_them():
     stale = DOCUMENT.replace(
-        T.tables_in(DOCUMENT)["baseline"], "| metric |\n|---|\n| old | 0.200 |"
-    ).replace(T.summaries_in(DOCUMENT)["baseline"], "Participation rises by half.")
-    assert T.rewrite(stale) == DOCUMENT
+        scenario_tables.tables_in(DOCUMENT)["baseline"], "| metric |\n|---|\n| old | 0.200 |"
+    ).replace(scenario_tables.summaries_in(DOCUMENT)["baseline"], "Participation rises by half.")
+    assert scenario_tables.rewrite(stale) == DOCUMENT
 
 
 @pytest.mark.parametrize("kind", ["table", "summary"])
 def test_a_document_without_the_markers_is_refused(kind):
     with pytest.raises(ValueError, match=f"lacks the markers of {kind} 'baseline'"):
-        T._blocks_in(DOCUMENT.replace(f"<!-- {kind}:baseline -->", ""), kind)
+        scenario_tables._blocks_in(DOCUMENT.replace(f"<!-- {kind}:baseline -->", ""), kind)
 
 
 def test_the_command_refuses_a_document_without_markers_and_writes_nothing(
@@ -182,9 +187,9 @@ def test_the_command_refuses_a_document_without_markers_and_writes_nothing(
 ):
     document = tmp_path / "scenarios.md"
     document.write_text("no markers here\n", encoding="utf-8")
-    monkeypatch.setattr(T, "DOCUMENT", document)
+    monkeypatch.setattr(scenario_tables, "DOCUMENT", document)
     with pytest.raises(SystemExit) as exit_:
-        T.main()
+        scenario_tables.main()
     assert exit_.value.code == 2
     assert "lacks the markers of table 'austerity'" in capsys.readouterr().err
     assert document.read_text(encoding="utf-8") == "no markers here\n"

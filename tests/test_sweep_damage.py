@@ -222,8 +222,7 @@ def test_resume_still_refuses_a_folder_that_is_not_a_sweep(whole, tmp_path):
 
 def _str_calls(whole, tmp: str) -> dict:
     """Every public function of the package that takes a folder or file, called with a str."""
-    from coprod_sim import runs
-    from coprod_sim import scenario as S
+    from coprod_sim import runs, scenario
     from coprod_sim.experiments import analysis
 
     ex, folder = spec.load(whole[0]), str(whole[1])
@@ -249,9 +248,13 @@ def _str_calls(whole, tmp: str) -> dict:
         "runs.check_output": lambda: runs.check_output(f"{tmp}/out", False),
         "runs.staged_output": staged,
         "runs.write_atomic": lambda: runs.write_atomic(f"{tmp}/a.txt", "a"),
-        "scenario.find": lambda: S.find("baseline.toml", relative_to=str(S.presets_dir())),
-        "scenario.loads": lambda: S.loads('extends = "baseline"', base_dir=str(S.presets_dir())),
-        "scenario.read_text": lambda: S.read_text(str(whole[0])),
+        "scenario.find": lambda: scenario.find(
+            "baseline.toml", relative_to=str(scenario.presets_dir())
+        ),
+        "scenario.loads": lambda: scenario.loads(
+            'extends = "baseline"', base_dir=str(scenario.presets_dir())
+        ),
+        "scenario.read_text": lambda: scenario.read_text(str(whole[0])),
         "spec.load": lambda: spec.load(str(whole[0])),
     }
 

@@ -13,9 +13,7 @@ from typer.testing import CliRunner
 from coprod_sim.cli import app
 from coprod_sim.model import CoproductionModel
 from coprod_sim.submodels._membership import COLLECTIVE, INDIVIDUAL, citizen_flags
-from coprod_sim.validation import patterns as PT
-from coprod_sim.validation import runner as VR
-from coprod_sim.validation import survey as SV
+from coprod_sim.validation import patterns, runner, survey
 from tests.stand_ins import empty_svgs
 
 cli = CliRunner()
@@ -47,10 +45,10 @@ def test_the_survey_asks_about_the_last_12_months(model: CoproductionModel) -> N
         c.last_individual[:] = state.month - 12  # 13 months ago: outside the window
         c.last_collective[:] = -(10**6)
         c.last_individual[:10] = state.month - 11  # 12 months ago, counting this one: inside
-        answers = SV.draw(state, np.random.default_rng(0))
+        answers = survey.draw(state, np.random.default_rng(0))
     finally:
         c.last_individual[:], c.last_collective[:] = saved
-    assert list(answers.columns) == list(SV.COLUMNS)
+    assert list(answers.columns) == list(survey.COLUMNS)
     assert len(answers) == c.n
     inside = answers["respondent"] < 10
     assert answers.loc[inside, "individual"].eq(1).all()
@@ -60,9 +58,9 @@ def test_the_survey_asks_about_the_last_12_months(model: CoproductionModel) -> N
 
 
 def test_survey_answers(model: CoproductionModel) -> None:
-    answers = SV.draw(model.state, np.random.default_rng(1), size=200)
+    answers = survey.draw(model.state, np.random.default_rng(1), size=200)
     assert len(answers) == 200 and answers["respondent"].is_unique
-    for name in SV.ATTITUDES:
+    for name in survey.ATTITUDES:
         assert answers[name].between(1, 5).all()
     # the five-point answers follow the agents' levels
     c = model.state.citizens
@@ -72,15 +70,17 @@ def test_survey_answers(model: CoproductionModel) -> None:
 
 
 def test_drawing_the_survey_does_not_change_the_run() -> None:
-    plain = VR.run_job(VR.Job("baseline", 0, 5, 14, {"n_citizens": 300}))
-    surveyed = VR.run_job(VR.Job("baseline", 0, 5, 14, {"n_citizens": 300}, survey_month=12))
+    plain = runner.run_job(runner.Job("baseline", 0, 5, 14, {"n_citizens": 300}))
+    surveyed = runner.run_job(
+        runner.Job("baseline", 0, 5, 14, {"n_citizens": 300}, survey_month=12)
+    )
     assert plain[2] is None and surveyed[2] is not None
     pd.testing.assert_frame_equal(plain[1], surveyed[1])
 
 
 def test_every_pattern_gets_its_runs() -> None:
-    jobs = VR.jobs(2, 10, {"n_citizens": 300})
-    needed = {s for scenarios in PT.SCENARIOS.values() for s in scenarios}
+    jobs = runner.jobs(2, 10, {"n_citizens": 300})
+    needed = {s for scenarios in patterns.SCENARIOS.values() for s in scenarios}
     assert {j.preset for j in jobs} == needed
     assert {j.seed for j in jobs} == {10, 11}
     assert [j.preset for j in jobs if j.survey_month] == ["baseline", "baseline"]
@@ -194,7 +194,7 @@ def test_a_failing_pattern_exits_1_and_still_writes_the_document(
 
 
 def _evidence():
-    return VR.collect(2, 0, {"n_citizens": 300})
+    return runner.collect(2, 0, {"n_citizens": 300})
 
 
 def test_writing_replaces_the_page_and_figures_together(tmp_path: Path, monkeypatch) -> None:
@@ -259,7 +259,7 @@ def test_collective_participants_persist_by_their_collective_willingness() -> No
     """The exits of 000@17487: when self-efficacy weighs heavily in collective willingness
     only, collective participants with low self-efficacy leave more often than those with
     high self-efficacy, and much more so than for individual places."""
-    from coprod_sim.submodels import participation as PA
+    from coprod_sim.submodels import participation
     from coprod_sim.submodels._membership import changed
 
     m = CoproductionModel(rng=2, n_citizens=4000, efficacy_weight_collective=20.0)
@@ -267,15 +267,15 @@ def test_collective_participants_persist_by_their_collective_willingness() -> No
         m.step()
     state = m.state
     c, ini = state.citizens, state.initiatives
-    base = PA.base_index(state)
-    mode, cit, k = PA.active_entries(state)
+    base = participation.base_index(state)
+    mode, cit, k = participation.active_entries(state)
     collective = ini.collective[k]
     low = c.self_efficacy[cit] < np.median(c.self_efficacy[cit])
     held, members = c.initiative_of.copy(), ini.members.copy()
     left = np.zeros(cit.size)
     draws = 300
     for r in range(draws):
-        PA._exits(state, base, np.random.default_rng(r))
+        participation._exits(state, base, np.random.default_rng(r))
         left += c.initiative_of[mode, cit] < 0
         c.initiative_of[:], ini.members[:] = held, members
         changed(state)

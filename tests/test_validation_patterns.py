@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod_sim.validation import patterns as PT
+from coprod_sim.validation import patterns
 from coprod_sim.validation.survey import ATTITUDES, COLUMNS
 
 N = 6000
@@ -62,7 +62,7 @@ def synthetic_survey(
     return frame[list(COLUMNS)]
 
 
-def passed(checks: list[PT.Check]) -> dict[str, bool]:
+def passed(checks: list[patterns.Check]) -> dict[str, bool]:
     return {c.check: c.passed for c in checks}
 
 
@@ -71,16 +71,16 @@ def passed(checks: list[PT.Check]) -> dict[str, bool]:
 
 def test_p2_fails_when_self_efficacy_has_no_effect() -> None:
     survey = synthetic_survey(individual={"trust_in_staff": 0.3}, collective={"age": -0.2})
-    result = passed(PT.p2(survey))
+    result = passed(patterns.p2(survey))
     assert result == {"P2a": False, "P2b": False, "P2c": False}
-    assert not PT.verdicts(PT.p2(survey))["P2"]
-    or_individual = PT.p2(survey)[0]
+    assert not patterns.verdicts(patterns.p2(survey))["P2"]
+    or_individual = patterns.p2(survey)[0]
     assert or_individual.low < 1.0 < or_individual.high
 
 
 def test_p2_passes_with_the_effect_built_in() -> None:
     survey = synthetic_survey(individual={"self_efficacy": 0.3}, collective={"self_efficacy": 0.7})
-    checks = PT.p2(survey)
+    checks = patterns.p2(survey)
     assert passed(checks) == {"P2a": True, "P2b": True, "P2c": True}
     # the odds ratios recover the built-in coefficients
     assert checks[0].low < math.exp(0.3) < checks[0].high
@@ -90,7 +90,7 @@ def test_p2_passes_with_the_effect_built_in() -> None:
 
 def test_p2_fails_when_the_effect_is_no_stronger_for_collective() -> None:
     survey = synthetic_survey(individual={"self_efficacy": 0.5}, collective={"self_efficacy": 0.5})
-    assert passed(PT.p2(survey)) == {"P2a": True, "P2b": True, "P2c": False}
+    assert passed(patterns.p2(survey)) == {"P2a": True, "P2b": True, "P2c": False}
 
 
 # ------------------------------------------------------------------------------------- P3
@@ -100,12 +100,12 @@ def test_p3_passes_with_a_shortfall_effect_and_an_efficacy_link() -> None:
     survey = synthetic_survey(
         individual={"perceived_performance": -0.3}, efficacy_on_performance=0.3
     )
-    assert passed(PT.p3(survey)) == {"P3a": True, "P3b": True}
+    assert passed(patterns.p3(survey)) == {"P3a": True, "P3b": True}
 
 
 def test_p3_fails_without_them() -> None:
     survey = synthetic_survey(individual={"perceived_performance": 0.3})
-    assert passed(PT.p3(survey)) == {"P3a": False, "P3b": False}
+    assert passed(patterns.p3(survey)) == {"P3a": False, "P3b": False}
 
 
 # ------------------------------------------------------------------------------------- P4
@@ -113,12 +113,12 @@ def test_p3_fails_without_them() -> None:
 
 def test_p4_passes_with_the_age_and_employment_effects() -> None:
     survey = synthetic_survey(individual={"age": 0.3}, collective={"age": -0.3, "employed": -0.7})
-    assert passed(PT.p4(survey)) == {"P4a": True, "P4b": True, "P4c": True}
+    assert passed(patterns.p4(survey)) == {"P4a": True, "P4b": True, "P4c": True}
 
 
 def test_p4_fails_with_the_signs_reversed() -> None:
     survey = synthetic_survey(individual={"age": -0.3}, collective={"age": 0.3, "employed": 0.5})
-    assert passed(PT.p4(survey)) == {"P4a": False, "P4b": False, "P4c": False}
+    assert passed(patterns.p4(survey)) == {"P4a": False, "P4b": False, "P4c": False}
 
 
 # ------------------------------------------------------------------------------------- P1
@@ -130,8 +130,8 @@ def test_p1_gap() -> None:
     wide["any"] = (rng.random(N) < 0.12).astype(int)  # the German survey's 70-78% vs 7-12%
     narrow = synthetic_survey(willing=0.78)
     narrow["any"] = (rng.random(N) < 0.2).astype(int)  # ratio 3.9: not 4x
-    assert PT.p1(wide)[0].passed
-    assert not PT.p1(narrow)[0].passed
+    assert patterns.p1(wide)[0].passed
+    assert not patterns.p1(narrow)[0].passed
 
 
 def test_share_ratio_interval_covers_the_truth() -> None:
@@ -145,7 +145,7 @@ def test_share_ratio_interval_covers_the_truth() -> None:
         a = (rng.random(2000) < 0.6).astype(int)
         # co-producers are mostly among the willing: b = 1 for a quarter of the willing only
         b = a * (rng.random(2000) < 0.25)
-        _, low, high = PT.share_ratio(pd.DataFrame({"a": a, "b": b}), "a", "b")
+        _, low, high = patterns.share_ratio(pd.DataFrame({"a": a, "b": b}), "a", "b")
         covered += low < 4.0 < high
         widths.append(np.log(high / low))
     assert covered >= 68
@@ -169,12 +169,14 @@ def test_a_pooled_survey_has_intervals_by_replication() -> None:
         part.insert(0, "replication", r)
         runs.append(part)
     pooled = pd.concat(runs, ignore_index=True)
-    clustered = PT.logit_odds_ratio(pooled, "individual", "self_efficacy")
-    naive = PT.logit_odds_ratio(pooled.drop(columns="replication"), "individual", "self_efficacy")
+    clustered = patterns.logit_odds_ratio(pooled, "individual", "self_efficacy")
+    naive = patterns.logit_odds_ratio(
+        pooled.drop(columns="replication"), "individual", "self_efficacy"
+    )
     width = lambda iv: np.log(iv[2] / iv[1])  # noqa: E731
     assert width(clustered) > 1.5 * width(naive)
     # P1 of a pooled survey uses the replications' shares
-    est, _, _ = PT.share_ratio(pooled, "willing", "any")
+    est, _, _ = patterns.share_ratio(pooled, "willing", "any")
     shares = pooled.groupby("replication")[["willing", "any"]].mean()
     assert est == pytest.approx(shares["willing"].mean() / shares["any"].mean())
 
@@ -183,7 +185,7 @@ def test_a_survey_without_co_producers_fails_with_a_reason() -> None:
     survey = synthetic_survey()
     survey["individual"] = 0
     survey["any"] = survey["collective"]
-    checks = PT.p2(survey)
+    checks = patterns.p2(survey)
     assert not checks[0].passed and "nobody" in checks[0].note
     assert checks[0].observed.startswith("n/a")
 
@@ -202,7 +204,7 @@ def mode_rows(delivery: float, design: float, assessment: float, commissioning: 
         {
             "scenario": "baseline",
             "replication": r,
-            "month": PT.SURVEY_MONTH,
+            "month": patterns.SURVEY_MONTH,
             "participation_co_delivery": delivery + 0.002 * rng.standard_normal(),
             "participation_co_design": design + 0.002 * rng.standard_normal(),
             "participation_co_assessment": assessment + 0.002 * rng.standard_normal(),
@@ -213,11 +215,11 @@ def mode_rows(delivery: float, design: float, assessment: float, commissioning: 
 
 
 def test_p5() -> None:
-    assert passed(PT.p5(series(mode_rows(0.08, 0.02, 0.03, 0.005)))) == {
+    assert passed(patterns.p5(series(mode_rows(0.08, 0.02, 0.03, 0.005)))) == {
         "P5a": True,
         "P5b": True,
     }
-    assert passed(PT.p5(series(mode_rows(0.02, 0.05, 0.03, 0.04)))) == {
+    assert passed(patterns.p5(series(mode_rows(0.02, 0.05, 0.03, 0.04)))) == {
         "P5a": False,
         "P5b": False,
     }
@@ -227,8 +229,8 @@ def test_p5_reads_years_2_to_5_not_one_month() -> None:
     """A single month in which co-design overtakes co-delivery does not decide P5a."""
     rows = []
     for r in range(6):
-        for month in range(PT.P5_YEAR[0], PT.P5_YEAR[1] + 1):
-            spike = month == PT.SURVEY_MONTH
+        for month in range(patterns.P5_YEAR[0], patterns.P5_YEAR[1] + 1):
+            spike = month == patterns.SURVEY_MONTH
             rows.append(
                 {
                     "scenario": "baseline",
@@ -241,18 +243,18 @@ def test_p5_reads_years_2_to_5_not_one_month() -> None:
                 }
             )
     frame = series(rows)
-    assert passed(PT.p5(frame))["P5a"]
-    assert not passed(PT.p5(frame[frame["month"] == PT.SURVEY_MONTH]))["P5a"]
+    assert passed(patterns.p5(frame))["P5a"]
+    assert not passed(patterns.p5(frame[frame["month"] == patterns.SURVEY_MONTH]))["P5a"]
 
 
 def feedback_rows(decay: float, closed_level: float):
     rows = []
     for r in range(6):
-        for month in range(0, PT.P6_AFTER + 1):
+        for month in range(0, patterns.P6_AFTER + 1):
             wobble = 0.001 * np.sin(month + r)
             rows.append(
                 {
-                    "scenario": PT.NO_FEEDBACK,
+                    "scenario": patterns.NO_FEEDBACK,
                     "replication": r,
                     "month": month,
                     "participation_co_assessment": 0.02 * decay ** (month / 12) + wobble,
@@ -261,7 +263,7 @@ def feedback_rows(decay: float, closed_level: float):
             )
             rows.append(
                 {
-                    "scenario": PT.FEEDBACK,
+                    "scenario": patterns.FEEDBACK,
                     "replication": r,
                     "month": month,
                     "participation_co_assessment": (
@@ -275,8 +277,8 @@ def feedback_rows(decay: float, closed_level: float):
 
 
 def test_p6() -> None:
-    assert passed(PT.p6(series(feedback_rows(0.8, 0.02)))) == {"P6a": True, "P6b": True}
-    assert passed(PT.p6(series(feedback_rows(1.0, 0.015)))) == {"P6a": False, "P6b": False}
+    assert passed(patterns.p6(series(feedback_rows(0.8, 0.02)))) == {"P6a": True, "P6b": True}
+    assert passed(patterns.p6(series(feedback_rows(1.0, 0.015)))) == {"P6a": False, "P6b": False}
 
 
 def crisis_rows(signed: float, first: float, matched: float, waiting: float):
@@ -286,12 +288,12 @@ def crisis_rows(signed: float, first: float, matched: float, waiting: float):
     for r in range(5):
         jitter = 1.0 + 0.01 * r
         for month, done, wait in (
-            (PT.P7_CALL, first, signed - first),
-            (PT.P7_CALL + PT.P7_CRISIS_MONTHS - 1, matched, waiting),
+            (patterns.P7_CALL, first, signed - first),
+            (patterns.P7_CALL + patterns.P7_CRISIS_MONTHS - 1, matched, waiting),
         ):
             rows.append(
                 {
-                    "scenario": PT.CRISIS,
+                    "scenario": patterns.CRISIS,
                     "replication": r,
                     "month": month,
                     "volunteers_signed_up": signed * jitter,
@@ -305,12 +307,12 @@ def crisis_rows(signed: float, first: float, matched: float, waiting: float):
 def test_p7() -> None:
     # 130 sign up, 3.5 matched in month 1, 21 by the end, 20 still waiting: of the 126.5
     # kept waiting, 17.5 were matched later and 89 gave up
-    assert all(passed(PT.p7(series(crisis_rows(130, 3.5, 21, 20)))).values())
+    assert all(passed(patterns.p7(series(crisis_rows(130, 3.5, 21, 20)))).values())
     # a call that the service can absorb: half matched at once, the rest matched or waiting
-    assert not any(passed(PT.p7(series(crisis_rows(40, 20, 30, 10)))).values())
+    assert not any(passed(patterns.p7(series(crisis_rows(40, 20, 30, 10)))).values())
     # a call that is over-answered, but whose volunteers mostly wait on: 126.5 kept waiting,
     # 17.5 matched later, 80 still waiting, so only 29 (23%) gave up
-    checks = PT.p7(series(crisis_rows(130, 3.5, 21, 80)))
+    checks = patterns.p7(series(crisis_rows(130, 3.5, 21, 80)))
     assert passed(checks) == {"P7a": True, "P7b": True, "P7c": False}
     assert checks[2].estimate == pytest.approx(29.0 / 126.5)
 
@@ -318,9 +320,9 @@ def test_p7() -> None:
 def austerity_rows(volunteers_up: float, exploited_up: float):
     rows = []
     for r in range(5):
-        for scenario in (PT.AUSTERITY, PT.BASELINE):
-            cut = scenario == PT.AUSTERITY
-            for month, after in ((PT.P8_BEFORE, False), (PT.P8_AFTER, True)):
+        for scenario in (patterns.AUSTERITY, patterns.BASELINE):
+            cut = scenario == patterns.AUSTERITY
+            for month, after in ((patterns.P8_BEFORE, False), (patterns.P8_AFTER, True)):
                 rows.append(
                     {
                         "scenario": scenario,
@@ -340,8 +342,8 @@ def austerity_rows(volunteers_up: float, exploited_up: float):
 
 
 def test_p8() -> None:
-    assert all(passed(PT.p8(series(austerity_rows(1.9, 0.05)))).values())
-    result = passed(PT.p8(series(austerity_rows(0.9, 0.0))))
+    assert all(passed(patterns.p8(series(austerity_rows(1.9, 0.05)))).values())
+    result = passed(patterns.p8(series(austerity_rows(0.9, 0.0))))
     assert result == {"P8a": True, "P8b": False, "P8c": True, "P8d": False}
 
 
@@ -349,41 +351,41 @@ def test_p8() -> None:
 
 
 def test_replicate_mean() -> None:
-    est, _, high = PT.replicate_mean(np.array([1.0, 2.0, 3.0]))
+    est, _, high = patterns.replicate_mean(np.array([1.0, 2.0, 3.0]))
     assert est == 2.0
     assert high - est == pytest.approx(4.302653 / math.sqrt(3), rel=1e-5)
-    assert isinstance(PT.replicate_mean(np.array([1.0])), str)
+    assert isinstance(patterns.replicate_mean(np.array([1.0])), str)
 
 
 def test_a_check_without_a_value_fails_and_margins_have_the_right_sign() -> None:
-    nan = PT._check("P1", "", "x", "000@1", "> 1", 1.0, True, "no data")
+    nan = patterns._check("P1", "", "x", "000@1", "> 1", 1.0, True, "no data")
     assert not nan.passed and nan.observed == "n/a (no data)"
-    above = PT._check("P1", "", "x", "000@1", "> 1", 1.0, True, (2.0, 1.5, 2.5), "ratio")
-    below = PT._check("P1", "", "x", "000@1", "< 1", 1.0, False, (2.0, 1.5, 2.5), "ratio")
-    assert above.passed and PT.margin(above) == pytest.approx(math.log(1.5))
-    assert not below.passed and PT.margin(below) == pytest.approx(-math.log(2.5))
-    assert PT.margin(nan) < 0
+    above = patterns._check("P1", "", "x", "000@1", "> 1", 1.0, True, (2.0, 1.5, 2.5), "ratio")
+    below = patterns._check("P1", "", "x", "000@1", "< 1", 1.0, False, (2.0, 1.5, 2.5), "ratio")
+    assert above.passed and patterns.margin(above) == pytest.approx(math.log(1.5))
+    assert not below.passed and patterns.margin(below) == pytest.approx(-math.log(2.5))
+    assert patterns.margin(nan) < 0
 
 
 def test_every_check_cites_its_source_and_every_pattern_has_checks() -> None:
     survey = synthetic_survey(individual={"self_efficacy": 0.3})
-    checks = PT.p1(survey) + PT.p2(survey) + PT.p3(survey) + PT.p4(survey)
-    checks += PT.p5(series(mode_rows(0.08, 0.02, 0.03, 0.005)))
-    checks += PT.p6(series(feedback_rows(0.8, 0.02)))
-    checks += PT.p7(series(crisis_rows(130, 3.5, 21, 20)))
-    checks += PT.p8(series(austerity_rows(1.9, 0.05)))
+    checks = patterns.p1(survey) + patterns.p2(survey) + patterns.p3(survey) + patterns.p4(survey)
+    checks += patterns.p5(series(mode_rows(0.08, 0.02, 0.03, 0.005)))
+    checks += patterns.p6(series(feedback_rows(0.8, 0.02)))
+    checks += patterns.p7(series(crisis_rows(130, 3.5, 21, 20)))
+    checks += patterns.p8(series(austerity_rows(1.9, 0.05)))
     assert sorted({c.pattern for c in checks}) == [f"P{i}" for i in range(1, 9)]
     assert all("@" in c.source for c in checks)
-    table = PT.table(checks)
+    table = patterns.table(checks)
     assert list(table["check"]) == [c.check for c in checks]
 
 
 def test_replicate_ratio_is_the_ratio_of_means_with_a_paired_interval() -> None:
     top = np.array([2.0, 4.0, 6.0, 8.0])
-    est, low, high = PT.replicate_ratio(top, top / 2.0)
+    est, low, high = patterns.replicate_ratio(top, top / 2.0)
     # perfectly paired: the ratio is exactly 2 in every replication, so no uncertainty
     assert est == pytest.approx(2.0) and low == pytest.approx(2.0) and high == pytest.approx(2.0)
-    est, low, high = PT.replicate_ratio(top, np.array([4.0, 1.0, 5.0, 0.5]))
+    est, low, high = patterns.replicate_ratio(top, np.array([4.0, 1.0, 5.0, 0.5]))
     assert est == pytest.approx(20.0 / 10.5)
     assert low < est < high
-    assert isinstance(PT.replicate_ratio(top, np.zeros(4)), str)
+    assert isinstance(patterns.replicate_ratio(top, np.zeros(4)), str)

@@ -22,15 +22,25 @@ import solara
 import solara.lab
 from solara.alias import rv as v
 
-from .. import params as P
-from .. import scenario as S
+from .. import params
+from ..scenario import Scenario
 from ..validation import CALIBRATION
-from . import compare_tab as CT
-from . import controls as C
-from . import session as SS
-from . import views as V
-from . import workshop as W
+from . import compare_tab, controls, views, workshop
 from .failsafe import Failsafe, failure_message
+from .session import (
+    BASELINE,
+    MAX_CITIZENS,
+    MAX_UPLOAD_BYTES,
+    PLAY_PACER,
+    SHOCKS_NOW,
+    DashboardError,
+    Session,
+    check_count,
+    check_seed,
+    preset_scenarios,
+    read_upload,
+    release_memory,
+)
 from .widgets import Figure, FrameClock, LiveFigure, Prose, UploadField
 
 TITLE = "coprod-sim: co-production of public services"
@@ -57,20 +67,20 @@ MONTHS_PER_REDRAW: dict[str, int] = {"fastest": 6}
 
 
 @functools.cache
-def presets() -> dict[str, S.Scenario]:
+def presets() -> dict[str, Scenario]:
     """The preset scenarios, read once per server."""
-    return SS.preset_scenarios()
+    return preset_scenarios()
 
 
 def _warm_up() -> None:
     """Build the baseline's charts once when the server starts: plotly's validators are
     slow the first time (about a second), and the first visitor should not wait for them."""
-    sess = SS.Session(presets()[SS.BASELINE])
+    sess = Session(presets()[BASELINE])
     ts, agents = sess.timeseries(), sess.agents()
-    for view in V.VIEWS:
-        V.live_figure(view, ts, agents, sess.horizon)
-    V.network_figure(sess.model, V.network_layout(sess.model), "participation")
-    W.causal_loop_figure()
+    for view in views.VIEWS:
+        views.live_figure(view, ts, agents, sess.horizon)
+    views.network_figure(sess.model, views.network_layout(sess.model), "participation")
+    workshop.causal_loop_figure()
 
 
 _warm_up()
@@ -78,7 +88,7 @@ _warm_up()
 
 # ----------------------------------------------------------------------------- page state
 # Reactive variables are per browser tab in a Solara server.
-session: solara.Reactive[SS.Session | None] = solara.reactive(None)
+session: solara.Reactive[Session | None] = solara.reactive(None)
 run_id = solara.reactive(0)  # a new model: rebuild every chart
 tick = solara.reactive(0)  # a new month: refresh every chart
 shocks_started = solara.reactive(0)  # a shock started now: mark it on every time chart
@@ -111,7 +121,7 @@ def _on_session_start() -> Callable[[], None]:
         sess = session.peek()
         if sess is not None:
             sess.closed.set()
-        collect = threading.Timer(CLOSE_GRACE_S, SS.release_memory)
+        collect = threading.Timer(CLOSE_GRACE_S, release_memory)
         collect.daemon = True  # never holds up the server's exit
         # Solara's threads carry the kernel context they were made in; this one must not,
         # or it would keep the closed session (model, runs, figures) alive while it collects.
@@ -124,9 +134,9 @@ def _on_session_start() -> Callable[[], None]:
 solara.lab.on_kernel_start(_on_session_start)
 
 
-def _session() -> SS.Session:
+def _session() -> Session:
     if session.value is None:
-        session.value = SS.Session(presets()[SS.BASELINE])
+        session.value = Session(presets()[BASELINE])
     return session.value
 
 
@@ -143,7 +153,7 @@ def _attempt(action: Callable[[], Any], done: str = "") -> bool:
     """Run an action on the session; show a :class:`DashboardError` instead of raising."""
     try:
         action()
-    except SS.DashboardError as err:
+    except DashboardError as err:
         message.value = str(err)
         return False
     except Exception as err:  # a bug, not bad input: logged, and the page stays as it was
@@ -158,33 +168,33 @@ def load_scenario(name: str, settings: dict[str, Any] | None = None) -> bool:
     playing.value = False
     scenario = presets()[name]
     return _attempt(
-        lambda: _session().load(scenario, settings), f"Loaded {C.scenario_title(scenario)}."
+        lambda: _session().load(scenario, settings), f"Loaded {controls.scenario_title(scenario)}."
     )
 
 
 # ----------------------------------------------------------------------------- sidebar
 
 
-def _step(spec: P.ParamSpec) -> float:
+def _step(spec: params.ParamSpec) -> float:
     """A float slider's step (see :func:`controls.slider_step`)."""
-    return C.slider_step(spec)
+    return controls.slider_step(spec)
 
 
 HELP_STYLE = {"font-size": "0.75rem", "color": "#666", "line-height": "1.2"}
 
 
 @solara.component
-def ParameterSlider(spec: P.ParamSpec, value: float, label: str, on_value: Callable) -> None:
+def ParameterSlider(spec: params.ParamSpec, value: float, label: str, on_value: Callable) -> None:
     """A slider with its label and its value (with the unit) always shown on a line above the
     track: a label inside Vuetify's slider takes the track's width and hides the value until
     the thumb is focused."""
     is_int = spec.type is int
-    high = min(spec.high, SS.MAX_CITIZENS) if spec.name == "n_citizens" else spec.high
+    high = min(spec.high, MAX_CITIZENS) if spec.name == "n_citizens" else spec.high
     with solara.Column(gap="0px", style={"width": "100%"}):
         with solara.Row(justify="space-between", style={"align-items": "baseline", "gap": "8px"}):
             solara.Text(label, classes=["cs-param-label"], style={"font-size": "0.9rem"})
             solara.Text(
-                C.value_text(spec, value),
+                controls.value_text(spec, value),
                 classes=["cs-param-value"],
                 style={"font-size": "0.85rem", "font-weight": "600", "white-space": "nowrap"},
             )
@@ -221,7 +231,7 @@ def IntegerField(
     def submit(text: str | None) -> None:
         try:
             number = check(text or "")
-        except SS.DashboardError as err:
+        except DashboardError as err:
             message.value = str(err)
             set_typed(text or "")
             return
@@ -243,7 +253,7 @@ def IntegerField(
 
 
 @solara.component
-def ParameterControl(spec: P.ParamSpec, value: Any, edited: bool) -> None:
+def ParameterControl(spec: params.ParamSpec, value: Any, edited: bool) -> None:
     """One control, made from the parameter's definition in the schema. Which control
     depends on the value too (:func:`controls.control`): one the slider's grid cannot show
     exactly goes in a number field."""
@@ -254,12 +264,12 @@ def ParameterControl(spec: P.ParamSpec, value: Any, edited: bool) -> None:
         if new == value:
             return
         return _attempt(
-            lambda: _session().set_value(spec.name, new), C.setting_text(spec.name, new)
+            lambda: _session().set_value(spec.name, new), controls.setting_text(spec.name, new)
         )
 
-    label = C.param_label(spec.name) + (" •" if edited else "")
+    label = controls.param_label(spec.name) + (" •" if edited else "")
     unit = f" ({spec.unit})" if spec.unit not in ("switch", "") else ""
-    kind = C.control(spec, value)
+    kind = controls.control(spec, value)
     classes = [f"cs-param-{spec.name}", "cs-param", f"cs-control-{kind}"]
     with solara.Column(gap="0px", classes=classes):
         if kind == "checkbox":
@@ -272,7 +282,7 @@ def ParameterControl(spec: P.ParamSpec, value: Any, edited: bool) -> None:
             IntegerField(
                 label + unit,
                 int(value),
-                functools.partial(SS.check_count, spec.name),
+                functools.partial(check_count, spec.name),
                 set_value,
             )
         else:
@@ -293,8 +303,8 @@ def ParameterPanels() -> None:
     run_id.value  # re-render when the settings change  # noqa: B018
     sess = _session()
     values = sess.values
-    for k, group in enumerate(P.GROUPS):
-        specs = P.by_group(group)
+    for k, group in enumerate(params.GROUPS):
+        specs = params.by_group(group)
         edited = sum(1 for s in specs if s.name in sess.edits)
         title = GROUP_TITLES.get(group, group) + (f" ({edited} changed)" if edited else "")
         with (
@@ -309,10 +319,10 @@ def ParameterPanels() -> None:
 def ScenarioPicker() -> None:
     run_id.value  # noqa: B018
     sess = _session()
-    items, current = C.scenario_choices(presets(), sess.scenario)
+    items, current = controls.scenario_choices(presets(), sess.scenario)
 
     def pick(name: str | None) -> None:
-        if name and name != C.CURRENT:
+        if name and name != controls.CURRENT:
             load_scenario(name)
 
     v.Select(
@@ -326,19 +336,19 @@ def ScenarioPicker() -> None:
     # A scenario's title and question may come from an uploaded file: plain text, never
     # rendered as Markdown or HTML.
     with solara.Column(gap="2px", classes=["cs-scenario-info"]):
-        solara.Text(C.scenario_title(sc), style={"font-weight": "600"})
+        solara.Text(controls.scenario_title(sc), style={"font-weight": "600"})
         if sc.question:
             solara.Text(f"Question: {sc.question}", style={"font-style": "italic"})
         if sess.edits:
             solara.Text(
-                f"Changed here: {', '.join(C.param_label(n) for n in sorted(sess.edits))}",
+                f"Changed here: {', '.join(controls.param_label(n) for n in sorted(sess.edits))}",
                 style={"font-size": "0.8rem"},
             )
 
     def set_seed(value: int) -> bool:
         return _attempt(lambda: _session().set_seed(value), f"Seed {value}.")
 
-    IntegerField("Seed (integer)", sess.seed, SS.check_seed, set_seed, classes=["cs-seed"])
+    IntegerField("Seed (integer)", sess.seed, check_seed, set_seed, classes=["cs-seed"])
     solara.Button(
         "Reset to the scenario's values",
         on_click=lambda: _attempt(_session().reset_values, "Back to the scenario's values."),
@@ -364,8 +374,8 @@ def ImportExport() -> None:
                 solara.FileDownload(data, filename=filename, label=label, mime_type=mime)
 
     UploadField(
-        label=f"Upload a scenario (.toml, at most {SS.MAX_UPLOAD_BYTES // 1024} KB)",
-        max_bytes=SS.MAX_UPLOAD_BYTES,
+        label=f"Upload a scenario (.toml, at most {MAX_UPLOAD_BYTES // 1024} KB)",
+        max_bytes=MAX_UPLOAD_BYTES,
         on_file=check_upload,
     )
     if check_upload.pending:
@@ -399,7 +409,7 @@ def check_upload(name: str, size: int, data: bytes | None) -> None:
 
     def load() -> None:
         # The file's own bytes: decoding is scenario.decode's, as for the CLI (one verdict).
-        scenario = SS.read_upload(name, size, lambda: data or b"")
+        scenario = read_upload(name, size, lambda: data or b"")
         playing.value = False
         _session().load(scenario)
 
@@ -450,7 +460,7 @@ def RunBar() -> None:
         # Every playing tab shares the server's one Python thread: the pacer spaces this
         # tab's redraws out when many play at once (see session.PlayPacer).
         pacer_token = object()
-        SS.PLAY_PACER.start(pacer_token)
+        PLAY_PACER.start(pacer_token)
         try:
             while playing.value and loop_generation.value == mine:
                 started = time.perf_counter()
@@ -463,21 +473,21 @@ def RunBar() -> None:
                     current.step()
                     if current.finished or time.perf_counter() - started > budget / 2:
                         break
-                if pace_note.value != (note := SS.PLAY_PACER.note(budget)):
+                if pace_note.value != (note := PLAY_PACER.note(budget)):
                     pace_note.value = note
                 tick.value += 1  # the charts redraw in this thread, before it returns
                 spent = time.perf_counter() - started
                 # The pacer wants the server's work, not the wait: wall time would count the
                 # other tabs' redraws (they hold the GIL) and slow every tab ever further.
-                SS.PLAY_PACER.record(time.thread_time() - cpu_started)
-                pause = SS.PLAY_PACER.interval(budget) - spent
+                PLAY_PACER.record(time.thread_time() - cpu_started)
+                pause = PLAY_PACER.interval(budget) - spent
                 if pause > 0:
                     time.sleep(pause)
                 _wait_for_browser(tick.value - 1)
         except Exception as err:  # a thread's failure would otherwise vanish unlogged
             message.value = failure_message(err, "playing")
         finally:
-            SS.PLAY_PACER.stop(pacer_token)
+            PLAY_PACER.stop(pacer_token)
         if loop_generation.value == mine:
             playing.value = False
             pace_note.value = ""
@@ -526,7 +536,7 @@ def RunBar() -> None:
 def Messages() -> None:
     if message.value:
         # One problem a line (a file with several problems lists them all), as plain text.
-        first, *rest = C.message_lines(message.value) or [message.value]
+        first, *rest = controls.message_lines(message.value) or [message.value]
         items = [v.Html(tag="li", children=[line]) for line in rest]
         children = [v.Html(tag="ul", children=items, class_="cs-error-list")] if rest else []
         solara.Error(first, children=children, classes=["cs-error"])
@@ -535,21 +545,21 @@ def Messages() -> None:
 
 
 @solara.component
-def ViewCard(view: V.View) -> None:
+def ViewCard(view: views.View) -> None:
     sess = _session()
     built = solara.use_ref(None)
 
     def build() -> go.Figure:
         agents = sess.agents() if view.uses_agents else pd.DataFrame()
         events = sess.model.events  # the scenario's, and those started with "shock now"
-        built.current = V.live_figure(view, sess.timeseries(), agents, sess.horizon, events)
+        built.current = views.live_figure(view, sess.timeseries(), agents, sess.horizon, events)
         return built.current
 
     def refresh() -> list:
         if built.current is None:
             return []
         state = sess.model.state if view.uses_agents else None
-        return V.refresh(built.current, sess.series(), state)
+        return views.refresh(built.current, sess.series(), state)
 
     with solara.Card(classes=[f"cs-view-{view.key}", "cs-view"], margin=0):
         # A new shock redraws the chart with its band (a month only patches the data).
@@ -564,7 +574,7 @@ def ShockButtons() -> None:
     def shock(kind: str) -> None:
         try:
             event = _session().shock_now(kind)
-        except SS.DashboardError as err:
+        except DashboardError as err:
             message.value = str(err)
             return
         notice.value = f"Month {event.start}: {event.note}."
@@ -572,7 +582,7 @@ def ShockButtons() -> None:
 
     with solara.Row(gap="6px", style={"flex-wrap": "wrap", "align-items": "center"}):
         solara.Text("Shock now:")
-        for kind, spec in SS.SHOCKS_NOW.items():
+        for kind, spec in SHOCKS_NOW.items():
             solara.Button(
                 spec.label,
                 on_click=functools.partial(shock, kind),
@@ -585,29 +595,29 @@ def ShockButtons() -> None:
 @solara.component
 def NetworkCard() -> None:
     sess = _session()
-    layout = solara.use_memo(lambda: V.network_layout(sess.model), [run_id.value])
+    layout = solara.use_memo(lambda: views.network_layout(sess.model), [run_id.value])
 
     built = solara.use_ref(None)
 
     def build() -> go.Figure:
-        built.current = V.network_figure(sess.model, layout, colour_by.value)
+        built.current = views.network_figure(sess.model, layout, colour_by.value)
         return built.current
 
     def refresh() -> list:
         if built.current is None:
             return []
-        return V.refresh_network(built.current, sess.model, layout, colour_by.value)
+        return views.refresh_network(built.current, sess.model, layout, colour_by.value)
 
     def click(points: list[dict]) -> None:
         for point in points:
-            agent = V.drawn_agent(layout, point.get("customdata"))
+            agent = views.drawn_agent(layout, point.get("customdata"))
             if agent is not None:
                 selected.value = agent
                 return
 
     with solara.Card(classes=["cs-view-network", "cs-view"], margin=0):
         with solara.ToggleButtonsSingle(value=colour_by, classes=["cs-colour"]):
-            for key, text in V.COLOUR_LABELS.items():
+            for key, text in views.COLOUR_LABELS.items():
                 solara.Button(text, value=key, text=True, classes=[f"cs-colour-{key}"])
         LiveFigure(
             build,
@@ -628,13 +638,13 @@ def Inspector() -> None:
             solara.Text("Click a node to see that agent's state.", style={"color": "#555"})
             return
         role, index = chosen
-        frame = V.inspect(_session().model, role, index)
+        frame = views.inspect(_session().model, role, index)
         solara.Text(
             f"{role.capitalize()} {index} at month {_session().month}",
             style={"font-weight": "600"},
         )
         # The attributes in words, as every other label on the page.
-        frame = frame.assign(attribute=frame["attribute"].map(C.param_label))
+        frame = frame.assign(attribute=frame["attribute"].map(controls.param_label))
         solara.DataFrame(frame, items_per_page=40)
 
 
@@ -642,12 +652,12 @@ def Inspector() -> None:
 def RunTab() -> None:
     RunBar()
     with solara.ColumnsResponsive(default=12, large=6, gutters_dense=True):
-        for view in V.VIEWS:
+        for view in views.VIEWS:
             if not view.wide:
                 ViewCard(view)
         NetworkCard()
     # Below the half-width cards: a chart whose bars need the page's whole width.
-    for view in V.VIEWS:
+    for view in views.VIEWS:
         if view.wide:
             ViewCard(view)
     Clock()
@@ -672,7 +682,7 @@ def LabelledSelect(label: str, items: list[dict[str, str]], value: solara.Reacti
 def CompareTab() -> None:
     """The tab's body is :mod:`.compare_tab`; reading ``run_id`` re-renders it when the
     sidebar's settings (the base of a lever comparison) change."""
-    CT.CompareTab(_session(), presets(), run_id.value)
+    compare_tab.CompareTab(_session(), presets(), run_id.value)
 
 
 # ----------------------------------------------------------------------------- workshop tab
@@ -680,11 +690,11 @@ def CompareTab() -> None:
 
 @solara.component
 def WorkshopTab() -> None:
-    steps = W.STEPS
+    steps = workshop.STEPS
     k = min(step_index.value, len(steps) - 1)
     step = steps[k]
     prediction = solara.use_reactive("")
-    loop_figure = solara.use_memo(W.causal_loop_figure, [])
+    loop_figure = solara.use_memo(workshop.causal_loop_figure, [])
     solara.use_effect(lambda: prediction.set(""), [k])  # a new step: a new prediction
     with solara.ColumnsResponsive(default=12, large=6, classes=["cs-workshop"]):
         with solara.Column(gap="8px"):
@@ -735,16 +745,16 @@ def WorkshopTab() -> None:
                     disabled=k == len(steps) - 1,
                     classes=["cs-workshop-next"],
                 )
-            changes = "; ".join(C.setting_text(n, x) for n, x in step.settings.items())
-            scenario = C.scenario_title(presets()[step.scenario])
+            changes = "; ".join(controls.setting_text(n, x) for n, x in step.settings.items())
+            scenario = controls.scenario_title(presets()[step.scenario])
             solara.Text(f"Scenario: {scenario}. Settings changed: {changes or 'none'}.")
             with solara.Details("What to notice (for the facilitator)"):
                 Prose(step.notice)
         with solara.Column(classes=["cs-loop-diagram"]):
             Figure(loop_figure)
             loops = "\n".join(
-                f"- **{name}**: {' → '.join(nodes)} → {nodes[0]} ({W.loop_polarity(nodes)})"
-                for name, nodes in W.LOOPS.items()
+                f"- **{name}**: {' → '.join(nodes)} → {nodes[0]} ({workshop.loop_polarity(nodes)})"
+                for name, nodes in workshop.LOOPS.items()
             )
             Prose(
                 "Each arrow is a mechanism in the model (hover for where it is in the code); "

@@ -23,12 +23,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
-from .. import metrics, report, runs
-from .. import params as P
-from .. import scenario as S
-from . import controls
-from . import session as SS
-from . import views as V
+from .. import metrics, params, report, runs
+from ..scenario import Scenario
+from . import controls, session, views
 
 DEFAULT_SEEDS = 5
 """Seeds per side unless the user asks otherwise: enough for a first interval, and 10 runs of
@@ -50,7 +47,7 @@ acted on (what closing the feedback loop moves first)."""
 
 LEVERS: tuple[str, ...] = tuple(
     p.name
-    for p in sorted(P.PARAMETERS, key=lambda p: p.group != "levers")  # stable: schema order
+    for p in sorted(params.PARAMETERS, key=lambda p: p.group != "levers")  # stable: schema order
     if p.changeable and p.type is float
 )
 """The levers a comparison may change: the numeric parameters a policy can set during a run,
@@ -62,8 +59,8 @@ class CompareSpec:
     """What to compare: ``reference`` (A) and ``changed`` (B), each over ``seeds`` seeds from
     ``seed``."""
 
-    reference: S.Scenario
-    changed: S.Scenario
+    reference: Scenario
+    changed: Scenario
     seed: int
     seeds: int = DEFAULT_SEEDS
 
@@ -75,69 +72,69 @@ class CompareSpec:
 
 def check_seeds(value: Any) -> int:
     """The number of seeds per side as an ``int`` in ``[1, MAX_SEEDS]``."""
-    return SS.check_integer(value, "compare: seeds", 1, MAX_SEEDS)
+    return session.check_integer(value, "compare: seeds", 1, MAX_SEEDS)
 
 
 def two_scenarios(
-    reference: S.Scenario, other: S.Scenario, seed: int, seeds: Any = DEFAULT_SEEDS
+    reference: Scenario, other: Scenario, seed: int, seeds: Any = DEFAULT_SEEDS
 ) -> CompareSpec:
     """Scenario A against scenario B on the same seeds."""
     for sc in (reference, other):
-        SS.check_size(sc.parameters(), sc.name or "compare")
-    return CompareSpec(reference, other, SS.check_seed(seed), check_seeds(seeds))
+        session.check_size(sc.parameters(), sc.name or "compare")
+    return CompareSpec(reference, other, session.check_seed(seed), check_seeds(seeds))
 
 
 def lever_label(name: str) -> str:
     """A lever as people read it: its name in words, with its unit unless it is a level."""
-    spec = P.PARAMS_BY_NAME[name]
+    spec = params.PARAMS_BY_NAME[name]
     unit = "" if spec.unit in ("level", "switch") else f" ({spec.unit})"
     return name.replace("_", " ") + unit
 
 
 def lever_step(name: str) -> float:
     """A lever's slider step: the sidebar's rule (:func:`.controls.slider_step`)."""
-    return controls.slider_step(P.PARAMS_BY_NAME[name])
+    return controls.slider_step(params.PARAMS_BY_NAME[name])
 
 
-def _check_levers(base: S.Scenario, changes: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+def _check_levers(base: Scenario, changes: Sequence[tuple[str, Any]]) -> dict[str, Any]:
     """The changes as a dict, refused with the lever, the value and what is allowed."""
     out: dict[str, Any] = {}
     for name, value in changes:
-        if name not in P.PARAMS_BY_NAME:
-            raise SS.DashboardError(f"compare: unknown lever {name!r}{P.suggest(name)}")
+        if name not in params.PARAMS_BY_NAME:
+            raise session.DashboardError(f"compare: unknown lever {name!r}{params.suggest(name)}")
         if name not in LEVERS:
-            raise SS.DashboardError(
+            raise session.DashboardError(
                 f"compare: lever {name!r} is not allowed; allowed: one of {', '.join(LEVERS)}"
             )
         if name in out:
-            raise SS.DashboardError(
+            raise session.DashboardError(
                 f"compare: lever {name!r} is set twice ({out[name]} and {value}); allowed: "
                 "each lever once"
             )
         out[name] = value
     if not out:
-        raise SS.DashboardError("compare: no lever changed; allowed: one lever or more")
+        raise session.DashboardError("compare: no lever changed; allowed: one lever or more")
     try:
-        P.validate({**base.parameters(), **out}, source="compare")
-    except P.ParameterError as err:
-        raise SS.DashboardError("; ".join(err.problems)) from err
+        params.validate({**base.parameters(), **out}, source="compare")
+    except params.ParameterError as err:
+        raise session.DashboardError("; ".join(err.problems)) from err
     return out
 
 
-def package_name(base: S.Scenario, changes: dict[str, Any]) -> str:
+def package_name(base: Scenario, changes: dict[str, Any]) -> str:
     """The changed side's name: the base and each lever with its new value."""
     levers = ", ".join(f"{lever_label(n)} = {v:g}" for n, v in changes.items())
     return f"{base.name or 'scenario'} with {levers}"
 
 
 def lever_changes(
-    base: S.Scenario, changes: Sequence[tuple[str, Any]], seed: int, seeds: Any = DEFAULT_SEEDS
+    base: Scenario, changes: Sequence[tuple[str, Any]], seed: int, seeds: Any = DEFAULT_SEEDS
 ) -> CompareSpec:
     """``base`` (A) against ``base`` with every lever of ``changes`` set at once (B)."""
     values = _check_levers(base, changes)
-    SS.check_size(base.parameters(), base.name or "compare")
+    session.check_size(base.parameters(), base.name or "compare")
     changed = base.replace(name=package_name(base, values), **values)
-    return CompareSpec(base, changed, SS.check_seed(seed), check_seeds(seeds))
+    return CompareSpec(base, changed, session.check_seed(seed), check_seeds(seeds))
 
 
 def run(spec: CompareSpec, on_step: Callable[[int, int], None] | None = None) -> runs.Results:
@@ -283,7 +280,7 @@ def interval_note(seeds: int) -> str:
     )
 
 
-BAND_VIEWS: tuple[V.View, ...] = tuple(view for view in V.VIEWS if not view.uses_agents)
+BAND_VIEWS: tuple[views.View, ...] = tuple(view for view in views.VIEWS if not view.uses_agents)
 """The live views drawn for a comparison: the five without agents."""
 
 BAND_NOTE = (
@@ -302,7 +299,7 @@ def band_figures(results: runs.Results, *, per_side: bool = False) -> list[list[
     sides = side_labels(results)
     parts = [ts[ts["scenario"] == s] for s in sides] if per_side else [ts]
     return [
-        [V.live_figure(view, part, pd.DataFrame(), horizon) for part in parts]
+        [views.live_figure(view, part, pd.DataFrame(), horizon) for part in parts]
         for view in BAND_VIEWS
     ]
 

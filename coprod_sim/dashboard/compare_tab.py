@@ -17,13 +17,11 @@ import solara
 import solara.lab
 from solara.alias import rv as v
 
-from .. import params as P
-from .. import runs
-from .. import scenario as S
-from . import compare as C
-from . import controls
-from . import session as SS
+from .. import params, runs
+from ..scenario import Scenario
+from . import compare, controls
 from .failsafe import FAILURE_MESSAGE, failure_message
+from .session import BASELINE, RUN_SLOTS, CompareStopped, DashboardError, Session
 from .widgets import Figure, Prose, literal
 
 SCENARIOS = "two scenarios"
@@ -42,12 +40,12 @@ TABLE_CSS = """
 
 # Reactive variables are per browser tab in a Solara server.
 mode = solara.reactive(SCENARIOS)
-first_name = solara.reactive(SS.BASELINE)
+first_name = solara.reactive(BASELINE)
 second_name = solara.reactive("feedback_loop_closed")
 lever_rows: solara.Reactive[tuple[tuple[str, float], ...]] = solara.reactive(
     (("staff_training", 0.8),)
 )
-seeds: solara.Reactive[Any] = solara.reactive(C.DEFAULT_SEEDS)
+seeds: solara.Reactive[Any] = solara.reactive(compare.DEFAULT_SEEDS)
 layout = solara.reactive("overlaid")
 progress = solara.reactive(0.0)
 problem = solara.reactive("")
@@ -58,12 +56,12 @@ class Outcome:
     """A finished comparison and the form it was run for."""
 
     form: tuple
-    spec: C.CompareSpec
+    spec: compare.CompareSpec
     results: runs.Results
     table: pd.DataFrame
 
 
-def form_of(session: SS.Session) -> tuple:
+def form_of(session: Session) -> tuple:
     """Everything a comparison depends on: the form's inputs, and in lever mode the current
     settings and seed (the base of both sides)."""
     base: tuple = (session.seed,)
@@ -72,17 +70,17 @@ def form_of(session: SS.Session) -> tuple:
     return (mode.value, first_name.value, second_name.value, lever_rows.value, seeds.value, base)
 
 
-def spec_of(session: SS.Session, presets: Mapping[str, S.Scenario]) -> C.CompareSpec:
+def spec_of(session: Session, presets: Mapping[str, Scenario]) -> compare.CompareSpec:
     """The form as a :class:`~coprod_sim.dashboard.compare.CompareSpec` (raises
     :class:`~coprod_sim.dashboard.session.DashboardError` for bad input)."""
     if mode.value == SCENARIOS:
         first, second = presets[first_name.value], presets[second_name.value]
-        return C.two_scenarios(first, second, session.seed, seeds.value)
-    return C.lever_changes(session.current, lever_rows.value, session.seed, seeds.value)
+        return compare.two_scenarios(first, second, session.seed, seeds.value)
+    return compare.lever_changes(session.current, lever_rows.value, session.seed, seeds.value)
 
 
 @solara.lab.task(prefer_threaded=True)
-def run_compare(spec: C.CompareSpec, form: tuple, session: SS.Session) -> Outcome:
+def run_compare(spec: compare.CompareSpec, form: tuple, session: Session) -> Outcome:
     """Both sides over every seed, in a thread: the page stays live while they run. The
     caller has taken ``session``'s slot in :data:`~.session.RUN_SLOTS`; it is given back
     here, however the runs end."""
@@ -90,24 +88,24 @@ def run_compare(spec: C.CompareSpec, form: tuple, session: SS.Session) -> Outcom
 
     def on_step(done: int, total: int) -> None:
         if session.closed.is_set():  # the tab closed: free the core and the memory now
-            raise SS.CompareStopped
+            raise CompareStopped
         # Every 5%: each change re-renders the progress bar.
         percent = 100.0 * done / total
         if done == total or percent - progress.value >= 5:
             progress.value = percent
 
     try:
-        results = C.run(spec, on_step)
+        results = compare.run(spec, on_step)
     finally:
-        SS.RUN_SLOTS.release(id(session))
-    return Outcome(form, spec, results, C.difference_table(results))
+        RUN_SLOTS.release(id(session))
+    return Outcome(form, spec, results, compare.difference_table(results))
 
 
-def start_compare(session: SS.Session, presets: Mapping[str, S.Scenario], form: tuple) -> None:
+def start_compare(session: Session, presets: Mapping[str, Scenario], form: tuple) -> None:
     """Check the form and take a run slot (both raise
     :class:`~coprod_sim.dashboard.session.DashboardError`), then start the runs."""
     spec = spec_of(session, presets)
-    SS.RUN_SLOTS.acquire(id(session))
+    RUN_SLOTS.acquire(id(session))
     run_compare(spec, form, session)
 
 
@@ -124,7 +122,7 @@ def _set_row(k: int, name: str | None, value: float | None, values: Mapping[str,
 
 def _add_row(values: Mapping[str, Any]) -> None:
     used = {name for name, _ in lever_rows.value}
-    free = [name for name in C.LEVERS if name not in used]
+    free = [name for name in compare.LEVERS if name not in used]
     if free:
         lever_rows.value = (*lever_rows.value, (free[0], float(values[free[0]])))
 
@@ -144,8 +142,8 @@ def LeverRows(values: Mapping[str, Any]) -> None:
     used = {name for name, _ in rows}
     with solara.Column(gap="4px", classes=["cs-levers"]):
         for k, (name, value) in enumerate(rows):
-            spec = P.PARAMS_BY_NAME[name]
-            choices = [n for n in C.LEVERS if n == name or n not in used]
+            spec = params.PARAMS_BY_NAME[name]
+            choices = [n for n in compare.LEVERS if n == name or n not in used]
             with solara.Row(
                 gap="12px",
                 style={"align-items": "center", "flex-wrap": "wrap"},
@@ -153,7 +151,7 @@ def LeverRows(values: Mapping[str, Any]) -> None:
             ):
                 v.Select(
                     label="Lever",
-                    items=[{"text": C.lever_label(n), "value": n} for n in choices],
+                    items=[{"text": compare.lever_label(n), "value": n} for n in choices],
                     v_model=name,
                     on_v_model=lambda new, k=k: _set_row(k, new, None, values),
                     style_="max-width: 320px; min-width: 240px",
@@ -167,7 +165,7 @@ def LeverRows(values: Mapping[str, Any]) -> None:
                         value=float(value),
                         min=float(spec.low),
                         max=float(spec.high),
-                        step=C.lever_step(name),
+                        step=compare.lever_step(name),
                         on_value=lambda new, k=k: _set_row(k, None, new, values),
                     )
                 solara.Text(
@@ -187,7 +185,7 @@ def LeverRows(values: Mapping[str, Any]) -> None:
             icon_name="mdi-plus",
             outlined=True,
             on_click=lambda: _add_row(values),
-            disabled=len(used) == len(C.LEVERS),
+            disabled=len(used) == len(compare.LEVERS),
             classes=["cs-lever-add"],
             style={"align-self": "flex-start"},
         )
@@ -196,15 +194,15 @@ def LeverRows(values: Mapping[str, Any]) -> None:
 def _set_seeds(value: Any) -> None:
     seeds.value = value
     try:
-        C.check_seeds(value)
-    except SS.DashboardError as err:
+        compare.check_seeds(value)
+    except DashboardError as err:
         problem.value = str(err)
         return
     problem.value = ""
 
 
 @solara.component
-def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: int) -> None:
+def CompareTab(session: Session, presets: Mapping[str, Scenario], version: int) -> None:
     """The Compare tab; ``version`` changes with the sidebar's settings (the base of a lever
     comparison), which re-renders it."""
     form = form_of(session)
@@ -236,14 +234,14 @@ def CompareTab(session: SS.Session, presets: Mapping[str, S.Scenario], version: 
         def start() -> None:
             try:
                 start_compare(session, presets, form)
-            except SS.DashboardError as err:
+            except DashboardError as err:
                 problem.value = str(err)
                 return
             problem.value = ""
 
         with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.InputInt(
-                f"Seeds per side (1-{C.MAX_SEEDS})",
+                f"Seeds per side (1-{compare.MAX_SEEDS})",
                 value=seeds.value,
                 on_value=_set_seeds,
                 continuous_update=False,
@@ -291,14 +289,17 @@ def CompareProgress() -> None:
 @solara.component
 def CompareResults(outcome: Outcome) -> None:
     """The table of differences, the intervals and the bands of both sides."""
-    a, b = C.side_labels(outcome.results)
+    a, b = compare.side_labels(outcome.results)
     spec = outcome.spec
     overlaid = layout.value == "overlaid"
 
     rows = solara.use_memo(
-        lambda: C.band_figures(outcome.results, per_side=not overlaid), [id(outcome), overlaid]
+        lambda: compare.band_figures(outcome.results, per_side=not overlaid),
+        [id(outcome), overlaid],
     )
-    intervals = solara.use_memo(lambda: C.interval_figure(outcome.table, spec.seeds), [id(outcome)])
+    intervals = solara.use_memo(
+        lambda: compare.interval_figure(outcome.table, spec.seeds), [id(outcome)]
+    )
     last = spec.seed + spec.seeds - 1
     seeds_text = f"seed {spec.seed}" if spec.seeds == 1 else f"seeds {spec.seed}-{last}"
     with solara.Column(classes=["cs-compare-results"]):
@@ -308,14 +309,16 @@ def CompareResults(outcome: Outcome) -> None:
         )
         Prose(
             "**Final month: means over the seeds and the difference B − A**, largest "
-            f"relative difference first. {C.interval_note(spec.seeds)}"
+            f"relative difference first. {compare.interval_note(spec.seeds)}"
         )
         solara.HTML(
-            tag="div", unsafe_innerHTML=C.table_html(outcome.table), classes=["cs-compare-table"]
+            tag="div",
+            unsafe_innerHTML=compare.table_html(outcome.table),
+            classes=["cs-compare-table"],
         )
         with solara.Column(classes=["cs-compare-intervals"]):
             Figure(intervals)
-        Prose(f"Month by month: {C.BAND_NOTE}")
+        Prose(f"Month by month: {compare.BAND_NOTE}")
         with solara.Column(classes=["cs-compare-bands"]):
             if overlaid:
                 with solara.ColumnsResponsive(default=12, large=6):

@@ -13,8 +13,8 @@ import math
 from decimal import Decimal
 from typing import Any, Literal
 
-from .. import params as P
-from .. import scenario as S
+from .. import params
+from ..scenario import Scenario
 
 Control = Literal["checkbox", "select", "slider", "number"]
 
@@ -42,7 +42,7 @@ def places(x: float) -> int:
     return max(-int(exponent), 0)
 
 
-def slider_step(spec: P.ParamSpec) -> float:
+def slider_step(spec: params.ParamSpec) -> float:
     """The slider step of a float parameter: about a hundredth of its range, made finer until
     the range's ends and the default are multiples of it (0.012 in [0, 1] gets 0.001)."""
     span = float(spec.high) - float(spec.low)
@@ -51,13 +51,13 @@ def slider_step(spec: P.ParamSpec) -> float:
     return float(Decimal(1).scaleb(-digits))
 
 
-def on_grid(spec: P.ParamSpec, value: float, step: float) -> bool:
+def on_grid(spec: params.ParamSpec, value: float, step: float) -> bool:
     """Whether a slider from ``spec.low`` by ``step`` has a position exactly at ``value``."""
     offset = _decimal(value) - _decimal(spec.low)
     return offset % _decimal(step) == 0 and float(spec.low) <= value <= float(spec.high)
 
 
-def control(spec: P.ParamSpec, value: Any) -> Control:
+def control(spec: params.ParamSpec, value: Any) -> Control:
     """The control that shows ``value`` of ``spec`` exactly."""
     if spec.type is bool:
         return "checkbox"
@@ -82,7 +82,7 @@ def param_item(name: str) -> dict[str, str]:
     return {"text": param_label(name), "value": name}
 
 
-def value_text(spec: P.ParamSpec, value: Any) -> str:
+def value_text(spec: params.ParamSpec, value: Any) -> str:
     """A value as people read it, with the schema's unit: '0.012 per month', '6 months'."""
     if spec.type is bool:
         return "on" if value else "off"
@@ -97,7 +97,7 @@ def value_text(spec: P.ParamSpec, value: Any) -> str:
 
 def setting_text(name: str, value: Any) -> str:
     """'Feedback loop closed: 0.9 level', for banners and the workshop's settings."""
-    spec = P.PARAMS_BY_NAME.get(name)
+    spec = params.PARAMS_BY_NAME.get(name)
     shown = value_text(spec, value) if spec is not None else str(value)
     return f"{param_label(name)}: {shown}"
 
@@ -107,18 +107,18 @@ CURRENT = "(current)"
 name, and a dropdown with no entry for it would go blank."""
 
 
-def scenario_title(scenario: S.Scenario) -> str:
+def scenario_title(scenario: Scenario) -> str:
     """What people call a scenario: its title, else its name."""
     return scenario.title or scenario.name or "scenario"
 
 
-def preset_items(presets: dict[str, S.Scenario]) -> list[dict[str, str]]:
+def preset_items(presets: dict[str, Scenario]) -> list[dict[str, str]]:
     """Dropdown entries of the presets: the title shown, the name as the value."""
     return [{"text": scenario_title(sc), "value": name} for name, sc in presets.items()]
 
 
 def scenario_choices(
-    presets: dict[str, S.Scenario], current: S.Scenario
+    presets: dict[str, Scenario], current: Scenario
 ) -> tuple[list[dict[str, str]], str]:
     """The scenario dropdown's entries (``text``: the preset's title, ``value``: its name)
     and the value selected: the current preset, or an extra entry for an uploaded file."""

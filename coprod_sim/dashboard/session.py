@@ -23,16 +23,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import params as P
-from .. import scenario as S
+from .. import params
+from ..errors import InputError
 from ..model import CoproductionModel
+from ..scenario import (
+    MAX_FILE_BYTES,
+    MAX_SEED,
+    Scenario,
+    decode,
+    dumps,
+    load,
+    loads,
+    parse_toml,
+    presets,
+    presets_dir,
+)
 from ..submodels.events import Event
 
 MAX_CITIZENS = 20_000
 """Interactive runs stop at this many citizens: beyond it a month takes long enough that the
 page stops feeling live. Bigger runs belong to ``coprod run`` and ``coprod sweep``."""
 
-MAX_UPLOAD_BYTES = S.MAX_FILE_BYTES
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 """Largest scenario file the page accepts: the same cap as ``coprod run`` reading a file."""
 
 MAX_RUNS_IN_FLIGHT = max(2, os.cpu_count() or 1)
@@ -79,22 +91,22 @@ SHOCKS_NOW: dict[str, ShockNow] = {
 }
 
 
-class DashboardError(ValueError):
+class DashboardError(InputError):
     """Bad input from the page: the message names the input, the value and what is allowed."""
 
 
-def preset_scenarios() -> dict[str, S.Scenario]:
+def preset_scenarios() -> dict[str, Scenario]:
     """Every preset scenario, loaded, by name (the baseline first)."""
-    out: dict[str, S.Scenario] = {}
-    names = sorted(S.presets(), key=lambda n: (n != BASELINE, n))
+    out: dict[str, Scenario] = {}
+    names = sorted(presets(), key=lambda n: (n != BASELINE, n))
     for name in names:
-        out[name] = S.load(name)
+        out[name] = load(name)
     return out
 
 
 def check_size(values: Mapping[str, Any], source: str = "dashboard") -> None:
     """Refuse interactive runs above :data:`MAX_CITIZENS` with a message saying what to do."""
-    n = values.get("n_citizens", P.PARAMS_BY_NAME["n_citizens"].default)
+    n = values.get("n_citizens", params.PARAMS_BY_NAME["n_citizens"].default)
     if n > MAX_CITIZENS:
         raise DashboardError(
             f"{source}: key 'n_citizens': value {n:,} is too many for an interactive run; "
@@ -121,7 +133,7 @@ def check_integer(value: Any, key: str, low: int, high: int) -> int:
 def check_count(name: str, value: Any) -> int:
     """A whole-number parameter typed into a field, as an ``int`` in its schema's range (the
     citizens up to :data:`MAX_CITIZENS`); else a :class:`DashboardError` naming it."""
-    spec = P.PARAMS_BY_NAME[name]
+    spec = params.PARAMS_BY_NAME[name]
     high = min(spec.high, MAX_CITIZENS) if name == "n_citizens" else spec.high
     try:
         return check_integer(value, name, int(spec.low), int(high))
@@ -134,7 +146,7 @@ def check_count(name: str, value: Any) -> int:
 
 def check_seed(seed: Any) -> int:
     """The seed as an ``int`` in ``[0, MAX_SEED]``; text from a field is converted."""
-    return check_integer(seed, "seed", 0, S.MAX_SEED)
+    return check_integer(seed, "seed", 0, MAX_SEED)
 
 
 @dataclass
@@ -146,7 +158,7 @@ class Session:
     scenario so that the run can be reproduced).
     """
 
-    scenario: S.Scenario
+    scenario: Scenario
     seed: int = 0
     edits: dict[str, Any] = field(default_factory=dict)
     shocks: list[Event] = field(default_factory=list)
@@ -166,7 +178,7 @@ class Session:
         return {**self.scenario.parameters(), **self.edits}
 
     @property
-    def current(self) -> S.Scenario:
+    def current(self) -> Scenario:
         """The current settings as a scenario (seed, scenario events, shocks started now)."""
         return self.scenario.replace(
             rng=self.seed, events=(*self.scenario.events, *self.shocks), **self.edits
@@ -178,9 +190,9 @@ class Session:
         Raises :class:`DashboardError` (the model keeps running as before) when the value is
         out of range or too big for an interactive run.
         """
-        spec = P.PARAMS_BY_NAME.get(name)
+        spec = params.PARAMS_BY_NAME.get(name)
         if spec is None:
-            raise DashboardError(f"unknown parameter {name!r}{P.suggest(name)}")
+            raise DashboardError(f"unknown parameter {name!r}{params.suggest(name)}")
         edits = dict(self.edits)
         if value == self.scenario.parameters()[name]:
             edits.pop(name, None)
@@ -195,7 +207,7 @@ class Session:
         self.seed = check_seed(seed)
         self.reset()
 
-    def load(self, scenario: S.Scenario, settings: Mapping[str, Any] | None = None) -> None:
+    def load(self, scenario: Scenario, settings: Mapping[str, Any] | None = None) -> None:
         """Switch to another scenario (its seed too), optionally with some settings changed."""
         edits = dict(settings or {})
         self._validate({**scenario.parameters(), **edits}, source=scenario.name or "scenario")
@@ -212,8 +224,8 @@ class Session:
     @staticmethod
     def _validate(values: Mapping[str, Any], source: str = "dashboard") -> None:
         try:
-            P.validate(values, source=source)
-        except P.ParameterError as err:
+            params.validate(values, source=source)
+        except params.ParameterError as err:
             raise DashboardError("; ".join(err.problems)) from err
         check_size(values, source)
 
@@ -309,7 +321,7 @@ class Session:
                     + "."
                 ).strip()
             )
-        return S.dumps(sc, command="coprod dashboard", origin=self.scenario.name).encode("utf-8")
+        return dumps(sc, command="coprod dashboard", origin=self.scenario.name).encode("utf-8")
 
 
 # -------------------------------------------------------------------------------- limits
@@ -461,7 +473,7 @@ def release_memory() -> None:
 # -------------------------------------------------------------------------------- upload
 
 
-def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
+def read_upload(name: str, size: int, read: Callable[[], bytes]) -> Scenario:
     """Validate an uploaded scenario file.
 
     ``read`` is called only once the declared ``size`` is within :data:`MAX_UPLOAD_BYTES`.
@@ -478,24 +490,24 @@ def read_upload(name: str, size: int, read: Callable[[], bytes]) -> S.Scenario:
     try:
         # The CLI's decoding and reader: the same file gets the same verdict (UTF-8 only),
         # and deep nesting is a message here too, never a RecursionError.
-        text = S.decode(read(), label)
-        parent = S.parse_toml(text, label).get("extends")
-    except P.ParameterError as err:
+        text = decode(read(), label)
+        parent = parse_toml(text, label).get("extends")
+    except params.ParameterError as err:
         raise DashboardError(str(err)) from err
-    presets = S.presets()
+    preset_names = presets()
     if parent is not None and (
-        not isinstance(parent, str) or parent.removesuffix(".toml") not in presets
+        not isinstance(parent, str) or parent.removesuffix(".toml") not in preset_names
     ):
         raise DashboardError(
             f"{label}: key 'extends': value {parent!r} is not allowed in an upload; allowed: a "
-            f"preset name ({', '.join(presets)})"
+            f"preset name ({', '.join(preset_names)})"
         )
     try:
-        scenario = S.loads(text, source=label, base_dir=S.presets_dir())
-    except P.ParameterError as err:
+        scenario = loads(text, source=label, base_dir=presets_dir())
+    except params.ParameterError as err:
         raise DashboardError(str(err)) from err
     check_size(scenario.parameters(), label)
-    if scenario.name in presets:  # an edited copy of a preset must not pass for the preset
+    if scenario.name in preset_names:  # an edited copy of a preset must not pass for the preset
         scenario = scenario.replace(name=f"{scenario.name} (uploaded)")
     return scenario
 

@@ -56,7 +56,6 @@ VIEWS: tuple[View, ...] = (
         wide=True,
     ),
 )
-VIEWS_BY_KEY = {v.key: v for v in VIEWS}
 
 
 CARD_CHARS = 44

@@ -17,8 +17,6 @@ from scipy.stats import qmc
 
 from .spec import Experiment, n_points
 
-RUN_KEYS: tuple[str, ...] = ("run_id", "point", "replicate", "seed")
-
 
 def problem(ex: Experiment) -> dict:
     """The SALib problem definition of the experiment's ranged axes."""

@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import _data, metrics
-from .. import params as P
-from .. import scenario as S
+from .. import _data, metrics, params, scenario
 from ..submodels.events import Event
 
 SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
@@ -60,8 +58,8 @@ class Axis:
     high: float | None = None
 
     @property
-    def spec(self) -> P.ParamSpec:
-        return P.PARAMS_BY_NAME[self.name]
+    def spec(self) -> params.ParamSpec:
+        return params.PARAMS_BY_NAME[self.name]
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ class Experiment:
     title: str
     description: str
     question: str
-    scenario: S.Scenario
+    scenario: scenario.Scenario
     scenario_ref: str
     sampler: str
     samples: int
@@ -152,7 +150,7 @@ class Experiment:
         """The first month a shock starts in the base scenario (None without shocks)."""
         from ..submodels.events import from_params
 
-        starts = [e.start for e in from_params(P.validate(self.scenario.parameters()))]
+        starts = [e.start for e in from_params(params.validate(self.scenario.parameters()))]
         starts += [e.start for e in self.scenario.events if e.kind != "policy"]
         return min(starts) if starts else None
 
@@ -161,13 +159,13 @@ def load(ref: str | os.PathLike) -> Experiment:
     """Read and validate an experiment file (a path, or a name in ``experiments/``)."""
     path = find(ref)
     # The scenario files' reader: size cap, regular files only, nesting cap, no traceback.
-    text = S.read_text(path)
-    return _build(S.parse_toml(text, str(path)), text, path)
+    text = scenario.read_text(path)
+    return _build(scenario.parse_toml(text, str(path)), text, path)
 
 
 def source_text(ref: str | os.PathLike) -> str:
     """The text of the experiment file ``ref`` names (kept in the sweep folder)."""
-    return S.read_text(find(ref))
+    return scenario.read_text(find(ref))
 
 
 def find(ref: str | os.PathLike) -> Path:
@@ -181,9 +179,9 @@ def find(ref: str | os.PathLike) -> Path:
         return known[stem][0]
     if len(path.parts) == 1 and stem in known:
         paths = ", ".join(str(p) for p in known[stem])
-        raise S.ScenarioError([f"the name is ambiguous: {paths}; allowed: a path"], str(ref))
+        raise scenario.ScenarioError([f"the name is ambiguous: {paths}; allowed: a path"], str(ref))
     names = ", ".join(known) or "(none)"
-    raise S.ScenarioError(
+    raise scenario.ScenarioError(
         [f"file not found; allowed: a path to an experiment file or one of: {names}"], str(ref)
     )
 
@@ -209,10 +207,12 @@ def experiments_dir() -> Path:
 
 
 def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
-    problems = S.Problems(str(path), text)
+    problems = scenario.Problems(str(path), text)
     for key in doc:
         if key not in TOP_LEVEL:
-            hint = "; parameters go in [parameters] or [axes]" if key in P.PARAMS_BY_NAME else ""
+            hint = (
+                "; parameters go in [parameters] or [axes]" if key in params.PARAMS_BY_NAME else ""
+            )
             problems.add(
                 f"unknown top-level key {key!r}{hint}; allowed: {', '.join(TOP_LEVEL)}", key=key
             )
@@ -223,10 +223,10 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
     sampler = get.choice("sampler", SAMPLERS, "grid")
     samples = get.integer("samples", 1, MAX_RUNS, 16)
     levels = get.integer("levels", 2, 100, 4)
-    replications = get.integer("replications", 1, S.MAX_REPLICATIONS, 1)
-    seed = get.integer("seed", 0, S.MAX_SEED, 1)
+    replications = get.integer("replications", 1, scenario.MAX_REPLICATIONS, 1)
+    seed = get.integer("seed", 0, scenario.MAX_SEED, 1)
     timeseries = get.boolean("timeseries", False)
-    steps_spec = P.PARAMS_BY_NAME["steps"]
+    steps_spec = params.PARAMS_BY_NAME["steps"]
     steps = get.integer("steps", int(steps_spec.low or 1), int(steps_spec.high or 1), None)
     fixed = doc.get("parameters", {})
     if not isinstance(fixed, dict):
@@ -248,10 +248,10 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
     if steps is not None:
         overrides["steps"] = steps
     try:
-        base = S.load(S.find(ref, path.parent), overrides=overrides)
-    except S.ScenarioError as err:
+        base = scenario.load(scenario.find(ref, path.parent), overrides=overrides)
+    except scenario.ScenarioError as err:
         line = problems.locate.line(None, None, "scenario")
-        raise S.ScenarioError(
+        raise scenario.ScenarioError(
             [f"line {line}: key 'scenario' ({ref}): {p}" for p in err.problems], str(path)
         ) from None
     if level_path is not None:
@@ -283,7 +283,7 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
 class _Getter:
     """Typed reads of top-level keys, each problem recorded with its line."""
 
-    def __init__(self, doc: dict[str, Any], problems: S.Problems) -> None:
+    def __init__(self, doc: dict[str, Any], problems: scenario.Problems) -> None:
         self.doc, self.problems = doc, problems
 
     def _bad(self, key: str, allowed: str) -> None:
@@ -310,7 +310,7 @@ class _Getter:
         if key not in self.doc:
             return default
         value = self.doc[key]
-        if P.is_integer(value) and low <= value <= high:
+        if params.is_integer(value) and low <= value <= high:
             return value
         self._bad(key, f"an integer in [{low}, {high}]")
         return default
@@ -323,7 +323,7 @@ class _Getter:
         return default
 
 
-def _axes(table: Any, sampler: str, problems: S.Problems) -> tuple[Axis, ...]:
+def _axes(table: Any, sampler: str, problems: scenario.Problems) -> tuple[Axis, ...]:
     if not isinstance(table, dict) or not table:
         problems.add(
             "key 'axes' is missing or empty; allowed: a table [axes] of parameters", key="axes"
@@ -331,9 +331,9 @@ def _axes(table: Any, sampler: str, problems: S.Problems) -> tuple[Axis, ...]:
         return ()
     axes = []
     for name, value in table.items():
-        spec = P.PARAMS_BY_NAME.get(name)
+        spec = params.PARAMS_BY_NAME.get(name)
         if spec is None:
-            problems.add(f"unknown key {name!r}{P.suggest(name)}", "axes", None, name)
+            problems.add(f"unknown key {name!r}{params.suggest(name)}", "axes", None, name)
             continue
         axis = _axis(name, spec, value, sampler, problems)
         if axis is not None:
@@ -341,7 +341,7 @@ def _axes(table: Any, sampler: str, problems: S.Problems) -> tuple[Axis, ...]:
     return tuple(axes)
 
 
-def _axis(name: str, spec: P.ParamSpec, value: Any, sampler: str, problems) -> Axis | None:
+def _axis(name: str, spec: params.ParamSpec, value: Any, sampler: str, problems) -> Axis | None:
     def bad(message: str) -> None:
         problems.add(f"key {name!r}: {message}", "axes", None, name)
 
@@ -366,7 +366,7 @@ def _axis(name: str, spec: P.ParamSpec, value: Any, sampler: str, problems) -> A
             return None
         low, high = value.get("low", spec.low), value.get("high", spec.high)
         for key, x in (("low", low), ("high", high)):
-            if not P.is_number(x) or not spec.low <= x <= spec.high:  # type: ignore[operator]
+            if not params.is_number(x) or not spec.low <= x <= spec.high:  # type: ignore[operator]
                 bad(f"{key} = {x!r} is not allowed; allowed: {spec.allowed}")
                 return None
         if not low < high:
@@ -374,7 +374,7 @@ def _axis(name: str, spec: P.ParamSpec, value: Any, sampler: str, problems) -> A
             return None
         if sampler == "grid":
             levels = value.get("levels")
-            if not P.is_integer(levels) or not 2 <= levels <= 1000:
+            if not params.is_integer(levels) or not 2 <= levels <= 1000:
                 bad("a range on a grid needs levels = N (2..1000), or give a list of values")
                 return None
             # Rounded to 12 significant digits: 0.3, not 0.30000000000000004.
@@ -396,15 +396,15 @@ def _value_problem(name: str, values: list[Any]) -> str | None:
     failed)."""
     for v in values:
         try:
-            P.validate({name: v})
-        except P.ParameterError as err:
+            params.validate({name: v})
+        except params.ParameterError as err:
             own = [m for k, m in zip(err.keys, err.problems, strict=True) if k == name]
             if own:
                 return own[0]
     return None
 
 
-def _path(table: Any, problems: S.Problems) -> LevelPath | None:
+def _path(table: Any, problems: scenario.Problems) -> LevelPath | None:
     """The ``[path]`` table: parameter, values (or low, high, levels: up then down), months."""
 
     def bad(key: str, message: str) -> None:
@@ -417,16 +417,16 @@ def _path(table: Any, problems: S.Problems) -> LevelPath | None:
         if key not in ("parameter", "values", "low", "high", "levels", "months"):
             bad(key, f"unknown key {key!r}; allowed: parameter, values, low, high, levels, months")
     name = table.get("parameter")
-    spec = P.PARAMS_BY_NAME.get(name) if isinstance(name, str) else None
+    spec = params.PARAMS_BY_NAME.get(name) if isinstance(name, str) else None
     if spec is None or not spec.changeable or spec.type is not float:
         bad(
             "parameter",
             f"key 'parameter': value {name!r}; allowed: a numeric parameter that may change "
-            f"during a run (groups {', '.join(P.RUNTIME_GROUPS)})",
+            f"during a run (groups {', '.join(params.RUNTIME_GROUPS)})",
         )
         return None
     months = table.get("months", 24)
-    if not P.is_integer(months) or months < 1:
+    if not params.is_integer(months) or months < 1:
         bad("months", f"key 'months': value {months!r}; allowed: an integer >= 1")
         return None
     if "values" in table:
@@ -436,7 +436,12 @@ def _path(table: Any, problems: S.Problems) -> LevelPath | None:
             return None
     else:
         low, high, levels = table.get("low"), table.get("high"), table.get("levels", 5)
-        if not (P.is_number(low) and P.is_number(high) and P.is_integer(levels) and levels >= 2):
+        if not (
+            params.is_number(low)
+            and params.is_number(high)
+            and params.is_integer(levels)
+            and levels >= 2
+        ):
             bad("low", "give values = [...], or low, high and levels (>= 2): up, then down")
             return None
         up = [float(f"{low + (high - low) * i / (levels - 1):.12g}") for i in range(levels)]
@@ -448,7 +453,7 @@ def _path(table: Any, problems: S.Problems) -> LevelPath | None:
     return LevelPath(name, tuple(float(v) for v in values), months)
 
 
-def _outputs(tables: Any, problems: S.Problems) -> tuple[Output, ...]:
+def _outputs(tables: Any, problems: scenario.Problems) -> tuple[Output, ...]:
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         problems.add(
             "key 'outputs' is missing; allowed: one or more [[outputs]] tables with metric and "
@@ -480,11 +485,11 @@ def _outputs(tables: Any, problems: S.Problems) -> tuple[Output, ...]:
             bad("stat", f"key 'stat': value {stat!r}; allowed: one of {', '.join(STATS)}")
             continue
         last = table.get("last", 12)
-        if not P.is_integer(last) or last < 1:
+        if not params.is_integer(last) or last < 1:
             bad("last", f"key 'last': value {last!r}; allowed: an integer >= 1")
             continue
         shock = table.get("shock_start")
-        if shock is not None and (not P.is_integer(shock) or shock < 1):
+        if shock is not None and (not params.is_integer(shock) or shock < 1):
             bad("shock_start", f"key 'shock_start': value {shock!r}; allowed: an integer >= 1")
             continue
         outputs.append(Output(metric, stat, last, shock))
@@ -495,7 +500,7 @@ def _outputs(tables: Any, problems: S.Problems) -> tuple[Output, ...]:
     return tuple(outputs)
 
 
-def _check_consistency(ex: Experiment, problems: S.Problems) -> None:
+def _check_consistency(ex: Experiment, problems: scenario.Problems) -> None:
     if ex.path is not None and ex.path.steps > ex.steps:
         problems.add(
             f"the path needs {ex.path.steps} months ({len(ex.path.values)} levels x "

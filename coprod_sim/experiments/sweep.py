@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import design as D
-from . import executors
+from . import design, executors
 from .evaluate import Task, evaluate_batch
 from .executors import open_executor
 from .spec import Experiment
@@ -130,7 +129,7 @@ def run(
     stored.
     """
     folder = Path(folder)
-    design = D.runs(ex)
+    planned = design.runs(ex)
     repairs: tuple[str, ...] = ()
     if resume and Store.never_started(folder):
         # Killed before its manifest (while the workers started, say): nothing to keep.
@@ -143,13 +142,13 @@ def run(
     else:
         Store.check_new(folder)
         done_before = set()
-    todo = design[~design["run_id"].isin(done_before)]
+    todo = planned[~planned["run_id"].isin(done_before)]
     done = failed = 0
     restarts: list[str] = []
     if on_progress:
         on_progress(0, 0, len(todo))
     if todo.empty:  # a finished sweep: nothing to start workers for
-        return Summary(len(design), len(done_before), 0, 0, 0.0, "nothing left to run", repairs)
+        return Summary(len(planned), len(done_before), 0, 0, 0.0, "nothing left to run", repairs)
     # A pool can be restarted (the stack closes the broken one); a Dask cluster is the
     # user's to restart.
     restartable = scheduler is None and workers != 0
@@ -157,7 +156,7 @@ def run(
         # The executor first: a scheduler that cannot be reached leaves no folder behind.
         executor, n_workers, description = stack.enter_context(open_executor(workers, scheduler))
         if not resume:
-            store = Store.create(folder, ex, design, source)
+            store = Store.create(folder, ex, planned, source)
         started = time.perf_counter()
         tasks = _tasks(ex, todo, batch_size(len(todo), n_workers))
         inflight: dict[Future, Task] = {}
@@ -224,7 +223,7 @@ def run(
                             if restartable
                             else f"the {description} lost the runs in flight (is it running?)"
                         )
-                        raise SweepLost(what, loss, len(done_before) + done, len(design))
+                        raise SweepLost(what, loss, len(done_before) + done, len(planned))
                     restarts.append(
                         f"The sweep lost a worker process of {description} "
                         f"({describe_error(loss)}); restarted the pool, running its "
@@ -245,7 +244,7 @@ def run(
                 future.cancel()
             flush()  # keep what finished, even when interrupted
     return Summary(
-        total=len(design),
+        total=len(planned),
         skipped=len(done_before),
         done=done,
         failed=failed,

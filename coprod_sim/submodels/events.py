@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import params as P
+from .. import params
 from ..state import State
 from ..targets import politician_horizon
 from . import dark_side
@@ -52,7 +52,7 @@ class Event:
     def __post_init__(self) -> None:
         problems = self._problems()
         if problems:
-            raise P.ParameterError(
+            raise params.ParameterError(
                 [f"{self.kind} event: {msg}" for _, msg in problems],
                 keys=[key for key, _ in problems],
             )
@@ -64,14 +64,14 @@ class Event:
             problems.append(
                 ("kind", f"unknown event kind {self.kind!r}; allowed: {', '.join(KINDS)}")
             )
-        if not P.is_integer(self.start) or self.start < 1:
+        if not params.is_integer(self.start) or self.start < 1:
             problems.append(
                 (
                     "start",
                     f"key 'start': value {self.start!r} is not allowed; allowed: an integer >= 1",
                 )
             )
-        if not P.is_integer(self.duration) or self.duration < 0:
+        if not params.is_integer(self.duration) or self.duration < 0:
             problems.append(
                 (
                     "duration",
@@ -103,7 +103,7 @@ class Event:
             problems.append(
                 ("note", f"key 'note': value {self.note!r} is not allowed; allowed: a string")
             )
-        elif (char := P.control_character(self.note, layout=True)) is not None:
+        elif (char := params.control_character(self.note, layout=True)) is not None:
             # Notes are printed in reports and terminals, where an escape would act.
             problems.append(
                 (
@@ -113,7 +113,7 @@ class Event:
                 )
             )
         for name in self.set:
-            spec = P.PARAMS_BY_NAME.get(name)
+            spec = params.PARAMS_BY_NAME.get(name)
             if spec is not None and not spec.changeable:
                 why = (
                     "it is read when the population is built"
@@ -124,15 +124,15 @@ class Event:
                     (
                         name,
                         f"key {name!r} cannot change during a run ({why}); allowed: parameters "
-                        f"of the groups {', '.join(P.RUNTIME_GROUPS)} that are not build-time",
+                        f"of the groups {', '.join(params.RUNTIME_GROUPS)} that are not build-time",
                     )
                 )
         if self.set and self.kind != "policy":
             problems.append(("set", f"key 'set' is only for policy events, not {self.kind!r}"))
         if self.set:
             try:
-                P.validate(self.set)
-            except P.ParameterError as err:
+                params.validate(self.set)
+            except params.ParameterError as err:
                 problems.extend(zip(err.keys, err.problems, strict=True))
         return problems
 

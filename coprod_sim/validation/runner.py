@@ -15,17 +15,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import scenario as S
+from .. import scenario
 from ..model import CoproductionModel
-from . import patterns as PT
-from . import survey as SV
+from . import patterns, survey
 
 HORIZON: dict[str, int] = {
-    PT.BASELINE: PT.P8_AFTER,  # the survey at 60, and P8's comparison at 72
-    PT.NO_FEEDBACK: PT.P6_AFTER,
-    PT.FEEDBACK: PT.P6_AFTER,
-    PT.CRISIS: PT.P7_CALL + PT.P7_CRISIS_MONTHS,
-    PT.AUSTERITY: PT.P8_AFTER,
+    patterns.BASELINE: patterns.P8_AFTER,  # the survey at 60, and P8's comparison at 72
+    patterns.NO_FEEDBACK: patterns.P6_AFTER,
+    patterns.FEEDBACK: patterns.P6_AFTER,
+    patterns.CRISIS: patterns.P7_CALL + patterns.P7_CRISIS_MONTHS,
+    patterns.AUSTERITY: patterns.P8_AFTER,
 }
 """How many months each preset runs: as long as its pattern needs, no longer."""
 SURVEY_SIZE = 1000
@@ -48,14 +47,14 @@ class Job:
 
 def run_job(job: Job) -> tuple[Job, pd.DataFrame, pd.DataFrame | None]:
     """Run one job: (job, its time series, its survey or None)."""
-    model = CoproductionModel(scenario=S.load(job.preset), rng=job.seed, **job.parameters)
+    model = CoproductionModel(scenario=scenario.load(job.preset), rng=job.seed, **job.parameters)
     answers = None
     for _ in range(job.months):
         model.step()
         if model.state.month == job.survey_month:
             # The survey's own random stream: drawing it never changes the run.
             rng = np.random.default_rng(np.random.SeedSequence([job.seed, 0x5E7]))
-            answers = SV.draw(model.state, rng, job.survey_size)
+            answers = survey.draw(model.state, rng, job.survey_size)
             answers.insert(0, "replication", job.replication)
     series = model.metrics_frame().reset_index()
     series.insert(0, "seed", job.seed)
@@ -74,8 +73,8 @@ class Evidence:
     seed: int
     parameters: dict
 
-    def checks(self) -> list[PT.Check]:
-        return PT.evaluate(self.survey, self.series)
+    def checks(self) -> list[patterns.Check]:
+        return patterns.evaluate(self.survey, self.series)
 
 
 def jobs(replications: int, seed: int, parameters: dict | None = None) -> list[Job]:
@@ -88,7 +87,7 @@ def jobs(replications: int, seed: int, parameters: dict | None = None) -> list[J
             seed + r,
             months,
             params,
-            survey_month=PT.SURVEY_MONTH if preset == PT.BASELINE else None,
+            survey_month=patterns.SURVEY_MONTH if preset == patterns.BASELINE else None,
         )
         for preset, months in HORIZON.items()
         for r in range(replications)

@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..experiments import design as D
+from ..experiments import design
 from ..experiments.spec import Experiment
-from . import patterns as PT
-from . import runner
+from . import patterns, runner
 
 
 def score_point(point: int, values: dict[str, Any], replications: int, seed: int) -> dict[str, Any]:
@@ -33,14 +32,14 @@ def score_point(point: int, values: dict[str, Any], replications: int, seed: int
     row: dict[str, Any] = {"point": point, **values}
     for c in checks:
         row[f"{c.check}_estimate"] = c.estimate
-        row[f"{c.check}_margin"] = PT.margin(c)
-    margins = np.array([PT.margin(c) for c in checks])
+        row[f"{c.check}_margin"] = patterns.margin(c)
+    margins = np.array([patterns.margin(c) for c in checks])
     row["checks_passed"] = int(sum(c.passed for c in checks))
-    row["patterns_passed"] = int(sum(PT.verdicts(checks).values()))
+    row["patterns_passed"] = int(sum(patterns.verdicts(checks).values()))
     row["shortfall"] = float(np.minimum(margins, 0.0).sum())  # the objective: 0 = all pass
     row["worst_margin"] = float(margins.min())
     base = evidence.series
-    at = base[(base["scenario"] == PT.BASELINE) & (base["month"] == PT.SURVEY_MONTH)]
+    at = base[(base["scenario"] == patterns.BASELINE) & (base["month"] == patterns.SURVEY_MONTH)]
     row["participation_any"] = float(at["participation_any"].mean())
     return row
 
@@ -55,7 +54,7 @@ def screen(
     on_done: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Score every point of ``ex``'s design (the file's fixed parameters apply to all)."""
-    pts = D.points(ex)
+    pts = design.points(ex)
     tasks = [
         (i, {**ex.fixed, **{k: _plain(v) for k, v in row.items()}})
         for i, row in enumerate(pts.to_dict("records"))
@@ -83,7 +82,7 @@ def pattern_worst(scores: pd.DataFrame) -> pd.DataFrame:
             p: scores[[c for c in scores.columns if c.startswith(p) and c.endswith("_margin")]].min(
                 axis=1
             )
-            for p in PT.TITLES
+            for p in patterns.TITLES
         }
     )
 
@@ -96,7 +95,7 @@ def morris_indices(ex: Experiment, scores: pd.DataFrame, outputs: pd.DataFrame) 
     here the outputs are the patterns' margins, computed per point by :func:`score_point`."""
     from SALib.analyze import morris
 
-    problem = D.problem(ex)
+    problem = design.problem(ex)
     X = scores[problem["names"]].to_numpy(dtype=float)
     out = []
     for col in outputs.columns:

@@ -36,15 +36,14 @@ except ImportError as missing:  # not in pyproject's test extras yet (see the re
         ) from missing
     pytest.skip("Playwright for Python is not installed", allow_module_level=True)
 
-from coprod_sim import scenario as S
-from coprod_sim.dashboard import controls as C
-from coprod_sim.dashboard import session as SS
-from coprod_sim.dashboard import views as V
-from coprod_sim.dashboard import workshop as W
+from coprod_sim.dashboard import controls, views
+from coprod_sim.dashboard.session import MAX_UPLOAD_BYTES, SHOCKS_NOW, Session
+from coprod_sim.dashboard.workshop import STEPS, WorkshopStep
+from coprod_sim.scenario import Scenario, load, loads, presets_dir
 
 pytestmark = pytest.mark.browser
 
-BASELINE = S.load("baseline")
+BASELINE = load("baseline")
 PLOT = ".js-plotly-plot"
 VIEW_KEYS = ("participation", "gap", "trust", "value", "resilience", "inequality", "network")
 MONTH = re.compile(r"^Month (\d+) of (\d+)$")
@@ -114,13 +113,13 @@ def months_line(page: Page, view: str, metric: str, months: int) -> np.ndarray:
 
 
 def offline(
-    scenario: S.Scenario = BASELINE,
+    scenario: Scenario = BASELINE,
     months: int = 0,
     settings: dict[str, Any] | None = None,
     shock: tuple[int, str] | None = None,
-) -> SS.Session:
+) -> Session:
     """The same run without a browser: the dashboard's Session on the scenario's seed."""
-    session = SS.Session(scenario)
+    session = Session(scenario)
     for name, value in (settings or {}).items():
         session.set_value(name, value)
     done = 0
@@ -254,7 +253,7 @@ def test_moving_a_lever_restarts_the_run_with_it(page: Page) -> None:
 
 
 def test_switching_scenario(page: Page) -> None:
-    pandemic = S.load("pandemic")
+    pandemic = load("pandemic")
     step(page, 2)
     page.locator(".cs-scenario-picker .v-input__slot").click()
     menu = page.locator(".v-menu__content.menuable__content__active")
@@ -280,7 +279,7 @@ def test_shock_button_dips_the_resilience_chart(page: Page) -> None:
     before = months_line(page, "resilience", "resilience_provider", at)
     page.locator(".cs-shock-unavailability").click()
     expect(page.locator(".cs-notice")).to_contain_text(
-        f"Month {at + 1}: {SS.SHOCKS_NOW['unavailability'].note}"
+        f"Month {at + 1}: {SHOCKS_NOW['unavailability'].note}"
     )
     step(page, 3)
     provider = months_line(page, "resilience", "resilience_provider", at + 3)
@@ -299,15 +298,15 @@ def test_shock_button_dips_the_resilience_chart(page: Page) -> None:
 
 def test_workshop_steps_forward_and_back_then_runs(page: Page) -> None:
     tab(page, "Workshop")
-    total = len(W.STEPS)
-    first, second = W.STEPS[0], W.STEPS[1]
+    total = len(STEPS)
+    first, second = STEPS[0], STEPS[1]
     heading = page.get_by_role("heading", name=re.compile(r"^Step \d+ of \d+"))
     workshop = page.locator(".cs-workshop")
 
-    def shows(k: int, one: W.WorkshopStep) -> None:
+    def shows(k: int, one: WorkshopStep) -> None:
         expect(heading).to_have_text(re.compile(rf"^Step {k} of {total}:"))
         expect(heading).to_contain_text(re.sub(r"^\d+\.\s*", "", one.title))
-        title = C.scenario_title(S.load(one.scenario))  # the preset as people call it
+        title = controls.scenario_title(load(one.scenario))  # the preset as people call it
         expect(workshop).to_contain_text(f"Scenario: {title}. Settings changed:")
 
     shows(1, first)
@@ -333,7 +332,7 @@ def test_workshop_steps_forward_and_back_then_runs(page: Page) -> None:
     expect(page.get_by_role("tab", name="Run", exact=True)).to_have_attribute(
         "aria-selected", "true"
     )
-    expect(page.locator(".cs-scenario-info")).to_contain_text(S.load(first.scenario).title)
+    expect(page.locator(".cs-scenario-info")).to_contain_text(load(first.scenario).title)
     expect(page.locator(".cs-run-label")).to_contain_text(first.scenario)
     play = page.locator(".cs-play")
     expect(play).to_have_text(re.compile("Pause"))
@@ -364,12 +363,12 @@ def test_bad_uploads_show_the_problem_and_the_run_goes_on(page: Page) -> None:
     expect(error).to_contain_text("line 1")
     now = step(page, 1)
 
-    big = b"# padding\n" * (SS.MAX_UPLOAD_BYTES // 10 + 100)
-    assert len(big) > SS.MAX_UPLOAD_BYTES
+    big = b"# padding\n" * (MAX_UPLOAD_BYTES // 10 + 100)
+    assert len(big) > MAX_UPLOAD_BYTES
     upload(page, "huge.toml", big)
     expect(error).to_contain_text("huge.toml")
     expect(error).to_contain_text(f"{len(big):,} bytes")
-    expect(error).to_contain_text(f"at most {SS.MAX_UPLOAD_BYTES:,} bytes")
+    expect(error).to_contain_text(f"at most {MAX_UPLOAD_BYTES:,} bytes")
     # The page sends the bytes, so a UTF-16 file gets the CLI's verdict (issue 19).
     upload(page, "utf16.toml", "[parameters]\nstaff_training = 0.5\n".encode("utf-16"))
     expect(error).to_contain_text("utf16.toml")
@@ -418,7 +417,7 @@ def test_export_csv_and_toml_round_trip(page: Page) -> None:
         page.locator(".cs-download-toml button").click()
     assert toml_download.value.suggested_filename == "baseline.toml"
     text = Path(toml_download.value.path()).read_text(encoding="utf-8")
-    loaded = S.loads(text, source="baseline.toml", base_dir=S.presets_dir())
+    loaded = loads(text, source="baseline.toml", base_dir=presets_dir())
     assert loaded.parameters() == {**BASELINE.parameters(), "staff_training": 1.0}
     assert loaded.rng == 0
 
@@ -483,8 +482,8 @@ def test_clicking_a_network_node_fills_the_inspector(page: Page) -> None:
         cells = [c.strip() for c in row.locator("td").all_inner_texts()]
         if len(cells) >= 3:
             shown[cells[1]] = cells[2]
-    table = V.inspect(offline(months=months).model, "citizen", index)
-    labels = table["attribute"].map(C.param_label)  # the inspector shows them in words
+    table = views.inspect(offline(months=months).model, "citizen", index)
+    labels = table["attribute"].map(controls.param_label)  # the inspector shows them in words
     expected = dict(zip(labels, table["value"], strict=True))
     compared = [name for name in shown if isinstance(expected.get(name), float)]
     assert len(compared) >= 3, shown

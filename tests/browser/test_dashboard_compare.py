@@ -14,10 +14,8 @@ import re
 import numpy as np
 import pytest
 
-from coprod_sim import metrics
-from coprod_sim import scenario as S
-from coprod_sim.dashboard import compare as C
-from coprod_sim.dashboard import session as SS
+from coprod_sim import metrics, scenario
+from coprod_sim.dashboard import compare, session
 from tests.browser.test_dashboard import PLOT, Page, assert_drawn, expect, expect_month, tab, upload
 
 pytestmark = pytest.mark.browser
@@ -64,16 +62,16 @@ def table_text(page: Page) -> tuple[list[str], list[list[str]]]:
 def choose_lever(page: Page, row: int, name: str) -> None:
     page.locator(".cs-lever-row").nth(row).locator(".cs-lever-name").click()
     menu = page.locator(".menuable__content__active .v-list-item")
-    menu.filter(has_text=C.lever_label(name)).first.click()
+    menu.filter(has_text=compare.lever_label(name)).first.click()
     expect(page.locator(".cs-lever-row").nth(row).locator(".v-select__selection")).to_have_text(
-        C.lever_label(name)
+        compare.lever_label(name)
     )
 
 
 def scenario_field(page: Page, label: str):
     """The scenario field labelled exactly ``label`` in the Compare tab."""
-    compare = page.locator(".cs-compare")
-    return compare.locator(".v-select").filter(has=page.get_by_text(label, exact=True))
+    panel = page.locator(".cs-compare")
+    return panel.locator(".v-select").filter(has=page.get_by_text(label, exact=True))
 
 
 def lever_slider(page: Page, row: int):
@@ -96,28 +94,28 @@ def test_compare_a_package_of_levers_over_seeds(page: Page) -> None:
     lever_slider(page, 1).press("End")
     expect(rows.nth(1).locator(".cs-lever-shown")).to_have_text("1 (now 0.3)")
     seeds = page.locator(".cs-compare-seeds input")
-    expect(seeds).to_have_value(str(C.DEFAULT_SEEDS))
+    expect(seeds).to_have_value(str(compare.DEFAULT_SEEDS))
     seeds.fill("3")
     seeds.press("Enter")
     page.locator(".cs-compare-run").click()
     results = results_of(page)
 
     # The same comparison without a browser: the uploaded scenario's settings, both levers.
-    base = SS.Session(SS.read_upload("small.toml", len(SMALL), lambda: SMALL)).current
-    spec = C.lever_changes(base, PACKAGE, seed=0, seeds=3)
-    expected = C.run(spec)
-    table = C.difference_table(expected)
-    a, b = C.side_labels(expected)
+    base = session.Session(session.read_upload("small.toml", len(SMALL), lambda: SMALL)).current
+    spec = compare.lever_changes(base, PACKAGE, seed=0, seeds=3)
+    expected = compare.run(spec)
+    table = compare.difference_table(expected)
+    a, b = compare.side_labels(expected)
     expect(results).to_contain_text(f"A (reference): {a}. B: {b}. Both over seeds 0-2, 24 months.")
     expect(results).to_contain_text("95% t-interval of the mean difference over the 3 paired")
 
     header, shown = table_text(page)
-    assert header == list(C.TABLE_HEADER)
-    assert shown == [list(row) for row in C.table_rows(table)]  # every row, in its order
-    assert len(shown) == len(C.TABLE_METRICS) == len(metrics.CANONICAL) + 1
+    assert header == list(compare.TABLE_HEADER)
+    assert shown == [list(row) for row in compare.table_rows(table)]  # every row, in its order
+    assert len(shown) == len(compare.TABLE_METRICS) == len(metrics.CANONICAL) + 1
     labels = [row[0] for row in shown]
     assert metrics.label("expects_response") in labels
-    assert not set(labels) & set(C.TABLE_METRICS), "raw metric names in the table"
+    assert not set(labels) & set(compare.TABLE_METRICS), "raw metric names in the table"
     assert all(row[5].startswith("[") for row in shown), "an interval in every row"
     relative = [abs(float(row[6].rstrip("%"))) for row in shown]
     assert relative == sorted(relative, reverse=True)
@@ -152,10 +150,10 @@ def test_compare_a_package_of_levers_over_seeds(page: Page) -> None:
 
 def test_compare_two_scenarios_overlaid_and_side_by_side(page: Page) -> None:
     tab(page, "Compare")
-    compare = page.locator(".cs-compare")
-    expect(compare.locator(".cs-mode .v-btn--active")).to_have_text("two scenarios")
+    panel = page.locator(".cs-compare")
+    expect(panel.locator(".cs-mode .v-btn--active")).to_have_text("two scenarios")
     for label, value in (("A (reference)", "baseline"), ("B", "feedback_loop_closed")):
-        title = S.load(value).title  # presets are shown by their titles, as in the sidebar
+        title = scenario.load(value).title  # presets are shown by their titles, as in the sidebar
         expect(scenario_field(page, label).locator(".v-select__selection")).to_have_text(title)
     seeds = page.locator(".cs-compare-seeds input")
     seeds.fill("2")
@@ -171,7 +169,7 @@ def test_compare_two_scenarios_overlaid_and_side_by_side(page: Page) -> None:
         "A (reference): baseline. B: feedback_loop_closed. Both over seeds 0-1, 120 months."
     )
     groups = ["baseline", "feedback_loop_closed"]
-    horizon = S.load("baseline").steps + 1
+    horizon = scenario.load("baseline").steps + 1
     overlaid = plots(page, ".cs-compare-bands", 5)
     for traces in overlaid:
         for metric in {t["meta"] for t in traces if t["meta"]}:
@@ -180,9 +178,9 @@ def test_compare_two_scenarios_overlaid_and_side_by_side(page: Page) -> None:
             assert all(len(t["x"]) == horizon for t in of_metric)
         assert {t["group"] for t in traces if t["fill"] == "toself"} == set(groups)
     _, shown = table_text(page)
-    assert len(shown) == len(C.TABLE_METRICS)
+    assert len(shown) == len(compare.TABLE_METRICS)
 
-    compare.get_by_role("button", name="side by side", exact=True).click()
+    panel.get_by_role("button", name="side by side", exact=True).click()
     side = plots(page, ".cs-compare-bands", 10)  # a view's A, then its B
     for k, traces in enumerate(side):  # the lines of one side, as drawn overlaid
         lines = {t["meta"]: t["y"] for t in traces if t["meta"]}

@@ -13,14 +13,14 @@ import re
 
 import pytest
 
-from coprod_sim import params as P
-from coprod_sim.dashboard import session as SS
+from coprod_sim import params
+from coprod_sim.dashboard import session
 from tests.browser.test_dashboard import BASELINE, Page, expect, expect_month, step, upload
 
 pytestmark = pytest.mark.browser
 
 CITIZENS = BASELINE.parameters()["n_citizens"]
-LOW = int(P.PARAMS_BY_NAME["n_citizens"].low)
+LOW = int(params.PARAMS_BY_NAME["n_citizens"].low)
 
 
 def type_into(field, text: str) -> None:
@@ -36,7 +36,7 @@ def test_each_rejected_entry_gets_its_message_and_a_valid_one_clears_it(page: Pa
     seed = page.locator(".cs-seed input")
     error = page.locator(".cs-error")
     step(page, 1)
-    allowed = f"allowed: an integer in [{LOW}, {SS.MAX_CITIZENS}]"
+    allowed = f"allowed: an integer in [{LOW}, {session.MAX_CITIZENS}]"
     for typed in ("abc", "1e9", "20000.5", ""):
         type_into(citizens, typed)
         expect(error).to_have_text(f"n_citizens: value {typed!r} is not allowed; {allowed}")

@@ -16,10 +16,8 @@ import re
 import numpy as np
 import pytest
 
-from coprod_sim import scenario as S
-from coprod_sim.dashboard import controls as C
-from coprod_sim.dashboard import session as SS
-from coprod_sim.dashboard import workshop as W
+from coprod_sim.dashboard import controls, session, workshop
+from coprod_sim.scenario import load
 from tests.browser.test_dashboard import (
     BASELINE,
     PLOT,
@@ -93,7 +91,7 @@ def test_a_new_seed_restarts_the_run_with_it(page: Page) -> None:
 
     step(page, months)
     drawn = months_line(page, "resilience", "resilience_chain", months)
-    seeded = SS.Session(BASELINE)
+    seeded = session.Session(BASELINE)
     seeded.set_seed(seed)
     seeded.step(months)
     assert_drawn(drawn, seeded.series()["resilience_chain"], f"resilience_chain, seed {seed}")
@@ -156,7 +154,9 @@ def test_shock_buttons_start_the_shock_next_month(
     step(page, at)
     before = months_line(page, view, metric, at)
     page.locator(f".cs-shock-{kind}").click()
-    expect(page.locator(".cs-notice")).to_have_text(f"Month {at + 1}: {SS.SHOCKS_NOW[kind].note}.")
+    expect(page.locator(".cs-notice")).to_have_text(
+        f"Month {at + 1}: {session.SHOCKS_NOW[kind].note}."
+    )
     expect(page.locator(".cs-error")).to_have_count(0)
     expect_month(page, at)  # a shock starts next month: the run has not moved
     step(page, after)
@@ -174,8 +174,8 @@ def test_shock_buttons_start_the_shock_next_month(
 
 
 def test_workshop_load_this_step(page: Page) -> None:
-    chosen = W.STEPS[1]
-    scenario = S.load(chosen.scenario)
+    chosen = workshop.STEPS[1]
+    scenario = load(chosen.scenario)
     settings = dict(chosen.settings)
     changed = sorted(k for k, v in settings.items() if scenario.parameters()[k] != v)
     assert changed, "step 2 changes no setting of its scenario: pick another step"
@@ -194,7 +194,7 @@ def test_workshop_load_this_step(page: Page) -> None:
     expect(page.locator(".cs-run-label")).to_have_text(f"{chosen.scenario} (changed)")
     info = page.locator(".cs-scenario-info")
     expect(info).to_contain_text(scenario.title)
-    expect(info).to_contain_text(f"Changed here: {', '.join(map(C.param_label, changed))}")
+    expect(info).to_contain_text(f"Changed here: {', '.join(map(controls.param_label, changed))}")
     expect(page.locator(".cs-scenario-picker")).to_contain_text(scenario.title)
     expect(page.locator(".cs-seed input")).to_have_value(str(scenario.rng or 0))
     play = page.locator(".cs-play")
@@ -211,7 +211,7 @@ def test_workshop_load_this_step(page: Page) -> None:
 
     step(page, 2)
     drawn = months_line(page, "gap", "participation_any", 2)
-    run = SS.Session(scenario)
+    run = session.Session(scenario)
     run.load(scenario, settings)
     run.step(2)
     assert_drawn(drawn, run.series()["participation_any"], "participation_any of step 2")
@@ -227,12 +227,12 @@ def test_more_than_20000_citizens_is_refused(page: Page) -> None:
     field = page.locator(".cs-param-n_citizens input")
     expect(field).to_be_visible()
     expect(field).to_have_value(str(BASELINE.parameters()["n_citizens"]))
-    too_many = SS.MAX_CITIZENS + 1
+    too_many = session.MAX_CITIZENS + 1
     field.fill(str(too_many))
     field.press("Enter")
 
     error = page.locator(".cs-error")
-    expect(error).to_contain_text(f"at most {SS.MAX_CITIZENS:,}")
+    expect(error).to_contain_text(f"at most {session.MAX_CITIZENS:,}")
     expect(error).to_contain_text("n_citizens")
     expect(error).to_contain_text(f"{too_many:,}")
     # The run goes on as it was: same month, same label, same lines, and Step still works.
@@ -254,7 +254,7 @@ def test_about_tab(page: Page) -> None:
     about = page.locator(".v-window-item--active")
     expect(about).to_contain_text("simulates the co-production of public services")
     expect(about).to_contain_text("docs/ODD.md")
-    expect(about).to_contain_text(f"limited to {SS.MAX_CITIZENS:,} citizens")
+    expect(about).to_contain_text(f"limited to {session.MAX_CITIZENS:,} citizens")
     # Rendered Markdown, not its source.
     expect(about.locator("strong").filter(has_text="coprod-sim")).to_have_count(1)
     expect(about.locator("code").filter(has_text="docs/ODD.md")).to_have_count(1)

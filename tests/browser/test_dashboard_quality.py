@@ -15,17 +15,15 @@ import pytest
 pytest.importorskip("playwright")
 from playwright.sync_api import Page, expect
 
-from coprod_sim import params as P
-from coprod_sim import scenario as S
-from coprod_sim.dashboard import controls as C
-from coprod_sim.dashboard import views as V
+from coprod_sim import params, scenario
+from coprod_sim.dashboard import controls, views
 
 from .conftest import N_CHARTS, SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
 SIZES = ({"width": 1440, "height": 900}, {"width": 1280, "height": 720})
-BASELINE = S.load("baseline")
+BASELINE = scenario.load("baseline")
 PLOT = ".js-plotly-plot"
 
 
@@ -45,7 +43,7 @@ def open_every_panel(page: Page) -> None:
     expect(page.locator(".cs-sidebar .v-expansion-panel-header--active")).to_have_count(
         headers.count()
     )
-    expect(page.locator(".cs-param")).to_have_count(len(P.PARAMETERS))
+    expect(page.locator(".cs-param")).to_have_count(len(params.PARAMETERS))
 
 
 def test_opening_every_panel_changes_nothing(page: Page) -> None:
@@ -58,14 +56,14 @@ def test_opening_every_panel_changes_nothing(page: Page) -> None:
     values = BASELINE.parameters()
     shown = page.locator(".cs-control-slider").count()
     assert shown > 40, shown
-    for spec in P.PARAMETERS:
-        if C.control(spec, values[spec.name]) != "slider":
+    for spec in params.PARAMETERS:
+        if controls.control(spec, values[spec.name]) != "slider":
             continue
         track = page.locator(f".cs-param-{spec.name} [role=slider]")
         now = float(track.get_attribute("aria-valuenow"))
         assert now == values[spec.name], (spec.name, now, values[spec.name])
         text = page.locator(f".cs-param-{spec.name} .cs-param-value").inner_text()
-        assert text == C.value_text(spec, values[spec.name]), spec.name
+        assert text == controls.value_text(spec, values[spec.name]), spec.name
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s['width']}x{s['height']}")
@@ -138,13 +136,13 @@ def test_no_badge_and_chart_titles_neither_overlap_nor_leave_the_chart(
 
 def test_labels_not_identifiers(page: Page) -> None:
     toggle = page.locator(".cs-colour")
-    for label in V.COLOUR_LABELS.values():
+    for label in views.COLOUR_LABELS.values():
         expect(toggle.get_by_role("button", name=label, exact=True)).to_be_visible()
     expect(toggle).not_to_contain_text(re.compile("SELF_EFFICACY|self_efficacy"))
     expect(page.locator(".cs-scenario-picker")).to_contain_text(BASELINE.title)
     page.locator(".cs-scenario-picker .v-input__slot").click()
     menu = page.locator(".v-menu__content.menuable__content__active")
-    expect(menu.get_by_role("option", name=S.load("pandemic").title)).to_be_visible()
+    expect(menu.get_by_role("option", name=scenario.load("pandemic").title)).to_be_visible()
     expect(menu).not_to_contain_text("feedback_loop_closed")
     page.keyboard.press("Escape")
     # A changed lever's banner names it in words, with the value and its unit.
@@ -160,7 +158,7 @@ def test_shocks_are_marked_on_every_time_chart(page: Page) -> None:
     expect(page.locator(".cs-month")).to_have_text(re.compile(r"^Month 1 of"))
     page.locator(".cs-shock-budget_cut").click()
     expect(page.locator(".cs-notice")).to_contain_text("Month 2:")
-    keys = [v.key for v in V.VIEWS]
+    keys = [v.key for v in views.VIEWS]
     marked = page.wait_for_function(
         """(keys) => {
             const found = keys.map((key) => {

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from coprod_sim.dashboard.failsafe import FAILURE_MESSAGE
-from tests.browser import faulty_dashboard as FD
+from tests.browser import faulty_dashboard
 from tests.browser.conftest import ARTIFACTS, free_port, running_dashboard
 from tests.browser.test_dashboard import Page, expect, tab, upload
 from tests.payloads import HOSTILE
@@ -156,17 +156,23 @@ def _page_text(page: Page) -> str:
 
 
 def test_no_exception_reaches_the_page(page: Page) -> None:
-    upload(page, FD.HANDLER_FAULT, b'extends = "baseline"\n')
+    upload(page, faulty_dashboard.HANDLER_FAULT, b'extends = "baseline"\n')
     expect(page.locator(".cs-error")).to_have_text(FAILURE_MESSAGE)
     expect(page.locator(".cs-month")).to_be_visible()  # the page stays as it was
 
-    render_fault = f'extends = "baseline"\ntitle = "{FD.RENDER_FAULT}"\n'.encode()
+    render_fault = f'extends = "baseline"\ntitle = "{faulty_dashboard.RENDER_FAULT}"\n'.encode()
     upload(page, "render.toml", render_fault)
     expect(page.locator(".cs-failure-message")).to_contain_text(FAILURE_MESSAGE)
     text = _page_text(page)
-    assert "Traceback" not in text and FD.SECRET not in text and "RuntimeError" not in text
+    assert (
+        "Traceback" not in text
+        and faulty_dashboard.SECRET not in text
+        and "RuntimeError" not in text
+    )
     log = LOG.read_text(encoding="utf-8", errors="replace")
-    assert log.count(f"RuntimeError: planted fault in {FD.SECRET}") >= 2  # both, logged
+    assert (
+        log.count(f"RuntimeError: planted fault in {faulty_dashboard.SECRET}") >= 2
+    )  # both, logged
     assert "Traceback (most recent call last)" in log
 
 
