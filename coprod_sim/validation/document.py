@@ -25,8 +25,7 @@ from plotly.subplots import make_subplots
 from .. import _data, report
 from .._version import __version__
 from ..runs import _signals_held, terminate_as_interrupt
-from . import CALIBRATION
-from . import patterns as PT
+from . import CALIBRATION, patterns
 from .runner import Evidence
 
 FIGURES = "validation"
@@ -41,7 +40,7 @@ _OK, _FAIL = "#2a7d2e", "#c0392b"
 # ------------------------------------------------------------------------------------ figures
 
 
-def odds_ratios(checks: Sequence[PT.Check]) -> go.Figure:
+def odds_ratios(checks: Sequence[patterns.Check]) -> go.Figure:
     """Forest plot of the survey's odds ratios (P2-P4) with their 95% intervals."""
     rows = [c for c in checks if c.unit.startswith(("odds ratio", "ratio of odds"))]
     rows = [c for c in rows if math.isfinite(c.estimate)][::-1]
@@ -98,7 +97,7 @@ def _time_figure(
 
 
 def willingness_gap(evidence: Evidence) -> go.Figure:
-    ts = _series(evidence, [PT.BASELINE], (0, PT.SURVEY_MONTH))
+    ts = _series(evidence, [patterns.BASELINE], (0, patterns.SURVEY_MONTH))
     fig = _time_figure(
         ts,
         {"willingness": "willingness", "participation_any": "taking part now"},
@@ -107,7 +106,7 @@ def willingness_gap(evidence: Evidence) -> go.Figure:
     sv = evidence.survey
     fig.add_trace(
         go.Scatter(
-            x=[PT.SURVEY_MONTH, PT.SURVEY_MONTH],
+            x=[patterns.SURVEY_MONTH, patterns.SURVEY_MONTH],
             y=[sv["willing"].mean(), sv["any"].mean()],
             mode="markers+text",
             text=["survey: willing", "survey: co-produced in the last 12 months"],
@@ -123,10 +122,10 @@ def modes(evidence: Evidence) -> go.Figure:
     names = ["co_delivery", "co_design", "co_assessment", "co_commissioning"]
     means, halves = [], []
     for m in names:
-        by_replication = PT.mean_over(
-            evidence.series, PT.BASELINE, PT.P5_YEAR, f"participation_{m}"
+        by_replication = patterns.mean_over(
+            evidence.series, patterns.BASELINE, patterns.P5_YEAR, f"participation_{m}"
         )
-        interval = PT.replicate_mean(by_replication)
+        interval = patterns.replicate_mean(by_replication)
         est, low, _ = interval if not isinstance(interval, str) else (np.nan,) * 3
         means.append(est)
         halves.append(est - low)
@@ -149,7 +148,7 @@ def modes(evidence: Evidence) -> go.Figure:
 
 
 def feedback(evidence: Evidence) -> go.Figure:
-    ts = _series(evidence, [PT.NO_FEEDBACK, PT.FEEDBACK], (0, PT.P6_AFTER))
+    ts = _series(evidence, [patterns.NO_FEEDBACK, patterns.FEEDBACK], (0, patterns.P6_AFTER))
     return _time_figure(
         ts,
         {"participation_co_assessment": "co-assessment", "expects_response": "expects a response"},
@@ -158,8 +157,8 @@ def feedback(evidence: Evidence) -> go.Figure:
 
 
 def crisis(evidence: Evidence) -> go.Figure:
-    end = PT.P7_CALL + PT.P7_CRISIS_MONTHS
-    ts = _series(evidence, [PT.CRISIS], (PT.P7_CALL - 3, end))
+    end = patterns.P7_CALL + patterns.P7_CRISIS_MONTHS
+    ts = _series(evidence, [patterns.CRISIS], (patterns.P7_CALL - 3, end))
     return _time_figure(
         ts,
         {
@@ -173,11 +172,14 @@ def crisis(evidence: Evidence) -> go.Figure:
 
 
 def austerity(evidence: Evidence) -> go.Figure:
-    ts = _series(evidence, [PT.AUSTERITY, PT.BASELINE], (0, PT.P8_AFTER)).copy()
+    ts = _series(evidence, [patterns.AUSTERITY, patterns.BASELINE], (0, patterns.P8_AFTER)).copy()
     for metric in ("paid_staff", "co_delivery_volunteers"):
-        base = ts[ts["month"] == PT.P8_BEFORE].set_index(["scenario", "replication"])[metric]
+        base = ts[ts["month"] == patterns.P8_BEFORE].set_index(["scenario", "replication"])[metric]
         idx = pd.MultiIndex.from_frame(ts[["scenario", "replication"]])
-        ts[metric] = ts[metric].to_numpy() / base.reindex(idx).to_numpy()
+        # A run with no volunteers at month 23 has no scale to show: its line is a gap (NaN),
+        # not a division by zero.
+        at_cut = base.reindex(idx).to_numpy(dtype=float)
+        ts[metric] = ts[metric].to_numpy() / np.where(at_cut > 0, at_cut, np.nan)
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -197,7 +199,9 @@ def austerity(evidence: Evidence) -> go.Figure:
     return fig
 
 
-def figures(evidence: Evidence, checks: Sequence[PT.Check]) -> list[tuple[str, str, go.Figure]]:
+def figures(
+    evidence: Evidence, checks: Sequence[patterns.Check]
+) -> list[tuple[str, str, go.Figure]]:
     """(file stem, caption, figure) for the page, in order."""
     return [
         (
@@ -271,12 +275,12 @@ def _cell(text: str) -> str:
 
 def markdown(
     evidence: Evidence,
-    checks: Sequence[PT.Check],
+    checks: Sequence[patterns.Check],
     files: Sequence[str],
     captions: Sequence[str],
     command: str,
 ) -> str:
-    verdict = PT.verdicts(checks)
+    verdict = patterns.verdicts(checks)
     passed = sum(verdict.values())
     n_cit = evidence.parameters.get("n_citizens", "the baseline's 1,000")
     lines = [
@@ -335,7 +339,7 @@ def markdown(
         )
     lines += ["", "| pattern | title | result |", "|---|---|---|"]
     for p, ok in verdict.items():
-        lines.append(f"| {p} | {PT.TITLES[p]} | {'pass' if ok else '**FAIL**'} |")
+        lines.append(f"| {p} | {patterns.TITLES[p]} | {'pass' if ok else '**FAIL**'} |")
     lines += ["", "## Figures", ""]
     for name, caption in zip(files, captions, strict=True):
         if name.endswith(".svg"):
@@ -359,7 +363,7 @@ def _demote(text: str) -> str:
 
 
 def write(
-    out: str | os.PathLike, evidence: Evidence, checks: Sequence[PT.Check], command: str
+    out: str | os.PathLike, evidence: Evidence, checks: Sequence[patterns.Check], command: str
 ) -> Path:
     """Write ``out/validation.md`` and its figures folder ``out/validation/`` together.
 
