@@ -568,11 +568,11 @@ def server_rows(plan: Plan) -> list[Row]:
 
     import pandas as pd
 
-    from coprod_sim import scenario
+    from coprod_sim import scenario_files
     from coprod_sim.dashboard import session, views
     from coprod_sim.dashboard.widgets import _plain, figure_json
 
-    sess = session.Session(scenario.load("baseline"))
+    sess = session.Session(scenario_files.load("baseline"))
 
     def encode(ops: list) -> str:
         return json.dumps([{"update": _plain(u), "traces": list(t)} for u, t in ops])
@@ -648,12 +648,12 @@ def server_rows(plan: Plan) -> list[Row]:
 
 # ---------------------------------------------------------------------------- report
 def header(plan: Plan, quick: bool, browser_version: str, load_start: float) -> list[str]:
-    from coprod_sim import scenario
+    from coprod_sim import scenario_files
 
     names = ("coprod-sim", "solara", "plotly", "ipywidgets", "anywidget", "playwright")
     versions = ", ".join(f"{name} {version(name)}" for name in names)
     mode = "quick (smoke run)" if quick else "full"
-    citizens = scenario.load("baseline").parameters()["n_citizens"]
+    citizens = scenario_files.load("baseline").parameters()["n_citizens"]
     return [
         "coprod_sim dashboard benchmark",
         f"date      {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",

@@ -237,7 +237,7 @@ def _write(
     ``out``, the folder the user named: errors name their files there); ``changes`` are the
     parameters set on the command line (named in the titles and headline)."""
     from . import report, runs
-    from .scenario import dumps
+    from .scenario_files import dumps
 
     def put(name: str, write: Callable[[Path], object]) -> None:
         with runs.naming(out / name):
@@ -375,7 +375,7 @@ def main(
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the preset scenarios with their titles and the questions they help decide."""
-    from .scenario import load, presets, presets_dir
+    from .scenario_files import load, presets, presets_dir
 
     table = Table(title=f"Preset scenarios ({presets_dir()})", show_lines=True)
     table.add_column("name", style="bold", no_wrap=True)
@@ -491,7 +491,7 @@ def run(
     scenario (TOML) and a self-contained report.html."""
     with _clean_errors():
         from . import runs
-        from .scenario import load
+        from .scenario_files import load
 
         overrides = _overrides(sets or [], steps)
         sc = load(scenario, overrides=overrides, seed=seed, replications=replications)
@@ -526,7 +526,7 @@ def compare(
     with a table of differences in final values (the first scenario is the reference)."""
     with _clean_errors():
         from . import runs
-        from .scenario import load
+        from .scenario_files import load
 
         if len(scenarios) < 2:
             raise params.ParameterError(
@@ -923,7 +923,7 @@ def _read_outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]
 
     from . import runs
     from ._version import __version__
-    from .scenario import load
+    from .scenario_files import load
 
     if not folder.is_dir():
         raise params.ParameterError(

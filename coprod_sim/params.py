@@ -19,7 +19,6 @@ import difflib
 import functools
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -1303,6 +1302,10 @@ def coerce(name: str, text: str) -> Any:
         return text  # a choice may be given bare: --set network_kind=random
     if spec.type is bool and text.lower() in ("true", "false"):
         text = text.lower()  # Python's True and False, as str(value) writes them
+    # Imported here: only a typed-in value needs the TOML reader, and the model, which
+    # imports this module, reads no files.
+    import tomllib
+
     try:
         return tomllib.loads(f"value = {text}")["value"]
     except tomllib.TOMLDecodeError:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import metrics, runs, scenario
+from . import metrics, runs, scenario_files
 
 CITIZENS = 3000
 """Citizens in every run but the workshop preset's (it keeps its own 400)."""
@@ -91,7 +91,7 @@ MODES = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
 def _runs(preset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(time series, final agent tables) of a preset at the tables' size, one run per seed."""
     overrides = {} if preset in KEEPS_ITS_SIZE else {"n_citizens": CITIZENS}
-    sc = scenario.load(preset, overrides=overrides)
+    sc = scenario_files.load(preset, overrides=overrides)
     results = [runs.simulate(sc, seed) for seed in SEEDS]
     return pd.concat(r[0] for r in results), pd.concat(r[1] for r in results)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from coprod_sim import CoproductionModel, scenario
+from coprod_sim import CoproductionModel, scenario_files
 
 DATA = Path(__file__).resolve().parent / "data"
 METRICS_FILE = DATA / "golden_metrics.parquet"
@@ -34,11 +34,11 @@ LARGE = ("baseline@20000", 20_000, 12)  # label, citizens, months: the large-N c
 
 def _runs() -> list[tuple[str, CoproductionModel, int]]:
     runs = []
-    for name, path in scenario.presets().items():
-        sc = scenario.load(path, overrides={"n_citizens": CITIZENS})
+    for name, path in scenario_files.presets().items():
+        sc = scenario_files.load(path, overrides={"n_citizens": CITIZENS})
         runs.append((name, CoproductionModel(scenario=sc, rng=SEED), sc.steps))
     label, n, months = LARGE
-    base = scenario.load("baseline", overrides={"n_citizens": n, "steps": months})
+    base = scenario_files.load("baseline", overrides={"n_citizens": n, "steps": months})
     runs.append((label, CoproductionModel(scenario=base, rng=SEED), months))
     return runs
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from coprod_sim import scenario
+from coprod_sim import scenario_files
 from coprod_sim.dashboard import app
 from coprod_sim.validation import CALIBRATION, document, runner
 
@@ -24,7 +24,7 @@ def _words(text: str) -> str:
 def _pages() -> dict[str, str]:
     return {
         "README.md": (ROOT / "README.md").read_text(encoding="utf-8"),
-        "the baseline preset": scenario.load("baseline").description,
+        "the baseline preset": scenario_files.load("baseline").description,
         "the dashboard's About tab": app.ABOUT,
         "docs/validation.md": (ROOT / "docs" / "validation.md").read_text(encoding="utf-8"),
     }

@@ -392,9 +392,9 @@ def test_an_extends_chain_1000_files_deep_is_refused(tmp_path):
 
 
 def test_an_extends_chain_at_the_cap_works(tmp_path):
-    from coprod_sim import scenario
+    from coprod_sim import scenario_files
 
-    assert scenario.load(_chain(tmp_path, scenario.MAX_EXTENDS_DEPTH)).n_citizens == 100
+    assert scenario_files.load(_chain(tmp_path, scenario_files.MAX_EXTENDS_DEPTH)).n_citizens == 100
 
 
 NESTING = {
@@ -437,10 +437,10 @@ def test_events_inherited_count_towards_the_cap(tmp_path):
 
 
 def test_200_events_load(tmp_path):
-    from coprod_sim import scenario
+    from coprod_sim import scenario_files
 
     (tmp_path / "many.toml").write_text(_shocks(200))
-    assert len(scenario.load(tmp_path / "many.toml").events) == 200
+    assert len(scenario_files.load(tmp_path / "many.toml").events) == 200
 
 
 @pytest.mark.parametrize(
@@ -466,7 +466,7 @@ def test_coerce_refuses_control_characters():
 
 
 def test_text_fields_refuse_escapes_but_keep_line_breaks(tmp_path):
-    from coprod_sim import scenario
+    from coprod_sim import scenario_files
 
     (tmp_path / "t.toml").write_text('title = "a\\u001b[31mred"\n' + GOOD.split("\n", 2)[2])
     _refused(_run_file(tmp_path / "t.toml"), "t.toml", "'title'", "U+001B")
@@ -474,16 +474,18 @@ def test_text_fields_refuse_escapes_but_keep_line_breaks(tmp_path):
     (tmp_path / "n.toml").write_text(GOOD + note)
     _refused(_run_file(tmp_path / "n.toml"), "n.toml", "'note'", "U+0007")
     (tmp_path / "ok.toml").write_text('description = "two\\nlines\\tand a tab"\n' + GOOD)
-    assert scenario.load(tmp_path / "ok.toml").description == "two\nlines\tand a tab"
+    assert scenario_files.load(tmp_path / "ok.toml").description == "two\nlines\tand a tab"
 
 
 def test_a_file_above_the_size_cap_is_refused_unread(tmp_path):
-    from coprod_sim import scenario
+    from coprod_sim import scenario_files
     from coprod_sim.dashboard import session
 
-    assert session.MAX_UPLOAD_BYTES == scenario.MAX_FILE_BYTES  # one cap for files and uploads
+    assert (
+        session.MAX_UPLOAD_BYTES == scenario_files.MAX_FILE_BYTES
+    )  # one cap for files and uploads
     path = tmp_path / "big.toml"
-    path.write_text(GOOD + "# padding\n" * (scenario.MAX_FILE_BYTES // 10))
+    path.write_text(GOOD + "# padding\n" * (scenario_files.MAX_FILE_BYTES // 10))
     _refused(_run_file(path), "big.toml", "larger than 262,144 bytes", "at most 262,144")
 
 

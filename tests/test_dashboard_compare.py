@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from coprod_sim import metrics, runs, scenario
+from coprod_sim import metrics, runs, scenario, scenario_files
 from coprod_sim.dashboard import compare, session
 
 PACKAGE = (("staff_training", 0.8), ("feedback_loop_closed", 0.9))
@@ -16,7 +16,7 @@ PACKAGE = (("staff_training", 0.8), ("feedback_loop_closed", 0.9))
 
 @pytest.fixture(scope="module")
 def small() -> scenario.Scenario:
-    return scenario.load("baseline").replace(n_citizens=200, steps=6)
+    return scenario_files.load("baseline").replace(n_citizens=200, steps=6)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def synthetic(finals: dict[str, tuple[list[float], list[float]]]) -> runs.Result
                     value = finals[metric][side][r] if metric in finals else 0.5
                     row[metric] = value if month == 1 else 0.0
                 rows.append(row)
-    ran = [scenario.load("baseline").replace(name=n) for n in ("A", "B")]
+    ran = [scenario_files.load("baseline").replace(name=n) for n in ("A", "B")]
     return runs.Results(pd.DataFrame(rows), pd.DataFrame(), ran)
 
 
@@ -102,9 +102,9 @@ def test_bad_input_names_the_lever_the_value_and_what_is_allowed(
 
 
 def test_too_many_citizens_is_refused_before_running() -> None:
-    big = scenario.load("baseline").replace(n_citizens=session.MAX_CITIZENS + 1)
+    big = scenario_files.load("baseline").replace(n_citizens=session.MAX_CITIZENS + 1)
     with pytest.raises(session.DashboardError, match="n_citizens"):
-        compare.two_scenarios(scenario.load("baseline"), big, 0)
+        compare.two_scenarios(scenario_files.load("baseline"), big, 0)
 
 
 # ------------------------------------------------------------------------------ the table
@@ -272,7 +272,7 @@ def test_a_row_rounds_all_its_numbers_alike() -> None:
 def test_results_belong_to_the_form_and_the_settings_they_were_run_for() -> None:
     from coprod_sim.dashboard import compare_tab
 
-    sess = session.Session(scenario.load("baseline").replace(n_citizens=200))
+    sess = session.Session(scenario_files.load("baseline").replace(n_citizens=200))
     defaults = {
         reactive: reactive.value
         for reactive in (compare_tab.mode, compare_tab.lever_rows, compare_tab.seeds)

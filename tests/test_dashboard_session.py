@@ -12,14 +12,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from coprod_sim import metrics, params, report, scenario
+from coprod_sim import metrics, params, report, scenario, scenario_files
 from coprod_sim.dashboard import session, views
 from coprod_sim.model import CoproductionModel
 
 
 @pytest.fixture
 def sess() -> session.Session:
-    return session.Session(scenario.load("baseline"))
+    return session.Session(scenario_files.load("baseline"))
 
 
 def _run(sess: session.Session, months: int) -> dict[str, np.ndarray]:
@@ -50,11 +50,13 @@ def test_a_changed_setting_restarts_on_the_same_seed_and_matches_a_fresh_model(s
     assert sess.month == 0
     assert sess.label == "baseline (changed)"
     got = _run(sess, 12)["participation_any"]
-    model = CoproductionModel(scenario=scenario.load("baseline").replace(staff_training=0.9), rng=0)
+    model = CoproductionModel(
+        scenario=scenario_files.load("baseline").replace(staff_training=0.9), rng=0
+    )
     for _ in range(12):
         model.step()
     np.testing.assert_array_equal(got, model.metrics_frame()["participation_any"].to_numpy())
-    sess.set_value("staff_training", scenario.load("baseline").staff_training)
+    sess.set_value("staff_training", scenario_files.load("baseline").staff_training)
     assert sess.edits == {}  # back to the scenario's value: no longer an edit
 
 
@@ -70,7 +72,7 @@ def test_bad_settings_are_refused_and_the_run_goes_on(sess):
     assert sess.model is model and sess.month == 2 and sess.edits == {}
 
 
-@pytest.mark.parametrize("bad", ["abc", "-1", "1.5", str(scenario.MAX_SEED + 1)])
+@pytest.mark.parametrize("bad", ["abc", "-1", "1.5", str(scenario_files.MAX_SEED + 1)])
 def test_bad_seeds_are_refused(sess, bad):
     with pytest.raises(session.DashboardError, match="seed: value"):
         sess.set_seed(bad)
@@ -83,7 +85,7 @@ def test_seed_from_text(sess):
 
 
 def test_shock_now_starts_next_month_and_dips_the_provider_link(sess):
-    control = session.Session(scenario.load("baseline"))
+    control = session.Session(scenario_files.load("baseline"))
     sess.step(6)
     control.step(6)
     event = sess.shock_now("unavailability")
@@ -113,7 +115,7 @@ def test_exported_toml_loads_back_and_reproduces_the_run_with_its_shock(sess):
     sess.shock_now("budget_cut")
     sess.step(4)
     text = sess.toml().decode()
-    loaded = scenario.loads(text, source="exported.toml")
+    loaded = scenario_files.loads(text, source="exported.toml")
     assert loaded.parameters() == sess.values
     assert loaded.charter is True
     assert [e.kind for e in loaded.events] == ["budget_cut"]
@@ -149,7 +151,7 @@ def test_a_good_upload_loads():
 
 
 def test_an_upload_of_an_edited_preset_does_not_pass_for_the_preset():
-    sess = session.Session(scenario.load("baseline"))
+    sess = session.Session(scenario_files.load("baseline"))
     sess.set_value("staff_training", 1.0)
     sc = _upload(sess.toml(), name="baseline.toml")
     assert sc.name == "baseline (uploaded)" and sc.staff_training == 1.0
@@ -223,10 +225,10 @@ def test_live_views_refresh_in_place(sess):
 
 
 def test_network_draws_everyone_when_small_and_a_stated_sample_when_large():
-    small = session.Session(scenario.load("baseline"))
+    small = session.Session(scenario_files.load("baseline"))
     layout = views.network_layout(small.model)
     assert len(layout.citizens) == 1000 and layout.note == "all 1,000 citizens"
-    big = session.Session(scenario.load("baseline").replace(n_citizens=5000))
+    big = session.Session(scenario_files.load("baseline").replace(n_citizens=5000))
     layout = views.network_layout(big.model)
     assert len(layout.citizens) <= views.MAX_NODES
     assert "sample of" in layout.note and "5,000" in layout.note
@@ -234,7 +236,7 @@ def test_network_draws_everyone_when_small_and_a_stated_sample_when_large():
     for h in np.unique(hood[layout.citizens]):  # whole neighbourhoods
         assert np.isin(np.flatnonzero(hood == h), layout.citizens).all()
     again = views.network_layout(
-        session.Session(scenario.load("baseline").replace(n_citizens=5000)).model
+        session.Session(scenario_files.load("baseline").replace(n_citizens=5000)).model
     )
     np.testing.assert_array_equal(layout.xy, again.xy)  # seeded
 
@@ -338,7 +340,7 @@ def test_the_server_runs_as_many_comparisons_at_once_as_it_has_cores():
 def test_a_closed_tab_stops_its_comparison_and_gives_back_its_slot():
     from coprod_sim.dashboard import compare, compare_tab
 
-    small = scenario.load("baseline").replace(n_citizens=50, steps=6)
+    small = scenario_files.load("baseline").replace(n_citizens=50, steps=6)
     tab_session = session.Session(small)
     spec = compare.two_scenarios(small, small.replace(name="b"), 0, 2)
     session.RUN_SLOTS.acquire(id(tab_session))

@@ -88,8 +88,8 @@ def test_the_check_catches_a_planted_error_class():
     "name",
     [
         "coprod_sim.params.ParameterError",
-        "coprod_sim.scenario.ScenarioError",
-        "coprod_sim.scenario.ExtendsChainError",
+        "coprod_sim.scenario_files.ScenarioError",
+        "coprod_sim.scenario_files.ExtendsChainError",
         "coprod_sim.runs.OutputExistsError",
         "coprod_sim.experiments.store.StoreError",
         "coprod_sim.experiments.executors.SchedulerError",

@@ -62,7 +62,7 @@ def test_final_agents_are_bit_identical(current) -> None:
 
 def test_fingerprint_detects_a_change() -> None:
     """The comparison can fail: one part in 10^12 in one parameter changes the metrics."""
-    sc = golden.scenario.load("baseline", overrides={"n_citizens": 300, "steps": 6})
+    sc = golden.scenario_files.load("baseline", overrides={"n_citizens": 300, "steps": 6})
     a = golden.CoproductionModel(scenario=sc, rng=golden.SEED)
     nudged = sc.parameters()["relaxation"] * (1 + 1e-12)
     b = golden.CoproductionModel(scenario=sc, rng=golden.SEED, relaxation=nudged)
@@ -108,7 +108,7 @@ def test_the_cached_places_always_match_a_fresh_scan(monkeypatch) -> None:
     monkeypatch.setattr(
         _membership, "INCREMENTAL_MIN_CITIZENS", 0
     )  # the in-place updates at any size
-    for path in golden.scenario.presets().values():
-        sc = golden.scenario.load(path, overrides={"n_citizens": 400})
+    for path in golden.scenario_files.presets().values():
+        sc = golden.scenario_files.load(path, overrides={"n_citizens": 400})
         golden.CoproductionModel(scenario=sc, rng=3).run_for(sc.steps)
     assert len(checked) > 1000

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from coprod_sim import runs, scenario
+from coprod_sim import runs, scenario_files
 from coprod_sim.cli import app
 
 runner = CliRunner()
@@ -33,7 +33,7 @@ def test_describe_changes_uses_the_schema_labels():
 def test_report_title_question_and_headline_name_the_change(changed_run):
     out, _ = changed_run
     html = (out / "report.html").read_text()
-    baseline = scenario.load("baseline")
+    baseline = scenario_files.load("baseline")
     assert f"<h1>{baseline.title}, with {CHANGED}</h1>" in html
     assert f"<h1>{baseline.title}</h1>" not in html
     assert f"What changes with {CHANGED}?" in html  # the question is not the preset's alone

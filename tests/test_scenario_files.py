@@ -11,9 +11,9 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coprod_sim import CoproductionModel, params, scenario
+from coprod_sim import CoproductionModel, params, scenario_files
 
-PRESETS = scenario.presets()
+PRESETS = scenario_files.presets()
 REQUIRED_PRESETS = {
     "baseline",
     "austerity",
@@ -35,7 +35,7 @@ def test_every_required_preset_exists():
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_preset_loads_documented_and_runs_24_steps(name):
-    sc = scenario.load(name)
+    sc = scenario_files.load(name)
     assert sc.title and sc.description and sc.question
     assert sc.sources and all("@" in s for s in sc.sources)  # seed@offset citations
     model = CoproductionModel(scenario=sc.replace(n_citizens=300))
@@ -66,7 +66,7 @@ def test_extends_merges_parameters_sources_and_events(tmp_path):
         'share = 0.25\n[[policy_changes]]\nstart = 20\nnote = "loop"\n'
         "[policy_changes.set]\nfeedback_loop_closed = 0.8\n",
     )
-    sc = scenario.load(child)
+    sc = scenario_files.load(child)
     assert sc.name == "child" and sc.title == "C"
     assert sc.sources == ("000@1: a", "000@2: b")
     assert sc.rng == 5 and sc.steps == 48
@@ -78,17 +78,19 @@ def test_extends_merges_parameters_sources_and_events(tmp_path):
 
 def test_overrides_seed_and_replications_replace_the_files(tmp_path):
     path = _write(tmp_path, "s.toml", "seed = 3\nreplications = 4\n[parameters]\nsteps = 10\n")
-    sc = scenario.load(path, overrides={"steps": 20, "staff_training": 0.7}, seed=9, replications=2)
+    sc = scenario_files.load(
+        path, overrides={"steps": 20, "staff_training": 0.7}, seed=9, replications=2
+    )
     assert (sc.steps, sc.staff_training, sc.rng, sc.replications) == (20, 0.7, 9, 2)
 
 
 def test_resolved_document_round_trips_exactly(tmp_path):
-    sc = scenario.load("pandemic", seed=11)
-    text = scenario.dumps(sc, command="coprod run pandemic")
+    sc = scenario_files.load("pandemic", seed=11)
+    text = scenario_files.dumps(sc, command="coprod run pandemic")
     doc = tomllib.loads(text)
     assert set(doc["parameters"]) == set(params.PARAMS_BY_NAME)
     assert doc["provenance"]["version"] and doc["provenance"]["command"] == "coprod run pandemic"
-    again = scenario.loads(text, source=str(tmp_path / "pandemic.resolved.toml"))
+    again = scenario_files.loads(text, source=str(tmp_path / "pandemic.resolved.toml"))
     assert again.parameters() == sc.parameters()
     assert again.events == sc.events
     assert again.rng == 11 and again.name == "pandemic"  # the run's label survives
@@ -100,8 +102,8 @@ def test_cross_key_problem_is_reported_after_merging(tmp_path):
         "s.toml",
         "[parameters]\nshare_age_18_34 = 0.6\nshare_age_55_74 = 0.5\n",
     )
-    with pytest.raises(scenario.ScenarioError, match="allowed: at most 1"):
-        scenario.load(path)
+    with pytest.raises(scenario_files.ScenarioError, match="allowed: at most 1"):
+        scenario_files.load(path)
 
 
 def test_policy_change_of_a_build_time_parameter_is_refused(tmp_path):
@@ -111,8 +113,8 @@ def test_policy_change_of_a_build_time_parameter_is_refused(tmp_path):
         "[parameters]\nsteps = 24\n[[policy_changes]]\nstart = 3\n"
         "[policy_changes.set]\nn_citizens = 50\n",
     )
-    with pytest.raises(scenario.ScenarioError) as info:
-        scenario.load(path)
+    with pytest.raises(scenario_files.ScenarioError) as info:
+        scenario_files.load(path)
     assert "line 6" in str(info.value) and "n_citizens" in str(info.value)
 
 
@@ -122,16 +124,16 @@ def test_duration_and_end_together_are_refused(tmp_path):
         "s.toml",
         '[[shocks]]\nkind = "budget_cut"\nstart = 3\nduration = 2\nend = 9\nshare = 0.1\n',
     )
-    with pytest.raises(scenario.ScenarioError, match="both given"):
-        scenario.load(path)
+    with pytest.raises(scenario_files.ScenarioError, match="both given"):
+        scenario_files.load(path)
 
 
 def test_problems_are_listed_together_in_line_order(tmp_path):
     path = _write(
         tmp_path, "s.toml", "[parameters]\nsteps = 0\nstaff_training = 2\nmean_degree = -1\n"
     )
-    with pytest.raises(scenario.ScenarioError) as info:
-        scenario.load(path)
+    with pytest.raises(scenario_files.ScenarioError) as info:
+        scenario_files.load(path)
     lines = str(info.value).splitlines()
     assert "3 problems" in lines[0]
     assert [line.split(",")[0].strip() for line in lines[1:]] == ["line 2", "line 3", "line 4"]
@@ -139,7 +141,9 @@ def test_problems_are_listed_together_in_line_order(tmp_path):
 
 # ------------------------------------------------------------------------------ fuzzing
 
-_names = st.sampled_from([*params.PARAMS_BY_NAME, *scenario.TOP_LEVEL, "kind", "start", "set", "x"])
+_names = st.sampled_from(
+    [*params.PARAMS_BY_NAME, *scenario_files.TOP_LEVEL, "kind", "start", "set", "x"]
+)
 _scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -180,8 +184,8 @@ def test_random_documents_raise_only_scenario_errors(tmp_path_factory, doc):
     except (TypeError, ValueError):  # not representable in TOML (mixed arrays are fine)
         return
     try:
-        sc = scenario.loads(text, source="fuzz.toml", base_dir=base)
-    except scenario.ScenarioError as err:
+        sc = scenario_files.loads(text, source="fuzz.toml", base_dir=base)
+    except scenario_files.ScenarioError as err:
         assert str(err).startswith("fuzz.toml")
         return
     values = sc.parameters()
@@ -191,5 +195,5 @@ def test_random_documents_raise_only_scenario_errors(tmp_path_factory, doc):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_random_text_raises_only_scenario_errors(text):
-    with contextlib.suppress(scenario.ScenarioError):
-        scenario.loads(text, source="fuzz.toml")
+    with contextlib.suppress(scenario_files.ScenarioError):
+        scenario_files.loads(text, source="fuzz.toml")

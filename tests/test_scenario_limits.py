@@ -14,15 +14,9 @@ from typer.testing import CliRunner
 
 from coprod_sim.cli import app
 from coprod_sim.dashboard import session
-from coprod_sim.scenario import (
-    MAX_EVENTS,
-    MAX_FILE_BYTES,
-    MAX_PROBLEMS,
-    Scenario,
-    ScenarioError,
-    load,
-    loads,
-)
+from coprod_sim.scenario import Scenario
+from coprod_sim.scenario_files import MAX_FILE_BYTES, MAX_PROBLEMS, ScenarioError, load, loads
+from coprod_sim.submodels.events import MAX_EVENTS
 
 runner = CliRunner()
 BUDGET = 2.0  # seconds of process time per file; each took 1 to 4 minutes before the fix

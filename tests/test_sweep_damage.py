@@ -222,7 +222,7 @@ def test_resume_still_refuses_a_folder_that_is_not_a_sweep(whole, tmp_path):
 
 def _str_calls(whole, tmp: str) -> dict:
     """Every public function of the package that takes a folder or file, called with a str."""
-    from coprod_sim import runs, scenario
+    from coprod_sim import runs, scenario_files
     from coprod_sim.experiments import analysis
 
     ex, folder = spec.load(whole[0]), str(whole[1])
@@ -248,13 +248,13 @@ def _str_calls(whole, tmp: str) -> dict:
         "runs.check_output": lambda: runs.check_output(f"{tmp}/out", False),
         "runs.staged_output": staged,
         "runs.write_atomic": lambda: runs.write_atomic(f"{tmp}/a.txt", "a"),
-        "scenario.find": lambda: scenario.find(
-            "baseline.toml", relative_to=str(scenario.presets_dir())
+        "scenario_files.find": lambda: scenario_files.find(
+            "baseline.toml", relative_to=str(scenario_files.presets_dir())
         ),
-        "scenario.loads": lambda: scenario.loads(
-            'extends = "baseline"', base_dir=str(scenario.presets_dir())
+        "scenario_files.loads": lambda: scenario_files.loads(
+            'extends = "baseline"', base_dir=str(scenario_files.presets_dir())
         ),
-        "scenario.read_text": lambda: scenario.read_text(str(whole[0])),
+        "scenario_files.read_text": lambda: scenario_files.read_text(str(whole[0])),
         "spec.load": lambda: spec.load(str(whole[0])),
     }
 
@@ -275,9 +275,9 @@ CALLS = [
     "runs.check_output",
     "runs.staged_output",
     "runs.write_atomic",
-    "scenario.find",
-    "scenario.loads",
-    "scenario.read_text",
+    "scenario_files.find",
+    "scenario_files.loads",
+    "scenario_files.read_text",
     "spec.load",
 ]
 

@@ -25,7 +25,7 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from coprod_sim import metrics, params, scenario
+from coprod_sim import metrics, params, scenario_files
 from coprod_sim.dashboard import workshop as ws
 from coprod_sim.model import SCHEDULE, CoproductionModel
 from coprod_sim.state import Flows
@@ -44,7 +44,7 @@ REF = re.compile(r"^00[0-4]@\d+$")
 @cache
 def _frames(name: str, settings: tuple = (), seeds: tuple = SEEDS, **extra) -> tuple:
     """Metrics frames of a preset with settings, one per seed (cached across tests)."""
-    sc = scenario.load(name)
+    sc = scenario_files.load(name)
     if settings:
         sc = sc.replace(**dict(settings))
     if extra:
@@ -138,11 +138,11 @@ def test_there_are_four_to_six_complete_steps():
 
 
 def test_every_step_is_a_preset_whose_settings_validate():
-    presets = scenario.presets()
+    presets = scenario_files.presets()
     for step in ws.STEPS:
         assert step.scenario in presets, step.scenario
         assert set(step.settings) <= set(params.PARAMS_BY_NAME)
-        sc = scenario.load(step.scenario).replace(**dict(step.settings))
+        sc = scenario_files.load(step.scenario).replace(**dict(step.settings))
         loaded = ws.load_step(step)
         assert loaded.parameters() == sc.parameters()
         assert loaded.events == sc.events

@@ -408,7 +408,7 @@ def check_upload(name: str, size: int, data: bytes | None) -> None:
     time.sleep(_test_delay(name))
 
     def load() -> None:
-        # The file's own bytes: decoding is scenario.decode's, as for the CLI (one verdict).
+        # The file's own bytes: decoding is scenario_files.decode's, as for the CLI (one verdict).
         scenario = read_upload(name, size, lambda: data or b"")
         playing.value = False
         _session().load(scenario)

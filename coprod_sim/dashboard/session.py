@@ -26,10 +26,10 @@ import pandas as pd
 from .. import params
 from ..errors import InputError
 from ..model import CoproductionModel
-from ..scenario import (
+from ..scenario import Scenario
+from ..scenario_files import (
     MAX_FILE_BYTES,
     MAX_SEED,
-    Scenario,
     decode,
     dumps,
     load,

@@ -33,6 +33,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from .. import scenario as scenario_mod
+from .. import scenario_files
 
 # --------------------------------------------------------------------------------------- steps
 
@@ -47,7 +48,8 @@ class WorkshopStep:
             agent-based model.
         question: the "predict, then run" question put to the group before the run.
         choices: three possible predictions for the group to pick from.
-        scenario: the name of a preset in ``scenarios/`` (for :func:`coprod_sim.scenario.load`).
+        scenario: the name of a preset in ``scenarios/`` (for
+            :func:`coprod_sim.scenario_files.load`).
         settings: parameter overrides on top of the preset (names from
             :data:`coprod_sim.params.PARAMS_BY_NAME`); may be empty.
         notice: what to look at after the run, which metrics to watch, and the answer, as the
@@ -282,10 +284,10 @@ def load_step(step: WorkshopStep) -> scenario_mod.Scenario:
     """The validated scenario of a step: its preset with its settings applied.
 
     Raises:
-        coprod_sim.scenario.ScenarioError: the preset does not exist.
+        coprod_sim.scenario_files.ScenarioError: the preset does not exist.
         coprod_sim.params.ParameterError: a setting is unknown or out of range.
     """
-    preset = scenario_mod.load(step.scenario)
+    preset = scenario_files.load(step.scenario)
     return preset.replace(**dict(step.settings)) if step.settings else preset
 
 

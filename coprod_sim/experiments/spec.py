@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import _data, metrics, params, scenario
+from .. import _data, metrics, params, scenario, scenario_files
 from ..submodels.events import Event
 
 SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
@@ -159,13 +159,13 @@ def load(ref: str | os.PathLike) -> Experiment:
     """Read and validate an experiment file (a path, or a name in ``experiments/``)."""
     path = find(ref)
     # The scenario files' reader: size cap, regular files only, nesting cap, no traceback.
-    text = scenario.read_text(path)
-    return _build(scenario.parse_toml(text, str(path)), text, path)
+    text = scenario_files.read_text(path)
+    return _build(scenario_files.parse_toml(text, str(path)), text, path)
 
 
 def source_text(ref: str | os.PathLike) -> str:
     """The text of the experiment file ``ref`` names (kept in the sweep folder)."""
-    return scenario.read_text(find(ref))
+    return scenario_files.read_text(find(ref))
 
 
 def find(ref: str | os.PathLike) -> Path:
@@ -179,9 +179,11 @@ def find(ref: str | os.PathLike) -> Path:
         return known[stem][0]
     if len(path.parts) == 1 and stem in known:
         paths = ", ".join(str(p) for p in known[stem])
-        raise scenario.ScenarioError([f"the name is ambiguous: {paths}; allowed: a path"], str(ref))
+        raise scenario_files.ScenarioError(
+            [f"the name is ambiguous: {paths}; allowed: a path"], str(ref)
+        )
     names = ", ".join(known) or "(none)"
-    raise scenario.ScenarioError(
+    raise scenario_files.ScenarioError(
         [f"file not found; allowed: a path to an experiment file or one of: {names}"], str(ref)
     )
 
@@ -207,7 +209,7 @@ def experiments_dir() -> Path:
 
 
 def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
-    problems = scenario.Problems(str(path), text)
+    problems = scenario_files.Problems(str(path), text)
     for key in doc:
         if key not in TOP_LEVEL:
             hint = (
@@ -223,8 +225,8 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
     sampler = get.choice("sampler", SAMPLERS, "grid")
     samples = get.integer("samples", 1, MAX_RUNS, 16)
     levels = get.integer("levels", 2, 100, 4)
-    replications = get.integer("replications", 1, scenario.MAX_REPLICATIONS, 1)
-    seed = get.integer("seed", 0, scenario.MAX_SEED, 1)
+    replications = get.integer("replications", 1, scenario_files.MAX_REPLICATIONS, 1)
+    seed = get.integer("seed", 0, scenario_files.MAX_SEED, 1)
     timeseries = get.boolean("timeseries", False)
     steps_spec = params.PARAMS_BY_NAME["steps"]
     steps = get.integer("steps", int(steps_spec.low or 1), int(steps_spec.high or 1), None)
@@ -248,10 +250,10 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
     if steps is not None:
         overrides["steps"] = steps
     try:
-        base = scenario.load(scenario.find(ref, path.parent), overrides=overrides)
-    except scenario.ScenarioError as err:
+        base = scenario_files.load(scenario_files.find(ref, path.parent), overrides=overrides)
+    except scenario_files.ScenarioError as err:
         line = problems.locate.line(None, None, "scenario")
-        raise scenario.ScenarioError(
+        raise scenario_files.ScenarioError(
             [f"line {line}: key 'scenario' ({ref}): {p}" for p in err.problems], str(path)
         ) from None
     if level_path is not None:
@@ -283,7 +285,7 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Experiment:
 class _Getter:
     """Typed reads of top-level keys, each problem recorded with its line."""
 
-    def __init__(self, doc: dict[str, Any], problems: scenario.Problems) -> None:
+    def __init__(self, doc: dict[str, Any], problems: scenario_files.Problems) -> None:
         self.doc, self.problems = doc, problems
 
     def _bad(self, key: str, allowed: str) -> None:
@@ -323,7 +325,7 @@ class _Getter:
         return default
 
 
-def _axes(table: Any, sampler: str, problems: scenario.Problems) -> tuple[Axis, ...]:
+def _axes(table: Any, sampler: str, problems: scenario_files.Problems) -> tuple[Axis, ...]:
     if not isinstance(table, dict) or not table:
         problems.add(
             "key 'axes' is missing or empty; allowed: a table [axes] of parameters", key="axes"
@@ -404,7 +406,7 @@ def _value_problem(name: str, values: list[Any]) -> str | None:
     return None
 
 
-def _path(table: Any, problems: scenario.Problems) -> LevelPath | None:
+def _path(table: Any, problems: scenario_files.Problems) -> LevelPath | None:
     """The ``[path]`` table: parameter, values (or low, high, levels: up then down), months."""
 
     def bad(key: str, message: str) -> None:
@@ -453,7 +455,7 @@ def _path(table: Any, problems: scenario.Problems) -> LevelPath | None:
     return LevelPath(name, tuple(float(v) for v in values), months)
 
 
-def _outputs(tables: Any, problems: scenario.Problems) -> tuple[Output, ...]:
+def _outputs(tables: Any, problems: scenario_files.Problems) -> tuple[Output, ...]:
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         problems.add(
             "key 'outputs' is missing; allowed: one or more [[outputs]] tables with metric and "
@@ -500,7 +502,7 @@ def _outputs(tables: Any, problems: scenario.Problems) -> tuple[Output, ...]:
     return tuple(outputs)
 
 
-def _check_consistency(ex: Experiment, problems: scenario.Problems) -> None:
+def _check_consistency(ex: Experiment, problems: scenario_files.Problems) -> None:
     if ex.path is not None and ex.path.steps > ex.steps:
         problems.add(
             f"the path needs {ex.path.steps} months ({len(ex.path.values)} levels x "

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import scenario
+from .. import scenario_files
 from .._version import __version__
 from ..runs import naming
 from .spec import Experiment, n_points, n_runs
@@ -43,7 +43,7 @@ from .spec import Experiment, n_points, n_runs
 FORMAT = 1
 
 
-class StoreError(scenario.ScenarioError):
+class StoreError(scenario_files.ScenarioError):
     """The output folder cannot hold (or continue) this sweep, or cannot be read."""
 
     def __init__(self, message: str, folder: Path, option: str = "--out"):
@@ -202,7 +202,8 @@ class Store:
         _write_parquet(design, folder / "design.parquet")
         _write_text(source, folder / "experiment.toml")
         _write_text(
-            scenario.dumps(ex.scenario, origin=ex.scenario_ref), folder / "scenario.resolved.toml"
+            scenario_files.dumps(ex.scenario, origin=ex.scenario_ref),
+            folder / "scenario.resolved.toml",
         )
         _write_text(json.dumps(manifest(ex), indent=2), folder / "manifest.json")
         return store

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import scenario
+from .. import scenario_files
 from ..model import CoproductionModel
 from . import patterns, survey
 
@@ -47,7 +47,9 @@ class Job:
 
 def run_job(job: Job) -> tuple[Job, pd.DataFrame, pd.DataFrame | None]:
     """Run one job: (job, its time series, its survey or None)."""
-    model = CoproductionModel(scenario=scenario.load(job.preset), rng=job.seed, **job.parameters)
+    model = CoproductionModel(
+        scenario=scenario_files.load(job.preset), rng=job.seed, **job.parameters
+    )
     answers = None
     for _ in range(job.months):
         model.step()

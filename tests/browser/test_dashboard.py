@@ -39,7 +39,8 @@ except ImportError as missing:  # not in pyproject's test extras yet (see the re
 from coprod_sim.dashboard import controls, views
 from coprod_sim.dashboard.session import MAX_UPLOAD_BYTES, SHOCKS_NOW, Session
 from coprod_sim.dashboard.workshop import STEPS, WorkshopStep
-from coprod_sim.scenario import Scenario, load, loads, presets_dir
+from coprod_sim.scenario import Scenario
+from coprod_sim.scenario_files import load, loads, presets_dir
 
 pytestmark = pytest.mark.browser
 

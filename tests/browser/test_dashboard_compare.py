@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pytest
 
-from coprod_sim import metrics, scenario
+from coprod_sim import metrics, scenario_files
 from coprod_sim.dashboard import compare, session
 from tests.browser.test_dashboard import PLOT, Page, assert_drawn, expect, expect_month, tab, upload
 
@@ -153,7 +153,9 @@ def test_compare_two_scenarios_overlaid_and_side_by_side(page: Page) -> None:
     panel = page.locator(".cs-compare")
     expect(panel.locator(".cs-mode .v-btn--active")).to_have_text("two scenarios")
     for label, value in (("A (reference)", "baseline"), ("B", "feedback_loop_closed")):
-        title = scenario.load(value).title  # presets are shown by their titles, as in the sidebar
+        title = scenario_files.load(
+            value
+        ).title  # presets are shown by their titles, as in the sidebar
         expect(scenario_field(page, label).locator(".v-select__selection")).to_have_text(title)
     seeds = page.locator(".cs-compare-seeds input")
     seeds.fill("2")
@@ -169,7 +171,7 @@ def test_compare_two_scenarios_overlaid_and_side_by_side(page: Page) -> None:
         "A (reference): baseline. B: feedback_loop_closed. Both over seeds 0-1, 120 months."
     )
     groups = ["baseline", "feedback_loop_closed"]
-    horizon = scenario.load("baseline").steps + 1
+    horizon = scenario_files.load("baseline").steps + 1
     overlaid = plots(page, ".cs-compare-bands", 5)
     for traces in overlaid:
         for metric in {t["meta"] for t in traces if t["meta"]}:

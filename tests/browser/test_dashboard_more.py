@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from coprod_sim.dashboard import controls, session, workshop
-from coprod_sim.scenario import load
+from coprod_sim.scenario_files import load
 from tests.browser.test_dashboard import (
     BASELINE,
     PLOT,

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("playwright")
 from playwright.sync_api import Page, expect
 
-from coprod_sim import params, scenario
+from coprod_sim import params, scenario_files
 from coprod_sim.dashboard import controls, views
 
 from .conftest import N_CHARTS, SCREENSHOTS
@@ -23,7 +23,7 @@ from .conftest import N_CHARTS, SCREENSHOTS
 pytestmark = pytest.mark.browser
 
 SIZES = ({"width": 1440, "height": 900}, {"width": 1280, "height": 720})
-BASELINE = scenario.load("baseline")
+BASELINE = scenario_files.load("baseline")
 PLOT = ".js-plotly-plot"
 
 
@@ -142,7 +142,7 @@ def test_labels_not_identifiers(page: Page) -> None:
     expect(page.locator(".cs-scenario-picker")).to_contain_text(BASELINE.title)
     page.locator(".cs-scenario-picker .v-input__slot").click()
     menu = page.locator(".v-menu__content.menuable__content__active")
-    expect(menu.get_by_role("option", name=scenario.load("pandemic").title)).to_be_visible()
+    expect(menu.get_by_role("option", name=scenario_files.load("pandemic").title)).to_be_visible()
     expect(menu).not_to_contain_text("feedback_loop_closed")
     page.keyboard.press("Escape")
     # A changed lever's banner names it in words, with the value and its unit.

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ... import scenario
+from ... import scenario_files
 from ..spec import LevelPath
 from .common import MAX_GROUPS, Manifest, axis_names, bin_axis, format_value, is_numeric
 
@@ -33,9 +33,9 @@ def level_path(folder: str | os.PathLike, manifest: Manifest | None = None) -> L
         if not source.is_file():
             return None
         # The loaders' reader: a damaged copy is a message naming it, not a traceback.
-        table = scenario.parse_toml(scenario.read_text(source), str(source), max_nesting=4).get(
-            "path"
-        )
+        table = scenario_files.parse_toml(
+            scenario_files.read_text(source), str(source), max_nesting=4
+        ).get("path")
     if not isinstance(table, Mapping):
         return None
     if "values" in table:

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pyarrow.parquet as pq
 
-from ... import scenario
+from ... import scenario_files
 from ...report import (
     CSS,
     RESILIENCE,
@@ -328,7 +328,7 @@ def render(folder: str | os.PathLike) -> str:
         parts.append("<h2>Experiment file</h2>")
         parts.append(
             f"<details><summary>experiment.toml</summary><pre>"
-            f"{esc(scenario.read_text(source))}</pre></details>"
+            f"{esc(scenario_files.read_text(source))}</pre></details>"
         )
     css = f"{CSS}\npre {{ background: #f5f7fa; padding: .8rem; overflow-x: auto; }}"
     return html_page(f"{title} - coprod-sim sweep analysis", parts, css=css)
