@@ -1,4 +1,4 @@
-"""The whole benchmark suite of issue 7 in one run: prints the table, writes RESULTS.md.
+"""The whole benchmark suite in one run: prints the table, writes RESULTS.md.
 
 Run from the repository root::
 

@@ -1,4 +1,4 @@
-"""Start-up of the command line (issue 14): CPU time of `coprod --help` and `coprod params`,
+"""Start-up of the command line: CPU time of `coprod --help` and `coprod params`,
 and whether importing the CLI keeps the heavy libraries out.
 
 Run from the repository root::

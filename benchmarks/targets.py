@@ -1,4 +1,4 @@
-"""Every benchmark target, defined once (issue 7) and imported by each benchmark script.
+"""Every benchmark target, defined once and imported by each benchmark script.
 
 A :class:`Target` knows how to judge a measured number (``met``), how to print itself
 (``text``) and by what factor a missed value falls short (``factor``). The ``key`` names the
@@ -52,7 +52,7 @@ class Target:
         return number / self.limit if self.limit > 0 else float("inf")
 
 
-# ------------------------------------------------------------------ issue 7 (this 2-core machine)
+# ------------------------------------------------------------------ engine (this 2-core machine)
 ENGINE_RATE = Target(
     "engine_rate", "citizen-steps/s at 100,000 citizens", ">=", 10e6, " M/s", 1e6, 0
 )
@@ -76,7 +76,7 @@ SWEEP_RATE = Target(
     "sweep_rate", "sweep runs/s, 1,000 citizens x 120 steps, 2 workers", ">=", 10.0, " runs/s"
 )
 
-# ------------------------------------------------------------------ issue 14 (start-up)
+# ------------------------------------------------------------------ start-up (command line)
 STARTUP_HELP = Target("startup_help", "CPU time of `coprod --help`", "<=", 0.5, " s", 1.0, 2)
 STARTUP_PARAMS = Target("startup_params", "CPU time of `coprod params`", "<=", 0.5, " s", 1.0, 2)
 STARTUP_IMPORTS = Target(

@@ -1,6 +1,6 @@
 """The golden fingerprint: every metric of every preset, bit for bit, on fixed seeds.
 
-Optimising the engine must not change its results (issue 7). :func:`fingerprint` runs each
+Optimising the engine must not change its results. :func:`fingerprint` runs each
 preset scenario (at a fixed size, seed and horizon) and one larger model, and returns
 
 * ``metrics``: every collected metric in every month, as a tidy frame;

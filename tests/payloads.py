@@ -1,4 +1,4 @@
-"""Hostile text for the tests that file text never becomes markup (issue #18): one payload
+"""Hostile text for the tests that file text never becomes markup: one payload
 per way HTML or Markdown makes an element, and :func:`made_elements` to find any element
 they made in a page."""
 

@@ -482,7 +482,7 @@ def test_render_an_empty_sweep(sweeps, tmp_path):
 
 def test_render_keeps_every_text_from_the_experiment_inert(sweeps, tmp_path):
     """Title, name, question, description, the experiment file and the runs' errors: shown
-    literally, no element made (issue #18)."""
+    literally, no element made."""
     _, folder, manifest, runs = _load(sweeps, "grid")
     copy = tmp_path / "grid"
     shutil.copytree(folder, copy)

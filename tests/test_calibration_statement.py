@@ -1,4 +1,4 @@
-"""Every page says the same true thing about where the defaults come from (issue 14).
+"""Every page says the same true thing about where the defaults come from.
 
 The About tab once said the defaults were "set by hand ... not calibrated" while the README and
 the baseline said calibrated. The truth: set by hand, then 11 tuned to P1-P8.

@@ -1,4 +1,4 @@
-"""Code, docs and parameter help cite sections of docs/ODD.md that exist (issue 14).
+"""Code, docs and parameter help cite sections of docs/ODD.md that exist.
 
 The design document the model was built from (MODEL.md) is not in the repository, and its
 section numbers differ from the ODD's (its submodel 4.x is ODD 7.x), so a citation of it

@@ -1,4 +1,4 @@
-"""The ``coprod`` command end to end: run, compare, report, scenarios, params (issue 3)."""
+"""The ``coprod`` command end to end: run, compare, report, scenarios, params."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Bad input to ``coprod run``: one message naming file, line, key, value and what is allowed,
-exit code 2, no traceback, and nothing written (issue 3, "Bad input")."""
+exit code 2, no traceback, and nothing written (the "Bad input" rules)."""
 
 from __future__ import annotations
 
@@ -361,7 +361,7 @@ def test_dashboard_refuses_an_address_not_on_this_machine():
     assert "--host '192.0.2.1'" in result.output
 
 
-# ------------------------------------------------------------------------------ issue 14
+# ------------------------------------------------------------------ scenario file limits
 
 
 def _run_file(path: Path, *extra: str):

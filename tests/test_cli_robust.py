@@ -1,4 +1,4 @@
-"""The command line when things go wrong or the screen is narrow (issues 14 and 19): whole
+"""The command line when things go wrong or the screen is narrow: whole
 metric names in the summary, signals treated as Ctrl-C, stale staging folders removed, and
 messages that name the file and the path."""
 

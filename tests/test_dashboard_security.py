@@ -1,4 +1,4 @@
-"""The dashboard's security, without a browser (issues #18 and #19): file text inside the
+"""The dashboard's security, without a browser: file text inside the
 page's own Markdown stays text, the server's guard (Host, Origin, headers, cookie), the
 warning for a non-loopback address, and the error boundary. The real server and browser
 are in tests/browser/test_dashboard_security.py."""
@@ -39,7 +39,7 @@ def _shown(markup: str) -> _Text:
     return parsed
 
 
-# ----------------------------------------------------------------------------- #18: text
+# --------------------------------------------------------------------------- text is not markup
 
 
 @pytest.mark.parametrize("text", [*PAYLOADS, HOSTILE, "# heading", "- item", "1. item", "*em*"])
@@ -52,7 +52,7 @@ def test_literal_text_inside_prose_is_shown_as_is(text):
     assert shown.text == f"A: {text}."
 
 
-# ----------------------------------------------------------------------------- #19: guard
+# ------------------------------------------------------------------------------- the guard
 
 RULES = server.allowed("127.0.0.1", 8765)
 
@@ -182,7 +182,7 @@ def test_no_auth_warning_for_any_non_loopback_address(host, warned):
         assert "no authentication" in warning and f"--host {host}" in warning
 
 
-# ----------------------------------------------------------------------------- #19: failsafe
+# ---------------------------------------------------------------------------- the failsafe
 
 
 def test_failsafe_shows_a_short_message_and_logs_the_traceback(caplog):

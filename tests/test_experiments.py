@@ -1,5 +1,5 @@
 """Experiments: designs, seeds, executors (inline, processes, a real Dask cluster), the store,
-kill and resume, failure isolation, and bad experiment files (issue 4)."""
+kill and resume, failure isolation, and bad experiment files."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The engine's results are bit-identical to the golden fingerprint (see ``tests/golden.py``).
 
-Performance work (issue 7) must leave every metric of every preset unchanged, to the last bit.
+Performance work must leave every metric of every preset unchanged, to the last bit.
 """
 
 from __future__ import annotations

@@ -208,7 +208,7 @@ def test_to_networkx_refuses_huge_graphs():
         network.to_networkx(net, limit=100)
 
 
-# ------------------------------------------------------------------ neighbour means (issue 7)
+# ------------------------------------------------------------------ neighbour means (performance)
 def _bits(arrays) -> list[np.ndarray]:
     return [np.asarray(a, dtype=np.float64).view(np.uint64) for a in arrays]
 

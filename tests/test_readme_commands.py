@@ -1,4 +1,4 @@
-"""The README's command-line blocks can be pasted twice (issue 14): every command succeeds
+"""The README's command-line blocks can be pasted twice: every command succeeds
 when its outputs already exist, and no output folder is nested inside another one's.
 
 The commands run as written, on smaller sizes so that the test is quick: runs and comparisons

@@ -366,7 +366,7 @@ def test_render_rejects_mismatched_labels(frames):
 
 def test_render_keeps_every_text_from_files_inert(frames):
     """Every field of a scenario that comes from a file, and the labels (legend names, hover
-    text) in the charts: shown literally, no element made (issue #18)."""
+    text) in the charts: shown literally, no element made."""
     ts, ag = frames["two"]
     labels = {"A": f"{HOSTILE} A", "B": f"{HOSTILE} B"}
     ts = ts.assign(scenario=ts["scenario"].astype(str).map(labels))

@@ -1,4 +1,4 @@
-"""A run with ``--set`` changes says so in its title, question and headline (issue 14)."""
+"""A run with ``--set`` changes says so in its title, question and headline."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile scenario files (issues 18 and 19): any file within the size cap gets its verdict in
+"""Hostile scenario files: any file within the size cap gets its verdict in
 well under 2 s, nesting of any depth is a message, and one file has one verdict in the CLI and
 the dashboard. Everything runs in-process (no server, no subprocess): the upload path is the
 dashboard's reading function, and the CLI is driven by typer's runner."""

@@ -1,5 +1,5 @@
 """docs/scenarios.md's generated tables and summaries match fresh runs of the presets, and its
-hand-written prose measures nothing itself (issue 14)."""
+hand-written prose measures nothing itself."""
 
 from __future__ import annotations
 

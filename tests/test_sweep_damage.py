@@ -1,4 +1,4 @@
-"""Sweeps that end badly and stores that were damaged (issue 14): workers die with their
+"""Sweeps that end badly and stores that were damaged: workers die with their
 sweep, however it ends; a worker count above the cap is refused; truncated, empty and
 duplicated parts and stale temporary files are named, and ``--resume`` reruns their runs."""
 

@@ -1,4 +1,4 @@
-"""The sweep's time-left estimate does not jump when runs finish in bursts (issue 14)."""
+"""The sweep's time-left estimate does not jump when runs finish in bursts."""
 
 from __future__ import annotations
 

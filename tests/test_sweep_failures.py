@@ -1,4 +1,4 @@
-"""Sweeps whose executor fails mid-way (issue 19): a killed pool worker is survived by
+"""Sweeps whose executor fails mid-way: a killed pool worker is survived by
 restarting the pool once; a pool that breaks again, or a killed Dask scheduler, ends the
 sweep with one message (what failed, how many runs are kept, the command that finishes it),
 exit code 1 and no traceback, and that command's ``--resume`` completes the store as an

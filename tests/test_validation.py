@@ -1,5 +1,5 @@
 """`coprod validate`: the survey drawn from the model, the runs, bad options, and a reduced
-validation that must pass (issue 6)."""
+validation that must pass."""
 
 from __future__ import annotations
 

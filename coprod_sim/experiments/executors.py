@@ -134,8 +134,8 @@ def _scheduler_executor(client: Any) -> Executor:
 
     A batch submitted while the client was reconnecting to a lost scheduler is neither
     cancelled nor failed when the client then gives up and closes: its future stays pending
-    for ever, and a sweep waiting on it hung instead of saying how to resume (seen in CI,
-    issue 19: `distributed.Client._reconnect` cancels only the futures it already had)."""
+    for ever, and a sweep waiting on it hung instead of saying how to resume (seen in CI:
+    `distributed.Client._reconnect` cancels only the futures it already had)."""
     from distributed.cfexecutor import ClientExecutor
 
     class SchedulerExecutor(ClientExecutor):
@@ -186,7 +186,7 @@ def _one_line_logs(prefix: str) -> Iterator[None]:
     """Keep the handlers of the ``prefix`` loggers to one line per record for the block.
 
     A lost Dask scheduler made the client log a 60-line traceback of its internals before
-    the sweep could say what happened and how to resume (issue 19)."""
+    the sweep could say what happened and how to resume."""
     loggers = [logging.getLogger(prefix)] + [
         logging.getLogger(name)
         for name in list(logging.root.manager.loggerDict)

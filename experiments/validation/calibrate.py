@@ -1,4 +1,4 @@
-"""Calibrate the defaults so that P1-P8 hold at the baseline (issue 6).
+"""Calibrate the defaults so that P1-P8 hold at the baseline.
 
     python experiments/validation/calibrate.py [--workers N | --scheduler ADDRESS] [--rescore]
 
@@ -36,7 +36,7 @@ PREVIOUS: dict[str, float] = {
     "interest_decay": 0.15,
 }
 """The defaults before the calibration (shortfall_weight, performance_efficacy_gain and
-age_weight were constants in the code before issue 6, and voice_record_weight is new: their
+age_weight were constants in the code before the calibration, and voice_record_weight is new: their
 values here are the old constants, and for voice_record_weight its first value)."""
 
 HARD = """

@@ -1,4 +1,4 @@
-"""How robust each pattern is to the main uncertain parameters: Morris screening (issue 6).
+"""How robust each pattern is to the main uncertain parameters: Morris screening.
 
     python experiments/validation/sensitivity.py [--workers N | --scheduler ADDRESS] [--rescore]
 

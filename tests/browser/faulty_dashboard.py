@@ -1,5 +1,5 @@
 """``coprod dashboard`` with two faults planted, for the test that no exception reaches the
-page (issue #19): run it as ``python -m tests.browser.faulty_dashboard --port P ...``.
+page: run it as ``python -m tests.browser.faulty_dashboard --port P ...``.
 
 - uploading a file named :data:`HANDLER_FAULT` raises in the upload's event handler;
 - a scenario whose title is :data:`RENDER_FAULT` raises while the sidebar renders it.

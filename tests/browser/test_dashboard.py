@@ -370,7 +370,7 @@ def test_bad_uploads_show_the_problem_and_the_run_goes_on(page: Page) -> None:
     expect(error).to_contain_text("huge.toml")
     expect(error).to_contain_text(f"{len(big):,} bytes")
     expect(error).to_contain_text(f"at most {MAX_UPLOAD_BYTES:,} bytes")
-    # The page sends the bytes, so a UTF-16 file gets the CLI's verdict (issue 19).
+    # The page sends the bytes, so a UTF-16 file gets the CLI's verdict.
     upload(page, "utf16.toml", "[parameters]\nstaff_training = 0.5\n".encode("utf-16"))
     expect(error).to_contain_text("utf16.toml")
     expect(error).to_contain_text("not UTF-8 text (it looks like UTF-16)")

@@ -1,4 +1,4 @@
-"""Typed fields and a slow upload in a real browser (issues #18 and #19).
+"""Typed fields and a slow upload in a real browser.
 
 Every rejected entry in the citizens and seed fields gets its own message naming the field,
 the value typed and what is allowed; the field keeps the typed text marked invalid, with the

@@ -1,4 +1,4 @@
-"""The dashboard's finish in a real browser (issue 14): showing a control changes nothing,
+"""The dashboard's finish in a real browser: showing a control changes nothing,
 every slider shows its value, labels instead of identifiers, no overlapping chart titles and
 no Solara badge, shocks marked on every time chart, a console free of errors, uploads.
 

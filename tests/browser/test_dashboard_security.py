@@ -1,4 +1,4 @@
-"""The dashboard's security in a real browser and over raw HTTP (issues #18 and #19).
+"""The dashboard's security in a real browser and over raw HTTP.
 
 - File text never becomes markup: an upload with payloads in every text field and in its
   file name makes no element, fires no dialog and shows literally, in the sidebar and the
