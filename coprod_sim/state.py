@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .membership import NO_INITIATIVE as NO_INITIATIVE  # re-exported: the engine's name
+from .membership import Membership
 from .params import DOMAINS as DOMAINS  # re-exported: metrics names domains by code
 
 MODES: tuple[str, ...] = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
@@ -28,7 +30,6 @@ STAGES: tuple[str, ...] = ("pilot", "scaled", "stopped")
 PILOT, SCALED, STOPPED = range(3)
 STAR_STEPS: tuple[str, ...] = ("off", "map", "focus", "people", "market", "grow", "done")
 
-NO_INITIATIVE = -1
 NEVER = -(10**6)
 """The month stored in ``last_individual`` / ``last_collective`` for never."""
 
@@ -406,6 +407,7 @@ class State:
     event_memory: EventMemory = field(default_factory=EventMemory)
     flows: Flows = field(default_factory=Flows)  # this month's flows (read by metrics)
     episodes: Episodes = field(default_factory=Episodes)
+    membership: Membership = field(default_factory=Membership)  # who holds which place
     scratch: dict = field(default_factory=dict)  # caches of membership, learning, performance
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     neighbour_active: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -31,7 +31,6 @@ from ..initiatives import (
 )
 from ..state import CO_COMMISSIONING, CO_DELIVERY, PILOT, SCALED, STOPPED, State
 from ._common import clip01
-from ._membership import release_initiatives
 
 STOP_THRESHOLD = -0.2
 SCALE_THRESHOLD = 0.0
@@ -99,7 +98,7 @@ def _participatory_budget(state: State) -> tuple[np.ndarray, np.ndarray]:
 def stop_initiatives(state: State, stop: np.ndarray) -> None:
     ini = state.initiatives
     ini.stage[: ini.n][stop] = STOPPED
-    release_initiatives(state, stop)
+    state.membership.release_initiatives(state, stop)
     state.totals.initiatives_stopped += float(stop.sum())
 
 

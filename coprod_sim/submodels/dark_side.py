@@ -14,7 +14,6 @@ import numpy as np
 
 from ..state import CO_DELIVERY, STOPPED, State
 from ._common import clip01
-from ._membership import active_entries
 
 
 def misconduct_probability(state: State) -> np.ndarray:
@@ -48,7 +47,7 @@ def _consequences(state: State, hit: np.ndarray) -> None:
     c, ini, co, po = state.citizens, state.initiatives, state.commissioners, state.politicians
     ini.trust_hit[hit] = 1.0
     # Members of the initiatives hit, found from the held entries (few) by a lookup table.
-    _, cit, k = active_entries(state)
+    _, cit, k = state.membership.active_entries(state)
     was_hit = np.zeros(ini.n, dtype=bool)
     was_hit[hit] = True
     members = np.zeros(c.n, dtype=bool)

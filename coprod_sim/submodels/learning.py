@@ -39,7 +39,6 @@ from ..targets import (
     staff_trust_target,
 )
 from ._common import clip01
-from ._membership import citizen_flags, release_citizens
 
 VICARIOUS_GAIN = 0.03
 BASE_MOTIVATION = 0.55
@@ -54,7 +53,7 @@ def update_neighbourhood_signals(state: State) -> None:
     """One sparse product: neighbours' mean activity and success (word of mouth, vicarious
     learning and user resilience read these)."""
     c = state.citizens
-    active = citizen_flags(state) > 0
+    active = state.membership.citizen_flags(state) > 0
     # Only participants (and those who succeeded before burning out) have nonzero values.
     rows = np.flatnonzero(active | (c.success != 0.0))
     columns = (active.astype(np.float64), c.success, active * c.capability)
@@ -177,7 +176,7 @@ def _fatigue(state: State) -> None:
     c.rest[resting] -= 1
     c.rest[burnt_idx] = pol.burnout_rest
     if burnt_idx.size:
-        release_citizens(state, burnt_idx)
+        state.membership.release_citizens(state, burnt_idx)
     state.flows.burnouts = float(burnt_idx.size)
 
 

@@ -23,7 +23,6 @@ import numpy as np
 from ..initiatives import DIGITAL_REACH
 from ..state import STOPPED, VOICE_MODES, State
 from ._common import logistic
-from ._membership import active_entries
 
 BASE_SLACK_HOURS = 12.0
 """Hours a month a staff member could give co-production with no time shortage."""
@@ -92,7 +91,7 @@ def support_hours(state: State) -> np.ndarray:
     co-production capacity (003@40608).
     """
     ini, c = state.initiatives, state.citizens
-    _, cit, k = active_entries(state)
+    _, cit, k = state.membership.active_entries(state)
     need = 1.0 - 0.5 * np.minimum(c.experience[cit] / EXPERIENCED_MONTHS, 1.0)
     per_initiative = np.bincount(k, weights=need, minlength=ini.n)
     supported = (ini.view("stage") != STOPPED) & ~ini.view("self_organised")

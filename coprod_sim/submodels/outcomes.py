@@ -22,7 +22,6 @@ import numpy as np
 from ..initiatives import DOMAIN_NOISE
 from ..state import CO_ASSESSMENT, CO_COMMISSIONING, CO_DELIVERY, CO_DESIGN, STOPPED, State
 from ._common import group_mean
-from ._membership import active_entries
 
 SUCCESS_THRESHOLD = 0.3
 CONTRIBUTION_PER_MEMBER = 1.0
@@ -60,7 +59,7 @@ def quality(state: State, members_capability: np.ndarray, community_trust: np.nd
 def step(state: State, params, rng: np.random.Generator) -> None:
     c, ini, pol = state.citizens, state.initiatives, state.policy
     n, n_cit = ini.n, c.n
-    mode, cit, k = active_entries(state)
+    mode, cit, k = state.membership.active_entries(state)
     cap_mean = group_mean(k, c.capability[cit], n)
     gt_mean = group_mean(k, c.generalised_trust[cit], n)
     running = (ini.view("stage") != STOPPED) & (ini.view("members") > 0)

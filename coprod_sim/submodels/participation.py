@@ -26,19 +26,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..initiatives import domain_code
+from ..membership import COLLECTIVE, INDIVIDUAL
 from ..parallel import concurrently
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
-from ._membership import (
-    COLLECTIVE,
-    INDIVIDUAL,
-    active_entries,
-    citizen_flags,
-    entry_codes,
-    kinds_changed,
-    taken,
-    vacated,
-)
 
 AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
 """Age raises individual co-production (000@6969) ..."""
@@ -171,7 +162,7 @@ def _join(state: State, cit: np.ndarray, k: np.ndarray, rng: np.random.Generator
     ok = admit(k, open_k, rng)
     c.initiative_of[mode[ok], cit[ok]] = k[ok]
     np.add.at(ini.members, k[ok], 1)
-    taken(state, mode[ok], cit[ok], k[ok])
+    state.membership.taken(state, mode[ok], cit[ok], k[ok])
     return int(ok.sum())
 
 
@@ -189,7 +180,7 @@ def _accept_offers(state: State, base: np.ndarray, rng: np.random.Generator) -> 
 def _peer_joins(state: State, rng: np.random.Generator) -> None:
     """Word of mouth: a citizen joins the initiative of an active neighbour (000@151070)."""
     c, net, ini = state.citizens, state.network, state.initiatives
-    inactive = (citizen_flags(state) == 0) & (c.rest == 0) & (net.degree > 0)
+    inactive = (state.membership.citizen_flags(state) == 0) & (c.rest == 0) & (net.degree > 0)
     p = PEER_JOIN_RATE * peer_response(state) * c.willingness
     cand = np.flatnonzero(inactive & (rng.random(c.n) < p))
     if cand.size == 0:
@@ -218,7 +209,7 @@ def _community_action(state: State, base: np.ndarray, rng: np.random.Generator) 
     join_p = 0.02 + 0.1 * pol.community_development + (0.2 if state.star_step == 1 else 0.0)
     joins = live_so & (rng.random(ini.n) < join_p)
     ini.self_organised[: ini.n][joins] = False
-    kinds_changed(state)
+    state.membership.kinds_changed()
     busy = np.bincount(ini.view("neighbourhood")[live_so & ~joins], minlength=k_nb) > 0
     shortfall = neighbourhood_mean(state, c.shortfall)
     cohesion = neighbourhood_mean(state, c.generalised_trust)
@@ -307,7 +298,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
         )
         c.initiative_of[CO_DELIVERY, matched] = k[which]
         ini.members[k] = size
-        taken(state, np.full(matched.size, CO_DELIVERY), matched, k[which])
+        state.membership.taken(state, np.full(matched.size, CO_DELIVERY), matched, k[which])
         state.totals.volunteers_matched += float(matched.size)
     c.waiting[matched] = False
     state.flows.volunteers_matched = float(matched.size)
@@ -324,7 +315,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
 
 def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     c, pol = state.citizens, state.policy
-    mode, cit, k = active_entries(state)
+    mode, cit, k = state.membership.active_entries(state)
     if cit.size == 0:
         state.flows.exits = 0.0
         return
@@ -341,7 +332,7 @@ def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     c.initiative_of[mode[leave], cit[leave]] = NO_INITIATIVE
     ini = state.initiatives
     ini.members[: ini.n] -= np.bincount(k[leave], minlength=ini.n)[: ini.n].astype(np.int32)
-    vacated(state, ~leave)
+    state.membership.vacated(state, ~leave)
     state.flows.exits = float(leave.sum())
 
 
@@ -372,8 +363,8 @@ def record_coproduction(state: State) -> None:
     public body; self-organisation alone is not co-production, 003@14749), so that a survey
     can ask about "the last 12 months" as the chapters' surveys did (000@14357)."""
     c = state.citizens
-    _, cit, _ = active_entries(state)
-    code = entry_codes(state)
+    _, cit, _ = state.membership.active_entries(state)
+    code = state.membership.entry_codes(state)
     c.last_individual[cit[(code & INDIVIDUAL) > 0]] = state.month
     c.last_collective[cit[(code & COLLECTIVE) > 0]] = state.month
 
@@ -397,7 +388,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     _crisis_matching(state, rng)
     _close_empty_community_action(state)
     # Unanswered willingness: willing citizens who hold no place wait (4.1).
-    idle = citizen_flags(state) == 0  # every held place has a nonzero code
+    idle = state.membership.citizen_flags(state) == 0  # every held place has a nonzero code
     waiting = idle & (c.willingness > 0.5)
     c.unanswered = np.where(waiting, c.unanswered + 1.0, c.unanswered * 0.8)
     record_coproduction(state)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..membership import COLLECTIVE
 from ..state import STOPPED, State
 from ._common import clip01, neighbourhood_mean
-from ._membership import COLLECTIVE, citizen_flags
 from .events import shock_active
 from .offers import support_hours
 
@@ -87,7 +87,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
         state.reference_output += 0.1 * (state.output - state.reference_output)
 
     fl.user_value = float(perf_t[derived.team_of_user].mean())
-    held = citizen_flags(state)
+    held = state.membership.citizen_flags(state)
     coll_share = neighbourhood_mean(state, (held & COLLECTIVE) > 0)
     gt = neighbourhood_mean(state, c.generalised_trust)
     fl.social_value = float((gt * (0.5 + 0.5 * np.minimum(1.0, 5.0 * coll_share))).mean())

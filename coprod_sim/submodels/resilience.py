@@ -21,7 +21,6 @@ import numpy as np
 
 from ..state import STOPPED, State
 from ._common import neighbourhood_mean
-from ._membership import citizen_flags
 
 OWN_WEIGHT = 0.5
 NETWORK_WEIGHT = 3.0
@@ -31,7 +30,7 @@ COMMUNITY_WEIGHT = 5.0
 def links(state: State) -> dict[str, float]:
     c, ini, sc = state.citizens, state.initiatives, state.scratch
     users = state.derived.users  # the vulnerable (everyone if none)
-    active = citizen_flags(state)[users] > 0
+    active = state.membership.citizen_flags(state)[users] > 0
     own = active * c.capability[users] * c.self_efficacy[users]
     network = sc["neighbour_capacity"][users] if "neighbour_capacity" in sc else 0.0
     cover = np.minimum(1.0, OWN_WEIGHT * own + NETWORK_WEIGHT * network)
