@@ -380,6 +380,34 @@ class EventMemory:
     policy_base: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class Neighbourhoods:
+    """Values one submodel computes for another about citizens' surroundings (None until the
+    writer first runs; the reader then falls back as noted)."""
+
+    # (N,) mean of active x capability over each citizen's ties; written by
+    # learning.update_neighbourhood_signals, read by resilience.links (0 before)
+    capacity: np.ndarray | None = None
+    # (n_neighbourhoods,) share of residents in a collective place; written by
+    # performance.step, read by resilience.links (zeros before)
+    collective_share: np.ndarray | None = None
+    # (n_neighbourhoods,) mean generalised trust; written by performance.step, read by
+    # resilience.links (computed afresh before)
+    trust: np.ndarray | None = None
+
+
+@dataclass(slots=True)
+class ParticipationCaches:
+    """Values participation computes once and reuses while their inputs hold (its own)."""
+
+    # logistic peer response to neighbour_active, for the peer threshold peer_key; cleared by
+    # learning.update_neighbourhood_signals when neighbour_active changes
+    peer: np.ndarray | None = None
+    peer_key: float | None = None
+    # (age weight, individual age term, collective age term): ages never change
+    age_terms: tuple[float, np.ndarray, np.ndarray] | None = None
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -408,7 +436,8 @@ class State:
     flows: Flows = field(default_factory=Flows)  # this month's flows (read by metrics)
     episodes: Episodes = field(default_factory=Episodes)
     membership: Membership = field(default_factory=Membership)  # who holds which place
-    scratch: dict = field(default_factory=dict)  # caches of membership, learning, performance
+    neighbourhoods: Neighbourhoods = field(default_factory=Neighbourhoods)
+    participation_caches: ParticipationCaches = field(default_factory=ParticipationCaches)
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     neighbour_active: np.ndarray = field(default_factory=lambda: np.zeros(0))
     neighbour_success: np.ndarray = field(default_factory=lambda: np.zeros(0))

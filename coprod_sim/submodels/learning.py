@@ -59,9 +59,9 @@ def update_neighbourhood_signals(state: State) -> None:
     columns = (active.astype(np.float64), c.success, active * c.capability)
     y = neighbour_means(state.network, columns, rows)
     state.neighbour_active = y[0]
-    state.scratch.pop("_peer", None)
+    state.participation_caches.peer = None
     state.neighbour_success = y[1]
-    state.scratch["neighbour_capacity"] = y[2]
+    state.neighbourhoods.capacity = y[2]
 
 
 def _citizens(state: State, success: np.ndarray, active: np.ndarray) -> None:

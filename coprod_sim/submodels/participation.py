@@ -51,12 +51,12 @@ def peer_response(state: State) -> np.ndarray:
 
     Cached: the neighbours' activity changes only in
     :func:`~coprod_sim.submodels.learning.update_neighbourhood_signals`, which clears it."""
-    pol, sc = state.policy, state.scratch
+    pol, caches = state.policy, state.participation_caches
     key = pol.peer_threshold
-    if "_peer" not in sc or sc.get("_peer_key") != key:
-        sc["_peer"] = logistic((state.neighbour_active - pol.peer_threshold) / 0.05)
-        sc["_peer_key"] = key
-    return sc["_peer"]
+    if caches.peer is None or caches.peer_key != key:
+        caches.peer = logistic((state.neighbour_active - pol.peer_threshold) / 0.05)
+        caches.peer_key = key
+    return caches.peer
 
 
 def base_index(state: State) -> np.ndarray:
@@ -78,11 +78,11 @@ def age_terms(state: State) -> tuple[np.ndarray, np.ndarray]:
     """Each citizen's age term of the individual and collective indices: fixed while the
     age weight is (ages do not change), so computed once rather than every month."""
     weight = state.policy.age_weight
-    cached = state.scratch.get("_age_terms")
+    cached = state.participation_caches.age_terms
     if cached is None or cached[0] != weight:
         band = state.citizens.age_band
         cached = (weight, weight * AGE_INDIVIDUAL[band], weight * AGE_COLLECTIVE[band])
-        state.scratch["_age_terms"] = cached
+        state.participation_caches.age_terms = cached
     return cached[1], cached[2]
 
 

@@ -91,8 +91,8 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     coll_share = neighbourhood_mean(state, (held & COLLECTIVE) > 0)
     gt = neighbourhood_mean(state, c.generalised_trust)
     fl.social_value = float((gt * (0.5 + 0.5 * np.minimum(1.0, 5.0 * coll_share))).mean())
-    state.scratch["collective_share_by_nb"] = coll_share
-    state.scratch["trust_by_nb"] = gt
+    state.neighbourhoods.collective_share = coll_share
+    state.neighbourhoods.trust = gt
 
     budget = c.n * state.budget_level
     hour_cost = derived.hour_cost

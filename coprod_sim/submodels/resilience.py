@@ -28,18 +28,18 @@ COMMUNITY_WEIGHT = 5.0
 
 
 def links(state: State) -> dict[str, float]:
-    c, ini, sc = state.citizens, state.initiatives, state.scratch
+    c, ini, around = state.citizens, state.initiatives, state.neighbourhoods
     users = state.derived.users  # the vulnerable (everyone if none)
     active = state.membership.citizen_flags(state)[users] > 0
     own = active * c.capability[users] * c.self_efficacy[users]
-    network = sc["neighbour_capacity"][users] if "neighbour_capacity" in sc else 0.0
+    network = around.capacity[users] if around.capacity is not None else 0.0
     cover = np.minimum(1.0, OWN_WEIGHT * own + NETWORK_WEIGHT * network)
     user = float(cover.mean())
 
     k = state.n_neighbourhoods
-    coll = sc.get("collective_share_by_nb", np.zeros(k))
+    coll = around.collective_share if around.collective_share is not None else np.zeros(k)
     gt = (
-        sc["trust_by_nb"] if "trust_by_nb" in sc else neighbourhood_mean(state, c.generalised_trust)
+        around.trust if around.trust is not None else neighbourhood_mean(state, c.generalised_trust)
     )
     self_org = ini.view("self_organised") & (ini.view("stage") != STOPPED)
     organised = np.bincount(ini.view("neighbourhood")[self_org], minlength=k) > 0
