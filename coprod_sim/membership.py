@@ -3,6 +3,12 @@
 :class:`Membership` (``state.membership``) caches the views of the (4, N) table
 ``citizens.initiative_of`` that submodels and metrics read every month, and keeps them up
 to date when places are taken and left.
+
+Reads: citizens.initiative_of, citizens.n, initiatives.collective, initiatives.members,
+    initiatives.n, initiatives.self_organised, membership, membership.entries,
+    membership.entry_code_cache, membership.flag_cache
+Writes: citizens.initiative_of, initiatives.members, membership.entries,
+    membership.entry_code_cache, membership.flag_cache
 """
 
 from __future__ import annotations

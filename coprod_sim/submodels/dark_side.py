@@ -6,6 +6,17 @@ Weyhe and Solihull courses, 000@154973) and in larger groups. An event collapses
 that initiative and its neighbourhood ("may jeopardise the public value created by other
 members", 000@162697) and hits the reputations of commissioners and politicians, lowering
 their risk appetite (blame culture, 000@118561).
+
+Reads: citizens.generalised_trust, citizens.n, citizens.neighbourhood, citizens.trust,
+    commissioners.reputation, commissioners.risk_appetite, flows.dark_side_events,
+    initiatives.commissioner, initiatives.crisis, initiatives.lead_staff, initiatives.live,
+    initiatives.members, initiatives.mode, initiatives.n, initiatives.stage, membership,
+    n_neighbourhoods, policy, politicians.reputation, politicians.risk_appetite,
+    running.scandal_pressure, staff.self_efficacy, totals.dark_side_events
+Writes: citizens.generalised_trust, citizens.trust, commissioners.reputation,
+    commissioners.risk_appetite, flows.dark_side_events, initiatives.trust_hit,
+    politicians.reputation, politicians.risk_appetite, running.scandal_pressure,
+    totals.dark_side_events
 """
 
 from __future__ import annotations

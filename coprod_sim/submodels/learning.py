@@ -21,6 +21,30 @@ Staff: motivation follows citizens' intensity (003@135407); trust in citizens fo
 caseload's successes ("trust clearly needs to be mutual", 000@21410); skill grows by doing
 and by training; resistance rises when co-delivery substitutes for paid hours (000@38886).
 Risk appetites knocked down by scandals relax back toward their settings.
+
+Reads: budget_level, citizens.capability, citizens.expects_response, citizens.experience,
+    citizens.exploited, citizens.fatigue, citizens.generalised_trust,
+    citizens.generalised_trust0, citizens.motivation, citizens.n, citizens.rest,
+    citizens.sat_info, citizens.self_efficacy, citizens.self_efficacy0, citizens.shortfall,
+    citizens.success, citizens.trust, citizens.trust0, citizens.unanswered,
+    citizens.vulnerable, commissioners.alternative_providers, commissioners.knowledge,
+    commissioners.reputation, commissioners.risk_appetite, episodes.collective_failure,
+    episodes.collective_success, episodes.complex_task, episodes.effort, episodes.failure,
+    episodes.heard, episodes.n_modes, episodes.participants, episodes.substitutive,
+    episodes.success, episodes.unheard, initiatives.lead_staff, initiatives.members,
+    initiatives.places, initiatives.self_organised, initiatives.stage,
+    initiatives.substitutive, initiatives.success, membership, neighbour_active,
+    neighbour_success, network, policy, politicians.reputation, politicians.risk_appetite,
+    running.voice_record, staff.employed, staff.motivation, staff.n, staff.resistance,
+    staff.risk_appetite, staff.self_efficacy, staff.trust
+Writes: citizens.expects_response, citizens.experience, citizens.exploited,
+    citizens.fatigue, citizens.generalised_trust, citizens.motivation, citizens.rest,
+    citizens.sat_info, citizens.self_efficacy, citizens.trust,
+    commissioners.alternative_providers, commissioners.knowledge, commissioners.reputation,
+    commissioners.risk_appetite, flows.burnouts, neighbour_active, neighbour_success,
+    neighbourhoods.capacity, participation_caches.peer, politicians.reputation,
+    politicians.risk_appetite, staff.motivation, staff.resistance, staff.risk_appetite,
+    staff.self_efficacy, staff.trust
 """
 
 from __future__ import annotations

@@ -14,6 +14,16 @@ output-based performance management.
 Targeting: a share of offers go to citizens who know and care, matched to the mode they
 prefer (003@20830, 000@152993, 001@32887); the rest are 'shotgun' offers to anyone in the
 caseload.
+
+Reads: budget_level, citizens.cares, citizens.experience, citizens.knows,
+    citizens.voice_preference, commissioners.outcome_based, initiatives.age,
+    initiatives.crisis, initiatives.digital, initiatives.lead_staff, initiatives.members,
+    initiatives.mode, initiatives.n, initiatives.places, initiatives.self_organised,
+    initiatives.stage, initiatives.substitutive, membership, policy, staff.available,
+    staff.caseload_start, staff.caseload_stop, staff.commissioner, staff.employed,
+    staff.hours_used, staff.motivation, staff.n, staff.resistance, staff.risk_appetite,
+    staff.self_efficacy, staff.slack, staff.team, staff.trust
+Writes: flows.offers, offers, staff.hours_used, staff.slack
 """
 
 from __future__ import annotations

@@ -19,6 +19,28 @@ pathway, 000@56942), which becomes co-production when a public body joins, and a
 calls for volunteers, bounded by matching capacity; unmatched volunteers lose interest
 (000@98274, 000@98118). Participants leave for life-stage reasons (003@105665), and
 co-assessors stop responding when they wait in vain (003@139090).
+
+Reads: citizens.age_band, citizens.capability, citizens.caseload_staff,
+    citizens.digital_access, citizens.employed, citizens.expects_response,
+    citizens.exploited, citizens.fatigue, citizens.generalised_trust,
+    citizens.initiative_of, citizens.motivation, citizens.n, citizens.neighbourhood,
+    citizens.rest, citizens.risk_appetite, citizens.sat_info, citizens.self_efficacy,
+    citizens.shortfall, citizens.trust, citizens.unanswered, citizens.voice_preference,
+    citizens.waiting, citizens.willingness, derived.best_fit, derived.knows_and_cares,
+    initiatives, initiatives.age, initiatives.collective, initiatives.crisis,
+    initiatives.digital, initiatives.domain, initiatives.members, initiatives.mode,
+    initiatives.n, initiatives.neighbourhood, initiatives.places,
+    initiatives.self_organised, initiatives.stage, membership, month, n_neighbourhoods,
+    neighbour_active, network.degree, network.indices, network.indptr, offers,
+    participation_caches.age_terms, participation_caches.peer,
+    participation_caches.peer_key, policy, staff.available, staff.commissioner,
+    staff.employed, staff.team, star_step, totals.volunteers_matched
+Writes: citizens.initiative_of, citizens.last_collective, citizens.last_individual,
+    citizens.motivation, citizens.trust, citizens.unanswered, citizens.waiting,
+    citizens.willingness, flows.community_starts, flows.exits, flows.joined_offer,
+    flows.joined_peer, flows.volunteers_matched, initiatives.members,
+    initiatives.self_organised, initiatives.stage, participation_caches.age_terms,
+    participation_caches.peer, participation_caches.peer_key, totals.volunteers_matched
 """
 
 from __future__ import annotations

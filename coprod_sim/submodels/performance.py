@@ -12,6 +12,19 @@ Public value is a balance, reported side by side and never summed (001@14087):
   up citizens' time is also a cost to society", 003@39028), as a share of the budget;
 - governance value: fairness and inclusion of who takes part (1 - dissimilarity between
   participants and the population by education, age and vulnerability; 000@151410).
+
+Reads: budget_level, citizens.generalised_trust, citizens.n, citizens.perception_bias,
+    citizens.shortfall, derived.capacity_per_staff, derived.hour_cost, derived.need_by_team,
+    derived.representation_cell, derived.representation_share, derived.team_of_citizen,
+    derived.team_of_user, episodes.contribution, flows.citizen_hours, flows.economic_value,
+    initiatives.lead_staff, initiatives.monthly_cost, initiatives.self_organised,
+    initiatives.stage, initiatives.substitutive, membership, output, productivity,
+    reference_output, running.economic_value_mean, service_performance, staff.available,
+    staff.employed, staff.team
+Writes: citizens.shortfall, flows.coproduction_spend, flows.economic_value,
+    flows.governance_value, flows.social_value, flows.staff_hours, flows.user_value,
+    neighbourhoods.collective_share, neighbourhoods.trust, output, performance_by_team,
+    reference_output, running.economic_value_mean, service_performance
 """
 
 from __future__ import annotations

@@ -13,6 +13,14 @@ The chain is as strong as its weakest link.
 
 Response figures for a shock (depth of the dip, months to recover to 95% of the pre-shock
 level, area lost) are computed from a time series by :func:`coprod_sim.metrics.shock_response`.
+
+Reads: citizens.capability, citizens.generalised_trust, citizens.self_efficacy,
+    commissioners.alternative_providers, commissioners.knowledge, derived.nb_sizes,
+    derived.users, initiatives.neighbourhood, initiatives.self_organised, initiatives.stage,
+    membership, n_neighbourhoods, neighbourhoods.capacity, neighbourhoods.collective_share,
+    neighbourhoods.trust, output, reference_output
+Writes: flows.resilience_chain, flows.resilience_commissioner, flows.resilience_community,
+    flows.resilience_provider, flows.resilience_user
 """
 
 from __future__ import annotations
