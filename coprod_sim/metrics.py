@@ -12,15 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .membership import COLLECTIVE, INDIVIDUAL, SELF_ORGANISED
 from .state import AGE_BANDS, CO_DELIVERY, DOMAINS, EDUCATION, MODES, STAGES, State
-from .submodels._membership import (
-    COLLECTIVE,
-    INDIVIDUAL,
-    SELF_ORGANISED,
-    active_entries,
-    citizen_flags,
-    entry_codes,
-)
 
 CANONICAL: tuple[str, ...] = (
     "participation_co_commissioning",
@@ -206,10 +199,10 @@ def collect(state: State) -> dict[str, float]:
     per_1000 = 1000.0 / n
     # Few citizens hold a place (about 2% of the 4 x N slots), so counts per mode come from
     # the held entries, and per-citizen shares from the cached bits of each citizen's places.
-    mode, cit, _ = active_entries(state)
-    code = entry_codes(state)
+    mode, cit, _ = state.membership.active_entries(state)
+    code = state.membership.entry_codes(state)
     coprod = (code & (INDIVIDUAL | COLLECTIVE)) > 0  # needs a public body (003@14749)
-    flags = citizen_flags(state)
+    flags = state.membership.citizen_flags(state)
     any_ = (flags & (INDIVIDUAL | COLLECTIVE)) > 0
     row: dict[str, float] = {}
     per_mode = np.bincount(mode[coprod], minlength=len(MODES))

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .membership import NO_INITIATIVE as NO_INITIATIVE  # re-exported: the engine's name
+from .membership import Membership
 from .params import DOMAINS as DOMAINS  # re-exported: metrics names domains by code
 
 MODES: tuple[str, ...] = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
@@ -28,7 +30,6 @@ STAGES: tuple[str, ...] = ("pilot", "scaled", "stopped")
 PILOT, SCALED, STOPPED = range(3)
 STAR_STEPS: tuple[str, ...] = ("off", "map", "focus", "people", "market", "grow", "done")
 
-NO_INITIATIVE = -1
 NEVER = -(10**6)
 """The month stored in ``last_individual`` / ``last_collective`` for never."""
 
@@ -379,6 +380,34 @@ class EventMemory:
     policy_base: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class Neighbourhoods:
+    """Values one submodel computes for another about citizens' surroundings (None until the
+    writer first runs; the reader then falls back as noted)."""
+
+    # (N,) mean of active x capability over each citizen's ties; written by
+    # learning.update_neighbourhood_signals, read by resilience.links (0 before)
+    capacity: np.ndarray | None = None
+    # (n_neighbourhoods,) share of residents in a collective place; written by
+    # performance.step, read by resilience.links (zeros before)
+    collective_share: np.ndarray | None = None
+    # (n_neighbourhoods,) mean generalised trust; written by performance.step, read by
+    # resilience.links (computed afresh before)
+    trust: np.ndarray | None = None
+
+
+@dataclass(slots=True)
+class ParticipationCaches:
+    """Values participation computes once and reuses while their inputs hold (its own)."""
+
+    # logistic peer response to neighbour_active, for the peer threshold peer_key; cleared by
+    # learning.update_neighbourhood_signals when neighbour_active changes
+    peer: np.ndarray | None = None
+    peer_key: float | None = None
+    # (age weight, individual age term, collective age term): ages never change
+    age_terms: tuple[float, np.ndarray, np.ndarray] | None = None
+
+
 @dataclass
 class State:
     """Everything the engine knows at one moment."""
@@ -406,7 +435,9 @@ class State:
     event_memory: EventMemory = field(default_factory=EventMemory)
     flows: Flows = field(default_factory=Flows)  # this month's flows (read by metrics)
     episodes: Episodes = field(default_factory=Episodes)
-    scratch: dict = field(default_factory=dict)  # caches of membership, learning, performance
+    membership: Membership = field(default_factory=Membership)  # who holds which place
+    neighbourhoods: Neighbourhoods = field(default_factory=Neighbourhoods)
+    participation_caches: ParticipationCaches = field(default_factory=ParticipationCaches)
     offers: tuple = field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     neighbour_active: np.ndarray = field(default_factory=lambda: np.zeros(0))
     neighbour_success: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod_sim import network, parallel
-from coprod_sim.submodels import _membership
+from coprod_sim import membership, network, parallel
+from coprod_sim.membership import Membership
 from tests import golden
 
 
@@ -24,7 +24,7 @@ def current(request) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
     if request.param == "as run":
         return golden.fingerprint()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_membership, "INCREMENTAL_MIN_CITIZENS", 0)
+        patch.setattr(membership, "INCREMENTAL_MIN_CITIZENS", 0)
         patch.setattr(parallel, "PARALLEL_MIN_CITIZENS", 0)
         patch.setattr(network, "PARALLEL_MIN_TIES", 0)
         patch.setattr(network, "SCATTER_MAX_SHARE", 0.0)  # the threaded product, not scatter
@@ -75,27 +75,25 @@ def test_fingerprint_detects_a_change() -> None:
 
 def test_the_cached_places_always_match_a_fresh_scan(monkeypatch) -> None:
     """The views of who holds which place are updated in place when places are taken and
-    left (``_membership.taken`` / ``vacated``); after every submodel of every month of every
+    left (``Membership.taken`` / ``vacated``); after every submodel of every month of every
     preset they equal a scan of the (4, N) table from scratch."""
     from coprod_sim import model as model_mod
 
     checked = []
 
     def check(state) -> None:
-        cached = state.scratch.get("_entries")
+        cached = state.membership.entries
         if cached is None:
             return
-        fresh = _membership.active_entries(
-            type("S", (), {"citizens": state.citizens, "scratch": {}})()
-        )
-        for got, want in zip(cached, fresh, strict=True):
+        fresh = Membership()  # nothing cached: every view comes from a scan of the table
+        for got, want in zip(cached, fresh.active_entries(state), strict=True):
             assert got.dtype == want.dtype and np.array_equal(got, want)
-        codes = state.scratch.pop("_entry_codes", None)
+        codes = state.membership.entry_code_cache
         if codes is not None:
-            assert np.array_equal(codes, _membership.entry_codes(state))
-        flags = state.scratch.pop("_flags", None)
+            assert np.array_equal(codes, fresh.entry_codes(state))
+        flags = state.membership.flag_cache
         if flags is not None:
-            assert np.array_equal(flags, _membership.citizen_flags(state))
+            assert np.array_equal(flags, fresh.citizen_flags(state))
         checked.append(1)
 
     for submodel in model_mod.SCHEDULE:
@@ -106,7 +104,7 @@ def test_the_cached_places_always_match_a_fresh_scan(monkeypatch) -> None:
 
         monkeypatch.setattr(submodel, "step", checked_step)
     monkeypatch.setattr(
-        _membership, "INCREMENTAL_MIN_CITIZENS", 0
+        membership, "INCREMENTAL_MIN_CITIZENS", 0
     )  # the in-place updates at any size
     for path in golden.scenario_files.presets().values():
         sc = golden.scenario_files.load(path, overrides={"n_citizens": 400})

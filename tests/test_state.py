@@ -45,7 +45,7 @@ def test_running_values_start_where_build_puts_them(built: State) -> None:
 
 def test_episodes_are_written_by_outcomes_over_the_participants() -> None:
     """After a month the episode results sit on ``state.episodes``, one entry per
-    participant, and no longer in the string-keyed ``scratch``."""
+    participant, and no longer in a string-keyed dict."""
     from coprod_sim.model import CoproductionModel
 
     model = CoproductionModel(rng=7, n_citizens=300)
@@ -57,4 +57,4 @@ def test_episodes_are_written_by_outcomes_over_the_participants() -> None:
     assert np.all(np.diff(episodes.participants) > 0)  # sorted citizen indices, once each
     for name in ("n_modes", "success", "failure", "heard", "unheard", "effort"):
         assert getattr(episodes, name).shape == episodes.participants.shape
-    assert "participants" not in model.state.scratch
+    assert not hasattr(model.state, "scratch")

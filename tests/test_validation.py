@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from coprod_sim.cli import app
+from coprod_sim.membership import COLLECTIVE, INDIVIDUAL
 from coprod_sim.model import CoproductionModel
-from coprod_sim.submodels._membership import COLLECTIVE, INDIVIDUAL, citizen_flags
 from coprod_sim.validation import patterns, runner, survey
 from tests.stand_ins import empty_svgs
 
@@ -29,7 +29,7 @@ def model() -> CoproductionModel:
 
 def test_participation_is_remembered_month_by_month(model: CoproductionModel) -> None:
     c = model.state.citizens
-    flags = citizen_flags(model.state)
+    flags = model.state.membership.citizen_flags(model.state)
     now = model.state.month
     assert (c.last_individual[(flags & INDIVIDUAL) > 0] == now).all()
     assert (c.last_collective[(flags & COLLECTIVE) > 0] == now).all()
@@ -260,7 +260,6 @@ def test_collective_participants_persist_by_their_collective_willingness() -> No
     only, collective participants with low self-efficacy leave more often than those with
     high self-efficacy, and much more so than for individual places."""
     from coprod_sim.submodels import participation
-    from coprod_sim.submodels._membership import changed
 
     m = CoproductionModel(rng=2, n_citizens=4000, efficacy_weight_collective=20.0)
     for _ in range(6):
@@ -268,7 +267,7 @@ def test_collective_participants_persist_by_their_collective_willingness() -> No
     state = m.state
     c, ini = state.citizens, state.initiatives
     base = participation.base_index(state)
-    mode, cit, k = participation.active_entries(state)
+    mode, cit, k = state.membership.active_entries(state)
     collective = ini.collective[k]
     low = c.self_efficacy[cit] < np.median(c.self_efficacy[cit])
     held, members = c.initiative_of.copy(), ini.members.copy()
@@ -278,7 +277,7 @@ def test_collective_participants_persist_by_their_collective_willingness() -> No
         participation._exits(state, base, np.random.default_rng(r))
         left += c.initiative_of[mode, cit] < 0
         c.initiative_of[:], ini.members[:] = held, members
-        changed(state)
+        state.membership.changed()
     rate = left / draws
 
     def gap(kind: np.ndarray) -> float:

@@ -30,7 +30,6 @@ from coprod_sim.dashboard import workshop as ws
 from coprod_sim.model import SCHEDULE, CoproductionModel
 from coprod_sim.state import Flows
 from coprod_sim.submodels import events, learning, outcomes, participation, performance
-from coprod_sim.submodels._membership import release_citizens
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
@@ -102,7 +101,7 @@ def _fewer_participants(state):
     active = np.flatnonzero((fewer.citizens.initiative_of >= 0).any(axis=0))
     leave = np.zeros(fewer.citizens.n, dtype=bool)
     leave[active[::2]] = True
-    release_citizens(fewer, leave)
+    fewer.membership.release_citizens(fewer, leave)
     return fewer
 
 

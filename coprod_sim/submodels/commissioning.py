@@ -15,6 +15,22 @@ bureaucracy and hierarchical governance (000@25948, 000@29487). Under budget pre
 co-delivery is substitutive (002@54026; UK libraries, 000@136220). Outcome-based commissioning
 frees staff slack (in :mod:`offers`). A participatory budgeting quota funds co-commissioning
 (002@22159).
+
+Reads: budget_level, citizens, commissioners.budget_share, commissioners.knowledge,
+    commissioners.motivation, commissioners.n, commissioners.outcome_based,
+    commissioners.risk_appetite, commissioners.self_efficacy, commissioners.trust,
+    initiatives, initiatives.commissioner, initiatives.crisis, initiatives.failures,
+    initiatives.mode, initiatives.monthly_cost, initiatives.n, initiatives.outcome_n,
+    initiatives.outcome_sum, initiatives.places, initiatives.self_organised,
+    initiatives.stage, initiatives.substitutive, initiatives.visibility, membership, month,
+    policy, politicians.risk_appetite, politicians.support, politicians.trust,
+    service_performance, staff.available, staff.caseload_start, staff.caseload_stop,
+    staff.commissioner, staff.employed, star_step, totals.initiatives_stopped
+Writes: commissioners.budget_share, commissioners.motivation, commissioners.outcome_based,
+    commissioners.self_efficacy, commissioners.trust, flows.stopped_this_cycle,
+    initiatives.failures, initiatives.monthly_cost, initiatives.outcome_n,
+    initiatives.outcome_sum, initiatives.places, initiatives.stage,
+    initiatives.substitutive, initiatives.visibility, totals.initiatives_stopped
 """
 
 from __future__ import annotations
@@ -31,7 +47,6 @@ from ..initiatives import (
 )
 from ..state import CO_COMMISSIONING, CO_DELIVERY, PILOT, SCALED, STOPPED, State
 from ._common import clip01
-from ._membership import release_initiatives
 
 STOP_THRESHOLD = -0.2
 SCALE_THRESHOLD = 0.0
@@ -99,7 +114,7 @@ def _participatory_budget(state: State) -> tuple[np.ndarray, np.ndarray]:
 def stop_initiatives(state: State, stop: np.ndarray) -> None:
     ini = state.initiatives
     ini.stage[: ini.n][stop] = STOPPED
-    release_initiatives(state, stop)
+    state.membership.release_initiatives(state, stop)
     state.totals.initiatives_stopped += float(stop.sum())
 
 

@@ -6,6 +6,17 @@ Weyhe and Solihull courses, 000@154973) and in larger groups. An event collapses
 that initiative and its neighbourhood ("may jeopardise the public value created by other
 members", 000@162697) and hits the reputations of commissioners and politicians, lowering
 their risk appetite (blame culture, 000@118561).
+
+Reads: citizens.generalised_trust, citizens.n, citizens.neighbourhood, citizens.trust,
+    commissioners.reputation, commissioners.risk_appetite, flows.dark_side_events,
+    initiatives.commissioner, initiatives.crisis, initiatives.lead_staff, initiatives.live,
+    initiatives.members, initiatives.mode, initiatives.n, initiatives.stage, membership,
+    n_neighbourhoods, policy, politicians.reputation, politicians.risk_appetite,
+    running.scandal_pressure, staff.self_efficacy, totals.dark_side_events
+Writes: citizens.generalised_trust, citizens.trust, commissioners.reputation,
+    commissioners.risk_appetite, flows.dark_side_events, initiatives.trust_hit,
+    politicians.reputation, politicians.risk_appetite, running.scandal_pressure,
+    totals.dark_side_events
 """
 
 from __future__ import annotations
@@ -14,7 +25,6 @@ import numpy as np
 
 from ..state import CO_DELIVERY, STOPPED, State
 from ._common import clip01
-from ._membership import active_entries
 
 
 def misconduct_probability(state: State) -> np.ndarray:
@@ -48,7 +58,7 @@ def _consequences(state: State, hit: np.ndarray) -> None:
     c, ini, co, po = state.citizens, state.initiatives, state.commissioners, state.politicians
     ini.trust_hit[hit] = 1.0
     # Members of the initiatives hit, found from the held entries (few) by a lookup table.
-    _, cit, k = active_entries(state)
+    _, cit, k = state.membership.active_entries(state)
     was_hit = np.zeros(ini.n, dtype=bool)
     was_hit[hit] = True
     members = np.zeros(c.n, dtype=bool)

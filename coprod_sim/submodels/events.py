@@ -8,6 +8,15 @@ capacity (002@60710, 003@179030), a scandal (000@162507) and commissioner restru
 The flat shock parameters become :class:`Event` objects; scenario files add more (any number
 of each kind). Each event fires at ``start`` and, where it has a duration, ends at
 ``start + duration``.
+
+Reads: budget_level, citizens.n, citizens.rest, citizens.waiting, citizens.willingness,
+    commissioners.knowledge, event_memory.policy_base, event_memory.policy_holders,
+    event_memory.posts_cut, event_memory.staff_away, events_log, month, policy,
+    staff.available, staff.employed, totals.volunteers_signed_up
+Writes: budget_level, citizens.waiting, commissioners.knowledge, event_memory.policy_base,
+    event_memory.policy_holders, event_memory.posts_cut, event_memory.staff_away,
+    flows.shock_active, politicians.horizon, staff.available, staff.employed,
+    totals.volunteers_signed_up
 """
 
 from __future__ import annotations

@@ -21,6 +21,30 @@ Staff: motivation follows citizens' intensity (003@135407); trust in citizens fo
 caseload's successes ("trust clearly needs to be mutual", 000@21410); skill grows by doing
 and by training; resistance rises when co-delivery substitutes for paid hours (000@38886).
 Risk appetites knocked down by scandals relax back toward their settings.
+
+Reads: budget_level, citizens.capability, citizens.expects_response, citizens.experience,
+    citizens.exploited, citizens.fatigue, citizens.generalised_trust,
+    citizens.generalised_trust0, citizens.motivation, citizens.n, citizens.rest,
+    citizens.sat_info, citizens.self_efficacy, citizens.self_efficacy0, citizens.shortfall,
+    citizens.success, citizens.trust, citizens.trust0, citizens.unanswered,
+    citizens.vulnerable, commissioners.alternative_providers, commissioners.knowledge,
+    commissioners.reputation, commissioners.risk_appetite, episodes.collective_failure,
+    episodes.collective_success, episodes.complex_task, episodes.effort, episodes.failure,
+    episodes.heard, episodes.n_modes, episodes.participants, episodes.substitutive,
+    episodes.success, episodes.unheard, initiatives.lead_staff, initiatives.members,
+    initiatives.places, initiatives.self_organised, initiatives.stage,
+    initiatives.substitutive, initiatives.success, membership, neighbour_active,
+    neighbour_success, network, policy, politicians.reputation, politicians.risk_appetite,
+    running.voice_record, staff.employed, staff.motivation, staff.n, staff.resistance,
+    staff.risk_appetite, staff.self_efficacy, staff.trust
+Writes: citizens.expects_response, citizens.experience, citizens.exploited,
+    citizens.fatigue, citizens.generalised_trust, citizens.motivation, citizens.rest,
+    citizens.sat_info, citizens.self_efficacy, citizens.trust,
+    commissioners.alternative_providers, commissioners.knowledge, commissioners.reputation,
+    commissioners.risk_appetite, flows.burnouts, neighbour_active, neighbour_success,
+    neighbourhoods.capacity, participation_caches.peer, politicians.reputation,
+    politicians.risk_appetite, staff.motivation, staff.resistance, staff.risk_appetite,
+    staff.self_efficacy, staff.trust
 """
 
 from __future__ import annotations
@@ -39,7 +63,6 @@ from ..targets import (
     staff_trust_target,
 )
 from ._common import clip01
-from ._membership import citizen_flags, release_citizens
 
 VICARIOUS_GAIN = 0.03
 BASE_MOTIVATION = 0.55
@@ -54,15 +77,15 @@ def update_neighbourhood_signals(state: State) -> None:
     """One sparse product: neighbours' mean activity and success (word of mouth, vicarious
     learning and user resilience read these)."""
     c = state.citizens
-    active = citizen_flags(state) > 0
+    active = state.membership.citizen_flags(state) > 0
     # Only participants (and those who succeeded before burning out) have nonzero values.
     rows = np.flatnonzero(active | (c.success != 0.0))
     columns = (active.astype(np.float64), c.success, active * c.capability)
     y = neighbour_means(state.network, columns, rows)
     state.neighbour_active = y[0]
-    state.scratch.pop("_peer", None)
+    state.participation_caches.peer = None
     state.neighbour_success = y[1]
-    state.scratch["neighbour_capacity"] = y[2]
+    state.neighbourhoods.capacity = y[2]
 
 
 def _citizens(state: State, success: np.ndarray, active: np.ndarray) -> None:
@@ -177,7 +200,7 @@ def _fatigue(state: State) -> None:
     c.rest[resting] -= 1
     c.rest[burnt_idx] = pol.burnout_rest
     if burnt_idx.size:
-        release_citizens(state, burnt_idx)
+        state.membership.release_citizens(state, burnt_idx)
     state.flows.burnouts = float(burnt_idx.size)
 
 

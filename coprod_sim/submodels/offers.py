@@ -14,6 +14,16 @@ output-based performance management.
 Targeting: a share of offers go to citizens who know and care, matched to the mode they
 prefer (003@20830, 000@152993, 001@32887); the rest are 'shotgun' offers to anyone in the
 caseload.
+
+Reads: budget_level, citizens.cares, citizens.experience, citizens.knows,
+    citizens.voice_preference, commissioners.outcome_based, initiatives.age,
+    initiatives.crisis, initiatives.digital, initiatives.lead_staff, initiatives.members,
+    initiatives.mode, initiatives.n, initiatives.places, initiatives.self_organised,
+    initiatives.stage, initiatives.substitutive, membership, policy, staff.available,
+    staff.caseload_start, staff.caseload_stop, staff.commissioner, staff.employed,
+    staff.hours_used, staff.motivation, staff.n, staff.resistance, staff.risk_appetite,
+    staff.self_efficacy, staff.slack, staff.team, staff.trust
+Writes: flows.offers, offers, staff.hours_used, staff.slack
 """
 
 from __future__ import annotations
@@ -23,7 +33,6 @@ import numpy as np
 from ..initiatives import DIGITAL_REACH
 from ..state import STOPPED, VOICE_MODES, State
 from ._common import logistic
-from ._membership import active_entries
 
 BASE_SLACK_HOURS = 12.0
 """Hours a month a staff member could give co-production with no time shortage."""
@@ -92,7 +101,7 @@ def support_hours(state: State) -> np.ndarray:
     co-production capacity (003@40608).
     """
     ini, c = state.initiatives, state.citizens
-    _, cit, k = active_entries(state)
+    _, cit, k = state.membership.active_entries(state)
     need = 1.0 - 0.5 * np.minimum(c.experience[cit] / EXPERIENCED_MONTHS, 1.0)
     per_initiative = np.bincount(k, weights=need, minlength=ini.n)
     supported = (ini.view("stage") != STOPPED) & ~ini.view("self_organised")

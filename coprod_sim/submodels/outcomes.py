@@ -13,6 +13,24 @@ loop; co-assessors learn whether to expect a response (003@139090, 000@17862).
 Successful co-delivery adds to service output (citizen action, 003@17433); successful voice
 modes (co-design, co-commissioning, acted-on co-assessment) raise professional productivity
 ("co-developing new pathways to improved outcomes", 003@16685).
+
+Reads: citizens.capability, citizens.failure, citizens.generalised_trust, citizens.n,
+    citizens.success, episodes.failure, episodes.success, initiatives.age,
+    initiatives.collective, initiatives.digital, initiatives.domain,
+    initiatives.effectiveness, initiatives.failures, initiatives.lead_staff,
+    initiatives.members, initiatives.mode, initiatives.n, initiatives.outcome_n,
+    initiatives.outcome_sum, initiatives.self_organised, initiatives.stage,
+    initiatives.substitutive, initiatives.trust_hit, initiatives.visibility, membership,
+    policy, productivity, running.visible_success, running.voice_record, staff.available,
+    staff.employed, staff.self_efficacy, totals.voice_acted, totals.voice_rounds
+Writes: citizens.failure, citizens.success, episodes.collective_failure,
+    episodes.collective_success, episodes.complex_task, episodes.contribution,
+    episodes.effort, episodes.failure, episodes.heard, episodes.n_modes,
+    episodes.participants, episodes.substitutive, episodes.success, episodes.unheard,
+    flows.citizen_hours, flows.failures, flows.successes, initiatives.age,
+    initiatives.failures, initiatives.outcome_n, initiatives.outcome_sum,
+    initiatives.success, initiatives.trust_hit, productivity, running.visible_success,
+    running.voice_record, totals.voice_acted, totals.voice_rounds
 """
 
 from __future__ import annotations
@@ -22,7 +40,6 @@ import numpy as np
 from ..initiatives import DOMAIN_NOISE
 from ..state import CO_ASSESSMENT, CO_COMMISSIONING, CO_DELIVERY, CO_DESIGN, STOPPED, State
 from ._common import group_mean
-from ._membership import active_entries
 
 SUCCESS_THRESHOLD = 0.3
 CONTRIBUTION_PER_MEMBER = 1.0
@@ -60,7 +77,7 @@ def quality(state: State, members_capability: np.ndarray, community_trust: np.nd
 def step(state: State, params, rng: np.random.Generator) -> None:
     c, ini, pol = state.citizens, state.initiatives, state.policy
     n, n_cit = ini.n, c.n
-    mode, cit, k = active_entries(state)
+    mode, cit, k = state.membership.active_entries(state)
     cap_mean = group_mean(k, c.capability[cit], n)
     gt_mean = group_mean(k, c.generalised_trust[cit], n)
     running = (ini.view("stage") != STOPPED) & (ini.view("members") > 0)

@@ -19,6 +19,28 @@ pathway, 000@56942), which becomes co-production when a public body joins, and a
 calls for volunteers, bounded by matching capacity; unmatched volunteers lose interest
 (000@98274, 000@98118). Participants leave for life-stage reasons (003@105665), and
 co-assessors stop responding when they wait in vain (003@139090).
+
+Reads: citizens.age_band, citizens.capability, citizens.caseload_staff,
+    citizens.digital_access, citizens.employed, citizens.expects_response,
+    citizens.exploited, citizens.fatigue, citizens.generalised_trust,
+    citizens.initiative_of, citizens.motivation, citizens.n, citizens.neighbourhood,
+    citizens.rest, citizens.risk_appetite, citizens.sat_info, citizens.self_efficacy,
+    citizens.shortfall, citizens.trust, citizens.unanswered, citizens.voice_preference,
+    citizens.waiting, citizens.willingness, derived.best_fit, derived.knows_and_cares,
+    initiatives, initiatives.age, initiatives.collective, initiatives.crisis,
+    initiatives.digital, initiatives.domain, initiatives.members, initiatives.mode,
+    initiatives.n, initiatives.neighbourhood, initiatives.places,
+    initiatives.self_organised, initiatives.stage, membership, month, n_neighbourhoods,
+    neighbour_active, network.degree, network.indices, network.indptr, offers,
+    participation_caches.age_terms, participation_caches.peer,
+    participation_caches.peer_key, policy, staff.available, staff.commissioner,
+    staff.employed, staff.team, star_step, totals.volunteers_matched
+Writes: citizens.initiative_of, citizens.last_collective, citizens.last_individual,
+    citizens.motivation, citizens.trust, citizens.unanswered, citizens.waiting,
+    citizens.willingness, flows.community_starts, flows.exits, flows.joined_offer,
+    flows.joined_peer, flows.volunteers_matched, initiatives.members,
+    initiatives.self_organised, initiatives.stage, participation_caches.age_terms,
+    participation_caches.peer, participation_caches.peer_key, totals.volunteers_matched
 """
 
 from __future__ import annotations
@@ -26,19 +48,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..initiatives import domain_code
+from ..membership import COLLECTIVE, INDIVIDUAL
 from ..parallel import concurrently
 from ..state import CO_ASSESSMENT, CO_DELIVERY, NO_INITIATIVE, PILOT, STOPPED, VOICE_MODES, State
 from ._common import admit, clip01, first_per_key, logistic, neighbourhood_mean
-from ._membership import (
-    COLLECTIVE,
-    INDIVIDUAL,
-    active_entries,
-    citizen_flags,
-    entry_codes,
-    kinds_changed,
-    taken,
-    vacated,
-)
 
 AGE_INDIVIDUAL = np.array([-0.3, -0.1, 0.2, 0.3])
 """Age raises individual co-production (000@6969) ..."""
@@ -60,12 +73,12 @@ def peer_response(state: State) -> np.ndarray:
 
     Cached: the neighbours' activity changes only in
     :func:`~coprod_sim.submodels.learning.update_neighbourhood_signals`, which clears it."""
-    pol, sc = state.policy, state.scratch
+    pol, caches = state.policy, state.participation_caches
     key = pol.peer_threshold
-    if "_peer" not in sc or sc.get("_peer_key") != key:
-        sc["_peer"] = logistic((state.neighbour_active - pol.peer_threshold) / 0.05)
-        sc["_peer_key"] = key
-    return sc["_peer"]
+    if caches.peer is None or caches.peer_key != key:
+        caches.peer = logistic((state.neighbour_active - pol.peer_threshold) / 0.05)
+        caches.peer_key = key
+    return caches.peer
 
 
 def base_index(state: State) -> np.ndarray:
@@ -87,11 +100,11 @@ def age_terms(state: State) -> tuple[np.ndarray, np.ndarray]:
     """Each citizen's age term of the individual and collective indices: fixed while the
     age weight is (ages do not change), so computed once rather than every month."""
     weight = state.policy.age_weight
-    cached = state.scratch.get("_age_terms")
+    cached = state.participation_caches.age_terms
     if cached is None or cached[0] != weight:
         band = state.citizens.age_band
         cached = (weight, weight * AGE_INDIVIDUAL[band], weight * AGE_COLLECTIVE[band])
-        state.scratch["_age_terms"] = cached
+        state.participation_caches.age_terms = cached
     return cached[1], cached[2]
 
 
@@ -171,7 +184,7 @@ def _join(state: State, cit: np.ndarray, k: np.ndarray, rng: np.random.Generator
     ok = admit(k, open_k, rng)
     c.initiative_of[mode[ok], cit[ok]] = k[ok]
     np.add.at(ini.members, k[ok], 1)
-    taken(state, mode[ok], cit[ok], k[ok])
+    state.membership.taken(state, mode[ok], cit[ok], k[ok])
     return int(ok.sum())
 
 
@@ -189,7 +202,7 @@ def _accept_offers(state: State, base: np.ndarray, rng: np.random.Generator) -> 
 def _peer_joins(state: State, rng: np.random.Generator) -> None:
     """Word of mouth: a citizen joins the initiative of an active neighbour (000@151070)."""
     c, net, ini = state.citizens, state.network, state.initiatives
-    inactive = (citizen_flags(state) == 0) & (c.rest == 0) & (net.degree > 0)
+    inactive = (state.membership.citizen_flags(state) == 0) & (c.rest == 0) & (net.degree > 0)
     p = PEER_JOIN_RATE * peer_response(state) * c.willingness
     cand = np.flatnonzero(inactive & (rng.random(c.n) < p))
     if cand.size == 0:
@@ -218,7 +231,7 @@ def _community_action(state: State, base: np.ndarray, rng: np.random.Generator) 
     join_p = 0.02 + 0.1 * pol.community_development + (0.2 if state.star_step == 1 else 0.0)
     joins = live_so & (rng.random(ini.n) < join_p)
     ini.self_organised[: ini.n][joins] = False
-    kinds_changed(state)
+    state.membership.kinds_changed()
     busy = np.bincount(ini.view("neighbourhood")[live_so & ~joins], minlength=k_nb) > 0
     shortfall = neighbourhood_mean(state, c.shortfall)
     cohesion = neighbourhood_mean(state, c.generalised_trust)
@@ -307,7 +320,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
         )
         c.initiative_of[CO_DELIVERY, matched] = k[which]
         ini.members[k] = size
-        taken(state, np.full(matched.size, CO_DELIVERY), matched, k[which])
+        state.membership.taken(state, np.full(matched.size, CO_DELIVERY), matched, k[which])
         state.totals.volunteers_matched += float(matched.size)
     c.waiting[matched] = False
     state.flows.volunteers_matched = float(matched.size)
@@ -324,7 +337,7 @@ def _crisis_matching(state: State, rng: np.random.Generator) -> None:
 
 def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     c, pol = state.citizens, state.policy
-    mode, cit, k = active_entries(state)
+    mode, cit, k = state.membership.active_entries(state)
     if cit.size == 0:
         state.flows.exits = 0.0
         return
@@ -341,7 +354,7 @@ def _exits(state: State, base: np.ndarray, rng: np.random.Generator) -> None:
     c.initiative_of[mode[leave], cit[leave]] = NO_INITIATIVE
     ini = state.initiatives
     ini.members[: ini.n] -= np.bincount(k[leave], minlength=ini.n)[: ini.n].astype(np.int32)
-    vacated(state, ~leave)
+    state.membership.vacated(state, ~leave)
     state.flows.exits = float(leave.sum())
 
 
@@ -372,8 +385,8 @@ def record_coproduction(state: State) -> None:
     public body; self-organisation alone is not co-production, 003@14749), so that a survey
     can ask about "the last 12 months" as the chapters' surveys did (000@14357)."""
     c = state.citizens
-    _, cit, _ = active_entries(state)
-    code = entry_codes(state)
+    _, cit, _ = state.membership.active_entries(state)
+    code = state.membership.entry_codes(state)
     c.last_individual[cit[(code & INDIVIDUAL) > 0]] = state.month
     c.last_collective[cit[(code & COLLECTIVE) > 0]] = state.month
 
@@ -397,7 +410,7 @@ def step(state: State, params, rng: np.random.Generator) -> None:
     _crisis_matching(state, rng)
     _close_empty_community_action(state)
     # Unanswered willingness: willing citizens who hold no place wait (4.1).
-    idle = citizen_flags(state) == 0  # every held place has a nonzero code
+    idle = state.membership.citizen_flags(state) == 0  # every held place has a nonzero code
     waiting = idle & (c.willingness > 0.5)
     c.unanswered = np.where(waiting, c.unanswered + 1.0, c.unanswered * 0.8)
     record_coproduction(state)

@@ -12,15 +12,28 @@ Public value is a balance, reported side by side and never summed (001@14087):
   up citizens' time is also a cost to society", 003@39028), as a share of the budget;
 - governance value: fairness and inclusion of who takes part (1 - dissimilarity between
   participants and the population by education, age and vulnerability; 000@151410).
+
+Reads: budget_level, citizens.generalised_trust, citizens.n, citizens.perception_bias,
+    citizens.shortfall, derived.capacity_per_staff, derived.hour_cost, derived.need_by_team,
+    derived.representation_cell, derived.representation_share, derived.team_of_citizen,
+    derived.team_of_user, episodes.contribution, flows.citizen_hours, flows.economic_value,
+    initiatives.lead_staff, initiatives.monthly_cost, initiatives.self_organised,
+    initiatives.stage, initiatives.substitutive, membership, output, productivity,
+    reference_output, running.economic_value_mean, service_performance, staff.available,
+    staff.employed, staff.team
+Writes: citizens.shortfall, flows.coproduction_spend, flows.economic_value,
+    flows.governance_value, flows.social_value, flows.staff_hours, flows.user_value,
+    neighbourhoods.collective_share, neighbourhoods.trust, output, performance_by_team,
+    reference_output, running.economic_value_mean, service_performance
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..membership import COLLECTIVE
 from ..state import STOPPED, State
 from ._common import clip01, neighbourhood_mean
-from ._membership import COLLECTIVE, citizen_flags
 from .events import shock_active
 from .offers import support_hours
 
@@ -87,12 +100,12 @@ def step(state: State, params, rng: np.random.Generator) -> None:
         state.reference_output += 0.1 * (state.output - state.reference_output)
 
     fl.user_value = float(perf_t[derived.team_of_user].mean())
-    held = citizen_flags(state)
+    held = state.membership.citizen_flags(state)
     coll_share = neighbourhood_mean(state, (held & COLLECTIVE) > 0)
     gt = neighbourhood_mean(state, c.generalised_trust)
     fl.social_value = float((gt * (0.5 + 0.5 * np.minimum(1.0, 5.0 * coll_share))).mean())
-    state.scratch["collective_share_by_nb"] = coll_share
-    state.scratch["trust_by_nb"] = gt
+    state.neighbourhoods.collective_share = coll_share
+    state.neighbourhoods.trust = gt
 
     budget = c.n * state.budget_level
     hour_cost = derived.hour_cost

@@ -7,6 +7,15 @@ of politicians on quick fixes", 000@27723) and scandals, weighted by reputation
 scandals; without it "the political leadership may decide to cut funding, even of successful
 co-production initiatives" (000@119280; used in :mod:`commissioning`). At elections
 councillors may be replaced by newcomers drawn from the public mood.
+
+Reads: citizens.self_efficacy, citizens.trust, citizens.willingness, month, policy,
+    politicians.horizon, politicians.motivation, politicians.n, politicians.risk_appetite,
+    politicians.self_efficacy, politicians.support, politicians.tenure, politicians.trust,
+    running.economic_value_mean, running.scandal_pressure, running.visible_success,
+    service_performance
+Writes: flows.councillors_replaced, politicians.horizon, politicians.motivation,
+    politicians.reputation, politicians.risk_appetite, politicians.self_efficacy,
+    politicians.support, politicians.tenure, politicians.trust, running.scandal_pressure
 """
 
 from __future__ import annotations

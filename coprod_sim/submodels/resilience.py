@@ -13,6 +13,14 @@ The chain is as strong as its weakest link.
 
 Response figures for a shock (depth of the dip, months to recover to 95% of the pre-shock
 level, area lost) are computed from a time series by :func:`coprod_sim.metrics.shock_response`.
+
+Reads: citizens.capability, citizens.generalised_trust, citizens.self_efficacy,
+    commissioners.alternative_providers, commissioners.knowledge, derived.nb_sizes,
+    derived.users, initiatives.neighbourhood, initiatives.self_organised, initiatives.stage,
+    membership, n_neighbourhoods, neighbourhoods.capacity, neighbourhoods.collective_share,
+    neighbourhoods.trust, output, reference_output
+Writes: flows.resilience_chain, flows.resilience_commissioner, flows.resilience_community,
+    flows.resilience_provider, flows.resilience_user
 """
 
 from __future__ import annotations
@@ -21,7 +29,6 @@ import numpy as np
 
 from ..state import STOPPED, State
 from ._common import neighbourhood_mean
-from ._membership import citizen_flags
 
 OWN_WEIGHT = 0.5
 NETWORK_WEIGHT = 3.0
@@ -29,18 +36,18 @@ COMMUNITY_WEIGHT = 5.0
 
 
 def links(state: State) -> dict[str, float]:
-    c, ini, sc = state.citizens, state.initiatives, state.scratch
+    c, ini, around = state.citizens, state.initiatives, state.neighbourhoods
     users = state.derived.users  # the vulnerable (everyone if none)
-    active = citizen_flags(state)[users] > 0
+    active = state.membership.citizen_flags(state)[users] > 0
     own = active * c.capability[users] * c.self_efficacy[users]
-    network = sc["neighbour_capacity"][users] if "neighbour_capacity" in sc else 0.0
+    network = around.capacity[users] if around.capacity is not None else 0.0
     cover = np.minimum(1.0, OWN_WEIGHT * own + NETWORK_WEIGHT * network)
     user = float(cover.mean())
 
     k = state.n_neighbourhoods
-    coll = sc.get("collective_share_by_nb", np.zeros(k))
+    coll = around.collective_share if around.collective_share is not None else np.zeros(k)
     gt = (
-        sc["trust_by_nb"] if "trust_by_nb" in sc else neighbourhood_mean(state, c.generalised_trust)
+        around.trust if around.trust is not None else neighbourhood_mean(state, c.generalised_trust)
     )
     self_org = ini.view("self_organised") & (ini.view("stage") != STOPPED)
     organised = np.bincount(ini.view("neighbourhood")[self_org], minlength=k) > 0

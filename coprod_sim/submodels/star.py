@@ -16,6 +16,15 @@ An optional programme run by the commissioners, one step after another, each las
    000@84853).
 
 What a step changes stays changed after the programme ends.
+
+Reads: commissioners.budget_share, commissioners.n, events_log, initiatives.crisis,
+    initiatives.failures, initiatives.live, initiatives.monthly_cost, initiatives.n,
+    initiatives.outcome_n, initiatives.outcome_sum, initiatives.places,
+    initiatives.self_organised, initiatives.stage, initiatives.visibility, month, policy,
+    staff.commissioner, staff.risk_appetite, staff.self_efficacy, star_step
+Writes: commissioners.budget_share, initiatives.monthly_cost, initiatives.places,
+    initiatives.stage, initiatives.visibility, policy, staff.risk_appetite,
+    staff.self_efficacy, star_step
 """
 
 from __future__ import annotations
