@@ -46,7 +46,16 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("schema", ("_version", "_data", "errors", "params", "parallel", "signals")),
     (
         "engine",
-        ("state", "targets", "initiatives", "network", "population", "metrics", "submodels"),
+        (
+            "state",
+            "membership",
+            "targets",
+            "initiatives",
+            "network",
+            "population",
+            "metrics",
+            "submodels",
+        ),
     ),
     ("model", ("model", "agents", "scenario")),
     ("runs", ("runs", "scenario_files")),
