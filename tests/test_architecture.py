@@ -212,26 +212,22 @@ def test_the_checker_reports_an_upward_import() -> None:
     assert not violations("from ..state import State\n", "coprod_sim.submodels.offers")
 
 
-def test_importing_the_engine_loads_no_interface_library() -> None:
-    """``import coprod_sim.state`` runs the package ``__init__`` too: it must stay lazy."""
-    code = (
-        "import sys, coprod_sim.state, coprod_sim.params, coprod_sim.metrics\n"
-        "heavy = ('mesa', 'plotly', 'solara', 'dask', 'pydantic', 'coprod_sim.model')\n"
-        "print(' '.join(name for name in heavy if name in sys.modules))\n"
-    )
+def modules_loaded_by(imports: str, watched: tuple[str, ...]) -> list[str]:
+    """Which of ``watched`` a fresh interpreter has in ``sys.modules`` after ``imports``."""
+    code = f"import sys, {imports}\nprint(' '.join(n for n in {watched!r} if n in sys.modules))\n"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT.parent
     )
-    assert result.stdout.strip() == "", f"loaded: {result.stdout.strip()}"
+    return result.stdout.split()
+
+
+def test_importing_the_engine_loads_no_interface_library() -> None:
+    """``import coprod_sim.state`` runs the package ``__init__`` too: it must stay lazy."""
+    heavy = ("mesa", "plotly", "solara", "dask", "pydantic", "coprod_sim.model")
+    imports = "coprod_sim.state, coprod_sim.params, coprod_sim.metrics"
+    assert modules_loaded_by(imports, heavy) == []
 
 
 def test_the_model_does_not_load_the_file_code() -> None:
-    code = (
-        "import sys, coprod_sim.model\n"
-        "files = ('tomllib', 'tomli_w', 'coprod_sim.scenario_files')\n"
-        "print(' '.join(name for name in files if name in sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT.parent
-    )
-    assert result.stdout.strip() == "", f"loaded: {result.stdout.strip()}"
+    files = ("tomllib", "tomli_w", "coprod_sim.scenario_files")
+    assert modules_loaded_by("coprod_sim.model", files) == []
